@@ -1,0 +1,1 @@
+"""cityops: the application core (config, store, queries, figures, scheduler, app, CLI)."""

@@ -1,0 +1,213 @@
+"""Configuration: one TOML file, environment overrides, validated once at start.
+
+The file is `cityops.toml` in the working directory, or the path in CITYOPS_CONFIG. With no
+file, the built-in defaults run the demo city (Rạch Giá, SQLite, the simulator). Environment
+variables override the file: CITYOPS_DATABASE_URL, CITYOPS_LANGUAGE. A wrong key or value
+raises ConfigError naming the key and the file; the CLI prints it and stops.
+
+This is the only module that reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+__all__ = [
+    "PROJECT_ROOT",
+    "AreasConfig",
+    "CityConfig",
+    "Config",
+    "ConfigError",
+    "DatabaseConfig",
+    "SourceConfig",
+    "load_config",
+]
+
+# The checkout (or installed tree) root: assets/ and the default var/ live here.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person who edits the file."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CityConfig(_Strict):
+    name: str = "Rạch Giá"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: Literal["vi", "en"] = "vi"
+    center: tuple[float, float] = (105.095, 10.005)  # lon, lat
+    zoom: float = Field(default=12.5, ge=0, le=22)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class AreasConfig(_Strict):
+    """Which boundary files place assets: wards (administrative) and zones (operational)."""
+
+    wards: Path = Path("assets/geo/wards_rach_gia_2025.geojson")
+    ward_name_property: str = "name"
+    zones: Path | None = Path("assets/geo/zones_rach_gia.geojson")
+    zone_name_property: str = "name"
+
+
+class DatabaseConfig(_Strict):
+    url: str = "sqlite:///var/cityops.db"
+    echo: bool = False
+
+
+class RetentionConfig(_Strict):
+    raw_days: int = Field(default=35, ge=1)
+    quarantine_days: int = Field(default=90, ge=1)
+    runs_days: int = Field(default=30, ge=1)
+
+
+class SchedulerConfig(_Strict):
+    housekeeping_interval_s: int = Field(default=3600, ge=10)
+    lease_s: int = Field(default=30, ge=5)
+
+
+class ServerConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8050, ge=1, le=65535)
+
+
+class SourceConfig(BaseModel):
+    """Every source has these keys; its type's own keys are kept in `options` (see `extra`)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    type: str
+    interval_s: int = Field(default=60, ge=1)
+    enabled: bool = True
+    timeout_s: float = Field(default=30, gt=0)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The type's own keys (for example the simulator's `seed`)."""
+        return dict(self.model_extra or {})
+
+
+def _default_sources() -> list[SourceConfig]:
+    return [SourceConfig(name="sim", type="simulator", interval_s=60, enabled=True, seed=42)]
+
+
+class Config(_Strict):
+    city: CityConfig = CityConfig()
+    areas: AreasConfig = AreasConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    retention: RetentionConfig = RetentionConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    server: ServerConfig = ServerConfig()
+    sources: list[SourceConfig] = Field(default_factory=_default_sources)
+    demo: bool = False
+    # Where relative paths (areas, sqlite files) are resolved: the config file's folder.
+    base_dir: Path = PROJECT_ROOT
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        names = [s.name for s in sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        return sources
+
+    def path(self, p: Path) -> Path:
+        """`p` resolved against the config's folder (absolute paths pass through)."""
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path made absolute against base_dir."""
+        url = self.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(self.base_dir / url[len(prefix) :])
+        return url
+
+    def source(self, name: str) -> SourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"no source named {name!r} (configured: {known})")
+
+
+def _describe(exc: ValidationError, origin: str) -> str:
+    lines = [f"invalid configuration in {origin}:"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"  {key}: {msg} (got {err.get('input')!r})")
+    return "\n".join(lines)
+
+
+def load_config(
+    path: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Config:
+    """Read, override and validate the configuration.
+
+    `path`: explicit file; else CITYOPS_CONFIG; else ./cityops.toml if present; else defaults.
+    `env`: the environment to read (os.environ by default; tests pass their own).
+    `overrides`: top-level sections merged over the file (tests and the CLI use it).
+    """
+    env = dict(os.environ) if env is None else env
+    chosen = path or env.get("CITYOPS_CONFIG")
+    data: dict[str, Any] = {}
+    origin = "built-in defaults"
+    base_dir = PROJECT_ROOT
+    if chosen is None and Path("cityops.toml").is_file():
+        chosen = "cityops.toml"
+    if chosen is not None:
+        file = Path(chosen).resolve()
+        origin = str(file)
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"configuration file {file} does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file} is not valid TOML: {exc}") from exc
+        base_dir = file.parent
+    for section, values in (overrides or {}).items():
+        if isinstance(values, dict) and isinstance(data.get(section), dict):
+            data[section] = {**data[section], **values}
+        else:
+            data[section] = values
+    if url := env.get("CITYOPS_DATABASE_URL"):
+        data.setdefault("database", {})
+        data["database"] = {**data["database"], "url": url}
+        origin += " (+ CITYOPS_DATABASE_URL)"
+    if lang := env.get("CITYOPS_LANGUAGE"):
+        data["city"] = {**data.get("city", {}), "language": lang}
+        origin += " (+ CITYOPS_LANGUAGE)"
+    data.setdefault("base_dir", base_dir)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origin)) from None

@@ -1,0 +1,208 @@
+"""Normalized records: the contract between connectors and the store.
+
+Connectors turn their feed into these; the store validates and keeps them. Timestamps are
+timezone-aware UTC everywhere: a naive datetime is a bug at the boundary, and `validate_*`
+reports it as a reject reason instead of guessing a zone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "DOMAINS",
+    "METRICS",
+    "REPORT_CATEGORIES",
+    "Asset",
+    "CitizenReport",
+    "Metric",
+    "Reading",
+    "Reject",
+    "ReportStatus",
+    "validate_asset",
+    "validate_reading",
+    "validate_report",
+]
+
+DOMAINS: tuple[str, ...] = ("traffic", "lighting", "environment", "water", "reports")
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One entry of the metric vocabulary: its unit and the range a real sensor can report."""
+
+    name: str
+    unit: str
+    domain: str
+    label_en: str
+    label_vi: str
+    low: float
+    high: float
+
+
+def _m(name: str, unit: str, domain: str, en: str, vi: str, low: float, high: float) -> Metric:
+    return Metric(name, unit, domain, en, vi, low, high)
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        _m("speed_kmh", "km/h", "traffic", "Average speed", "Tốc độ trung bình", 0, 200),
+        _m("volume_vph", "veh/h", "traffic", "Volume", "Lưu lượng", 0, 20000),
+        _m("occupancy_pct", "%", "traffic", "Occupancy", "Độ chiếm dụng", 0, 100),
+        _m("lamp_on", "bool", "lighting", "Lamp on", "Đèn bật", 0, 1),
+        _m("lamp_fault", "bool", "lighting", "Lamp fault", "Đèn hỏng", 0, 1),
+        _m("power_w", "W", "lighting", "Power draw", "Công suất", 0, 500_000),
+        _m("energy_kwh", "kWh", "lighting", "Energy", "Điện năng", 0, 1_000_000),
+        _m("pm25_ugm3", "µg/m³", "environment", "PM2.5", "PM2.5", 0, 1000),
+        _m("pm10_ugm3", "µg/m³", "environment", "PM10", "PM10", 0, 2000),
+        _m("no2_ugm3", "µg/m³", "environment", "NO₂", "NO₂", 0, 2000),
+        _m("o3_ugm3", "µg/m³", "environment", "O₃", "O₃", 0, 1000),
+        _m("co_mgm3", "mg/m³", "environment", "CO", "CO", 0, 100),
+        _m("temp_c", "°C", "environment", "Temperature", "Nhiệt độ", -10, 60),
+        _m("humidity_pct", "%", "environment", "Humidity", "Độ ẩm", 0, 100),
+        _m("noise_dba", "dB(A)", "environment", "Noise", "Tiếng ồn", 0, 140),
+        _m("water_level_cm", "cm", "water", "Water level", "Mực nước", -500, 1000),
+    )
+}
+
+
+class ReportStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+# Citizen-report categories (Open311 service codes of the demo city), with their labels.
+REPORT_CATEGORIES: dict[str, tuple[str, str]] = {
+    "pothole": ("Pothole", "Ổ gà"),
+    "streetlight": ("Broken street light", "Đèn đường hỏng"),
+    "flooding": ("Flooding", "Ngập nước"),
+    "waste": ("Waste / litter", "Rác thải"),
+    "noise": ("Noise", "Tiếng ồn"),
+    "traffic_signal": ("Traffic signal", "Đèn tín hiệu giao thông"),
+    "drainage": ("Blocked drain", "Cống nghẹt"),
+    "tree": ("Fallen tree", "Cây ngã đổ"),
+    "encroachment": ("Sidewalk encroachment", "Lấn chiếm vỉa hè"),
+    "other": ("Other", "Khác"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A thing in the city that reports: a road segment, a lamp, a cabinet, a station, a gauge.
+
+    `geometry` is a GeoJSON geometry in WGS84 (Point or LineString). `ward` and `zone` are
+    filled by the area placement step from the boundary files, not by connectors.
+    """
+
+    id: str
+    domain: str
+    kind: str
+    name: str
+    geometry: dict[str, Any]
+    ward: str | None = None
+    zone: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One observation: `value` of `metric` (see METRICS for units) at `ts` (aware, UTC)."""
+
+    asset_id: str
+    metric: str
+    ts: datetime
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenReport:
+    """A citizen's report (Open311 service request shape), keyed by (source, external_id)."""
+
+    external_id: str
+    category: str
+    description: str
+    status: str
+    lon: float
+    lat: float
+    created_at: datetime
+    updated_at: datetime
+    address: str | None = None
+    ward: str | None = None
+    zone: str | None = None
+    closed_at: datetime | None = None
+    agency: str | None = None
+    media_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A record a connector or the store refused, with why; it is quarantined, never dropped."""
+
+    reason: str
+    payload: Any
+
+
+def _aware_utc(ts: object) -> str | None:
+    if not isinstance(ts, datetime):
+        return f"timestamp is {type(ts).__name__}, not datetime"
+    if ts.tzinfo is None or ts.utcoffset() is None:
+        return "timestamp has no time zone"
+    if ts.utcoffset() != timedelta(0):
+        return "timestamp is not in UTC"
+    return None
+
+
+def validate_reading(r: Reading, known_assets: set[str] | None = None) -> str | None:
+    """Why `r` cannot be stored, or None when it can."""
+    metric = METRICS.get(r.metric)
+    if metric is None:
+        return f"unknown metric {r.metric!r}"
+    if not r.asset_id:
+        return "empty asset id"
+    if known_assets is not None and r.asset_id not in known_assets:
+        return f"unknown asset {r.asset_id!r}"
+    if (why := _aware_utc(r.ts)) is not None:
+        return why
+    if not isinstance(r.value, int | float) or isinstance(r.value, bool):
+        return f"value is {type(r.value).__name__}, not a number"
+    if math.isnan(r.value) or math.isinf(r.value):
+        return "value is not finite"
+    if not metric.low <= r.value <= metric.high:
+        return f"{r.metric}={r.value} outside plausible range [{metric.low}, {metric.high}]"
+    return None
+
+
+def validate_asset(a: Asset) -> str | None:
+    """Why `a` cannot be stored, or None when it can."""
+    if not a.id:
+        return "empty asset id"
+    if a.domain not in DOMAINS:
+        return f"unknown domain {a.domain!r}"
+    gtype = a.geometry.get("type") if isinstance(a.geometry, dict) else None
+    if gtype not in ("Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"):
+        return f"geometry type {gtype!r} is not supported"
+    return None
+
+
+def validate_report(r: CitizenReport) -> str | None:
+    """Why `r` cannot be stored, or None when it can."""
+    if not r.external_id:
+        return "empty report id"
+    if r.status not in set(ReportStatus):
+        return f"unknown status {r.status!r}"
+    for name in ("created_at", "updated_at", "closed_at"):
+        ts = getattr(r, name)
+        if ts is None and name == "closed_at":
+            continue
+        if (why := _aware_utc(ts)) is not None:
+            return f"{name}: {why}"
+    if not (-180 <= r.lon <= 180 and -90 <= r.lat <= 90):
+        return f"location ({r.lon}, {r.lat}) is not WGS84 lon/lat"
+    return None

@@ -1,0 +1,219 @@
+"""The store's tables, as SQLAlchemy 2 typed ORM models (one schema for SQLite and PostgreSQL).
+
+Readings are keyed by a small integer series id (one per asset and metric) and an integer
+epoch-seconds UTC timestamp: the readings, rollup and latest tables are the ones that grow, and
+integer keys keep them compact and the bulk paths fast on both databases. Everything else uses
+`UTCDateTime`, which stores UTC and always hands back timezone-aware datetimes (SQLite drops the
+zone otherwise). The query layer turns epoch seconds back into aware timestamps.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "AssetRow",
+    "Base",
+    "Latest",
+    "Lease",
+    "QuarantineRow",
+    "ReadingRow",
+    "ReportRow",
+    "Rollup1h",
+    "Rollup5m",
+    "Series",
+    "SourceRun",
+    "SourceState",
+    "UTCDateTime",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class AssetRow(Base):
+    __tablename__ = "assets"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    domain: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(256))
+    geometry: Mapped[dict[str, Any]]
+    lon: Mapped[float] = mapped_column(Float)  # a representative point, for maps and placement
+    lat: Mapped[float] = mapped_column(Float)
+    ward: Mapped[str | None] = mapped_column(String(128), index=True)
+    zone: Mapped[str | None] = mapped_column(String(128))
+    attributes: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class Series(Base):
+    """One (asset, metric) pair; readings, rollups and latest values hang off its id."""
+
+    __tablename__ = "series"
+    __table_args__ = (UniqueConstraint("asset_id", "metric", name="uq_series_asset_metric"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class ReadingRow(Base):
+    """Raw readings: unique on (series = asset + metric, ts). Kept `retention.raw_days`."""
+
+    __tablename__ = "readings"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    series_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    value: Mapped[float] = mapped_column(Float)
+
+
+class _RollupMixin:
+    series_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer)
+    sum: Mapped[float] = mapped_column(Float)
+    min: Mapped[float] = mapped_column(Float)
+    max: Mapped[float] = mapped_column(Float)
+
+
+class Rollup5m(_RollupMixin, Base):
+    """Count, sum, min, max per series and 5-minute bucket (bucket = start, epoch seconds)."""
+
+    __tablename__ = "rollup_5m"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class Rollup1h(_RollupMixin, Base):
+    """Count, sum, min, max per series and hour (bucket = start, epoch seconds)."""
+
+    __tablename__ = "rollup_1h"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class Latest(Base):
+    """The newest reading of each series."""
+
+    __tablename__ = "latest"
+
+    series_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ts: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[float] = mapped_column(Float)
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_reports_source_external"),
+        Index("ix_reports_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(128))
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(512))
+    ward: Mapped[str | None] = mapped_column(String(128), index=True)
+    zone: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    agency: Mapped[str | None] = mapped_column(String(128))
+    media_url: Mapped[str | None] = mapped_column(String(1024))
+
+
+class SourceRun(Base):
+    """One run of one source: when, how many rows stored and rejected, and how it ended."""
+
+    __tablename__ = "source_runs"
+    __table_args__ = (Index("ix_source_runs_source_started", "source", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16))  # running, ok, error
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceState(Base):
+    """Per source: where its data stands (cursor) and its last outcome."""
+
+    __tablename__ = "source_state"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    paused: Mapped[bool] = mapped_column(default=False)
+
+
+class QuarantineRow(Base):
+    """A rejected record with its reason; `digest` makes a re-delivered reject count once."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("source", "digest", name="uq_quarantine_source_digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    received_at: Mapped[datetime]
+    record_kind: Mapped[str] = mapped_column(String(16))  # reading, asset, report, payload
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+class Lease(Base):
+    """A named lease (the scheduler's leadership): one holder until `expires_at`."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]

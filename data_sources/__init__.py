@@ -1,0 +1,1 @@
+"""Connectors: each turns one feed into normalized records (see data_sources.base)."""

@@ -1,0 +1,1 @@
+"""One module per page; `PAGES` lists them in navigation order (registered by the app factory)."""
