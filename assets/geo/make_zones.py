@@ -36,7 +36,7 @@ def main() -> None:
     features = []
     for name, centre in CENTRES.items():
         cell = next(c for c in cells.geoms if c.contains(Point(centre)))
-        zone = cell.intersection(outline).simplify(0.0001)
+        zone = cell.intersection(outline)
         features.append(
             {
                 "type": "Feature",

@@ -1,0 +1,240 @@
+"""The `cityops` command: demo, serve, scheduler, db upgrade, backfill, ingest, sources."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dashboard.areas import Areas
+from dashboard.config import Config, ConfigError, load_config
+from dashboard.pipeline import backfill, run_source, utcnow
+from dashboard.store import Store
+from data_sources.base import connector_class, create
+
+console = Console(stderr=True)
+
+
+class Context:
+    """What every command needs, built once from the --config option."""
+
+    def __init__(self, config_path: str | None, overrides: dict[str, Any] | None = None) -> None:
+        self.config_path = config_path
+        self.overrides = overrides or {}
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path, overrides=self.overrides)
+            for s in self._config.sources:  # unknown types fail at start, naming the key
+                try:
+                    connector_class(s.type)
+                except LookupError as exc:
+                    raise ConfigError(f"sources[{s.name}].type: {exc}") from None
+        return self._config
+
+    def store(self, upgrade: bool = True) -> Store:
+        store = Store(self.config.database_url, echo=self.config.database.echo)
+        if upgrade:
+            store.upgrade()
+        return store
+
+
+def _fail(message: str) -> None:
+    console.print(f"[bold red]cityops:[/] {message}", highlight=False)
+    sys.exit(2)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            _fail(str(exc))
+
+
+@click.group(cls=_Group)
+@click.option("--config", "config_path", envvar=None, default=None, help="Path to cityops.toml.")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """cityops: the smart-city operations center."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    ctx.obj = Context(config_path)
+
+
+def _backfill_all(cx: Context, store: Store, days: float, source: str | None = None) -> None:
+    config = cx.config
+    areas = Areas.from_config(config)
+    now = utcnow()
+    chosen = [config.source(source)] if source else [s for s in config.sources if s.enabled]
+    for settings in chosen:
+        connector = create(settings, config)
+        try:
+            with Progress(
+                TextColumn(f"backfill {settings.name}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            ) as bar:
+                task = bar.add_task(settings.name, total=None)
+
+                def progress(done: int, total: int, task: Any = task, bar: Any = bar) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                outcome = backfill(
+                    store, connector, areas, days=days, now=now, progress=progress
+                )
+        finally:
+            connector.close()
+        if outcome.status != "ok":
+            _fail(f"backfill of {settings.name} failed: {outcome.error}")
+        console.print(
+            f"{settings.name}: stored {outcome.rows:,} rows, quarantined {outcome.rejected:,} "
+            f"in {(outcome.ended_at - outcome.started_at).total_seconds():.1f} s"
+        )
+
+
+@main.group()
+def db() -> None:
+    """Database commands."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(cx: Context) -> None:
+    """Create or migrate the store's schema to the newest version."""
+    cx.store(upgrade=True)
+    console.print(f"database at {cx.config.database_url} is up to date")
+
+
+@main.command("backfill")
+@click.option("--days", type=click.FloatRange(min=0.01), default=7, show_default=True)
+@click.option("--source", default=None, help="Only this source (default: every enabled one).")
+@click.pass_obj
+def backfill_cmd(cx: Context, days: float, source: str | None) -> None:
+    """Fetch and store N days of history for the sources."""
+    _backfill_all(cx, cx.store(), days, source)
+
+
+@main.command("ingest")
+@click.argument("source")
+@click.pass_obj
+def ingest_cmd(cx: Context, source: str) -> None:
+    """Run one source once, now."""
+    settings = cx.config.source(source)
+    store = cx.store()
+    connector = create(settings, cx.config)
+    try:
+        outcome = run_source(store, connector, Areas.from_config(cx.config))
+    finally:
+        connector.close()
+    if outcome.status != "ok":
+        _fail(f"{source}: {outcome.error}")
+    console.print(f"{source}: stored {outcome.rows:,} rows, quarantined {outcome.rejected:,}")
+
+
+@main.command("sources")
+@click.pass_obj
+def sources_cmd(cx: Context) -> None:
+    """Each source's health as a table."""
+    from dashboard.queries.sources import source_health
+
+    store = cx.store()
+    now = utcnow()
+    with store.read_session() as session:
+        rows = source_health(session, cx.config, now)
+    tz = cx.config.city.tz
+    table = Table(title=f"cityops sources — {cx.config.city.name}")
+    for col in ("source", "type", "state", "status", "last run", "rows", "rejected", "age", "next run"):
+        table.add_column(col)
+
+    def local(ts: datetime | None) -> str:
+        return ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if ts else "—"
+
+    for r in rows:
+        age = f"{r.age_s:,.0f} s" if r.age_s is not None else "—"
+        status = r.status + (" (stale)" if r.stale else "")
+        table.add_row(
+            r.name, r.type, r.state, status, local(r.last_run_at), f"{r.rows:,}",
+            f"{r.rejected:,}", age, local(r.next_run_at),
+        )
+        if r.last_error:
+            table.add_row("", "", "", f"[red]{r.last_error[:80]}[/]", "", "", "", "", "")
+    Console().print(table)
+
+
+def _serve(cx: Context, store: Store, host: str, port: int) -> None:
+    from dashboard.app import create_app
+
+    app = create_app(cx.config, store)
+    console.print(f"cityops serving {cx.config.city.name} on http://{host}:{port}/")
+    app.run(host=host, port=port, debug=False, threaded=True)
+
+
+@main.command("serve")
+@click.option("--host", default=None, help="Default: [server].host.")
+@click.option("--port", type=int, default=None, help="Default: [server].port.")
+@click.pass_obj
+def serve_cmd(cx: Context, host: str | None, port: int | None) -> None:
+    """Serve the dashboard (no scheduler; run `cityops scheduler` beside it)."""
+    _serve(cx, cx.store(), host or cx.config.server.host, port or cx.config.server.port)
+
+
+def _start_scheduler(cx: Context, store: Store) -> Any:
+    from dashboard.scheduler import CityScheduler
+
+    scheduler = CityScheduler(cx.config, store, Areas.from_config(cx.config))
+    scheduler.start()
+    return scheduler
+
+
+@main.command("scheduler")
+@click.pass_obj
+def scheduler_cmd(cx: Context) -> None:
+    """Run the scheduler alone (one active per store; others stand by)."""
+    store = cx.store()
+    scheduler = _start_scheduler(cx, store)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    console.print(f"scheduler {scheduler.holder} started; Ctrl-C stops it")
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown()
+
+
+@main.command("demo")
+@click.option("--days", type=click.FloatRange(min=0), default=7, show_default=True)
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.pass_obj
+def demo_cmd(cx: Context, days: float, host: str | None, port: int | None) -> None:
+    """Set up the store, backfill simulated history, serve the dashboard with the scheduler."""
+    cx.overrides["demo"] = True
+    store = cx.store()
+    if days > 0:
+        _backfill_all(cx, store, days)
+    scheduler = _start_scheduler(cx, store)
+    try:
+        _serve(cx, store, host or cx.config.server.host, port or cx.config.server.port)
+    finally:
+        scheduler.shutdown()

@@ -1,0 +1,177 @@
+"""The scheduler: one APScheduler job per enabled source, plus housekeeping, under a lease.
+
+Only one scheduler may drive a store at a time (`cityops demo` or `cityops scheduler` beside
+any number of web workers): each instance renews a lease row in the store; the holder runs the
+jobs, any other instance waits on standby and takes over when the lease expires. Runs of one
+source never overlap (`max_instances=1`), missed runs are coalesced into one, and a failing source
+backs off exponentially without touching the others' schedules.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from dashboard.areas import Areas
+from dashboard.config import Config, SourceConfig
+from dashboard.pipeline import Clock, RunOutcome, run_source, utcnow
+from dashboard.store import Store
+from data_sources.base import SourceConnector, create
+
+__all__ = ["LEASE_NAME", "CityScheduler", "SourceJob"]
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "scheduler"
+MAX_BACKOFF = timedelta(minutes=30)
+
+
+@dataclass
+class SourceJob:
+    """One source's job: its connector, and the back-off after consecutive failures."""
+
+    settings: SourceConfig
+    connector: SourceConnector
+    store: Store
+    areas: Areas
+    clock: Clock = utcnow
+    failures: int = 0
+    not_before: datetime | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self) -> RunOutcome | None:
+        """Run once, unless backing off, paused, or (defensively) already running."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            now = self.clock()
+            if self.not_before is not None and now < self.not_before:
+                return None
+            state = self.store.source_state(self.settings.name)
+            if state is not None and state.paused:
+                return None
+            outcome = run_source(self.store, self.connector, self.areas, clock=self.clock)
+            if outcome.status == "ok":
+                self.failures, self.not_before = 0, None
+            else:
+                self.failures += 1
+                delay = timedelta(seconds=self.settings.interval_s * 2 ** min(self.failures, 10))
+                self.not_before = outcome.ended_at + min(delay, MAX_BACKOFF)
+            return outcome
+        finally:
+            self._lock.release()
+
+
+class CityScheduler:
+    """Owns the APScheduler instance; `start()` returns at once, jobs run in threads."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        areas: Areas,
+        *,
+        holder: str | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.areas = areas
+        self.clock = clock
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.jobs: dict[str, SourceJob] = {}
+        self.leader = False
+        self._scheduler = BackgroundScheduler(
+            timezone="UTC",
+            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+
+    def start(self) -> None:
+        """Start the lease loop; source jobs begin as soon as this instance holds the lease."""
+        lease_s = self.config.scheduler.lease_s
+        self._scheduler.add_job(
+            self._lease_tick,
+            IntervalTrigger(seconds=max(1, lease_s // 3)),
+            id="lease",
+            next_run_time=self.clock(),
+        )
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        self._scheduler.shutdown(wait=True)
+        if self.leader:
+            self.store.release_lease(LEASE_NAME, self.holder)
+            self.leader = False
+        for job in self.jobs.values():
+            job.connector.close()
+        self.jobs.clear()
+
+    def _lease_tick(self) -> None:
+        held = self.store.try_lease(LEASE_NAME, self.holder, self.clock(), self.config.scheduler.lease_s)
+        if held and not self.leader:
+            log.info("scheduler %s is now the leader", self.holder)
+            self._add_jobs()
+            self.leader = True
+        elif not held and self.leader:
+            log.warning("scheduler %s lost the lease; standing by", self.holder)
+            self._remove_jobs()
+            self.leader = False
+
+    def _add_jobs(self) -> None:
+        now = self.clock()
+        for settings in self.config.sources:
+            if not settings.enabled:
+                continue
+            job = SourceJob(settings, create(settings, self.config), self.store, self.areas, self.clock)
+            self.jobs[settings.name] = job
+            self._scheduler.add_job(
+                job,
+                IntervalTrigger(seconds=settings.interval_s),
+                id=f"source:{settings.name}",
+                name=settings.name,
+                next_run_time=now,
+                misfire_grace_time=settings.interval_s,
+            )
+        self._scheduler.add_job(
+            self.housekeeping,
+            IntervalTrigger(seconds=self.config.scheduler.housekeeping_interval_s),
+            id="housekeeping",
+            next_run_time=now + timedelta(seconds=30),
+        )
+
+    def _remove_jobs(self) -> None:
+        for job in self._scheduler.get_jobs():
+            if job.id != "lease":
+                job.remove()
+        for job in self.jobs.values():
+            job.connector.close()
+        self.jobs.clear()
+
+    def housekeeping(self) -> dict[str, int]:
+        """Retention of raw readings, quarantine and run records past their age; rollups stay."""
+        r = self.config.retention
+        deleted = self.store.apply_retention(
+            self.clock(),
+            raw_days=r.raw_days,
+            quarantine_days=r.quarantine_days,
+            runs_days=r.runs_days,
+        )
+        log.info("housekeeping deleted %s", deleted)
+        return deleted
+
+    def next_runs(self) -> dict[str, datetime | None]:
+        """Each source job's next run time (UTC), for the CLI and health pages."""
+        return {
+            job.name: job.next_run_time
+            for job in self._scheduler.get_jobs()
+            if job.id.startswith("source:")
+        }
