@@ -98,9 +98,7 @@ def _backfill_all(cx: Context, store: Store, days: float, source: str | None = N
                 def progress(done: int, total: int, task: Any = task, bar: Any = bar) -> None:
                     bar.update(task, completed=done, total=total)
 
-                outcome = backfill(
-                    store, connector, areas, days=days, now=now, progress=progress
-                )
+                outcome = backfill(store, connector, areas, days=days, now=now, progress=progress)
         finally:
             connector.close()
         if outcome.status != "ok":
@@ -162,7 +160,17 @@ def sources_cmd(cx: Context) -> None:
         rows = source_health(session, cx.config, now)
     tz = cx.config.city.tz
     table = Table(title=f"cityops sources — {cx.config.city.name}")
-    for col in ("source", "type", "state", "status", "last run", "rows", "rejected", "age", "next run"):
+    for col in (
+        "source",
+        "type",
+        "state",
+        "status",
+        "last run",
+        "rows",
+        "rejected",
+        "age",
+        "next run",
+    ):
         table.add_column(col)
 
     def local(ts: datetime | None) -> str:
@@ -172,8 +180,15 @@ def sources_cmd(cx: Context) -> None:
         age = f"{r.age_s:,.0f} s" if r.age_s is not None else "—"
         status = r.status + (" (stale)" if r.stale else "")
         table.add_row(
-            r.name, r.type, r.state, status, local(r.last_run_at), f"{r.rows:,}",
-            f"{r.rejected:,}", age, local(r.next_run_at),
+            r.name,
+            r.type,
+            r.state,
+            status,
+            local(r.last_run_at),
+            f"{r.rows:,}",
+            f"{r.rejected:,}",
+            age,
+            local(r.next_run_at),
         )
         if r.last_error:
             table.add_row("", "", "", f"[red]{r.last_error[:80]}[/]", "", "", "", "", "")

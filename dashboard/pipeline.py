@@ -38,7 +38,9 @@ class RunOutcome:
     error: str | None = None
 
 
-def _store_batch(store: Store, source: str, batch: Batch, areas: Areas, now: datetime) -> tuple[int, int]:
+def _store_batch(
+    store: Store, source: str, batch: Batch, areas: Areas, now: datetime
+) -> tuple[int, int]:
     result = store.ingest(
         source,
         assets=areas.place_assets(batch.assets),

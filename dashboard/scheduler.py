@@ -116,7 +116,9 @@ class CityScheduler:
         self.jobs.clear()
 
     def _lease_tick(self) -> None:
-        held = self.store.try_lease(LEASE_NAME, self.holder, self.clock(), self.config.scheduler.lease_s)
+        held = self.store.try_lease(
+            LEASE_NAME, self.holder, self.clock(), self.config.scheduler.lease_s
+        )
         if held and not self.leader:
             log.info("scheduler %s is now the leader", self.holder)
             self._add_jobs()
@@ -131,7 +133,9 @@ class CityScheduler:
         for settings in self.config.sources:
             if not settings.enabled:
                 continue
-            job = SourceJob(settings, create(settings, self.config), self.store, self.areas, self.clock)
+            job = SourceJob(
+                settings, create(settings, self.config), self.store, self.areas, self.clock
+            )
             self.jobs[settings.name] = job
             self._scheduler.add_job(
                 job,

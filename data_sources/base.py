@@ -92,7 +92,9 @@ def connector_class(kind: str) -> type[SourceConnector]:
                 log.exception("connector plugin %r failed to load", kind)
                 raise LookupError(f"connector type {kind!r} failed to load") from None
     if target is None:
-        known = sorted(set(BUILTIN_KINDS) | {ep.name for ep in entry_points(group="cityops.data_sources")})
+        known = sorted(
+            set(BUILTIN_KINDS) | {ep.name for ep in entry_points(group="cityops.data_sources")}
+        )
         raise LookupError(f"unknown source type {kind!r} (known: {', '.join(known)})")
     if not (isinstance(target, type) and issubclass(target, SourceConnector)):
         raise LookupError(f"source type {kind!r} does not name a SourceConnector subclass")

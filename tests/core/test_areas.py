@@ -27,8 +27,15 @@ def test_the_two_2025_wards_and_nine_zones_are_loaded(areas: Areas) -> None:
     assert set(areas.wards.names) == {"Phường Rạch Giá", "Phường Vĩnh Thông"}
     assert areas.zones is not None
     assert set(areas.zones.names) == {
-        "Vĩnh Quang", "Vĩnh Thanh", "Vĩnh Thanh Vân", "Vĩnh Lạc", "Vĩnh Hiệp",
-        "An Hòa", "An Bình", "Rạch Sỏi", "Vĩnh Lợi",
+        "Vĩnh Quang",
+        "Vĩnh Thanh",
+        "Vĩnh Thanh Vân",
+        "Vĩnh Lạc",
+        "Vĩnh Hiệp",
+        "An Hòa",
+        "An Bình",
+        "Rạch Sỏi",
+        "Vĩnh Lợi",
     }
     assert all(f["properties"]["approximate"] for f in areas.zones.features)
 
@@ -50,7 +57,10 @@ def test_assets_are_placed_by_geometry(areas: Areas) -> None:
     north = lamp(105.10, 10.08)  # Vĩnh Thông
     sea = lamp(104.95, 10.0)  # in the Gulf of Thailand
     road = Asset(
-        "s1", "traffic", "road_segment", "Trần Phú",
+        "s1",
+        "traffic",
+        "road_segment",
+        "Trần Phú",
         {"type": "LineString", "coordinates": [[105.105, 9.978], [105.118, 9.972]]},
     )
     placed = areas.place_assets([centre, north, sea, road])

@@ -17,9 +17,17 @@ def test_defaults_run_the_demo_city() -> None:
     config = load_config(env={})
     assert config.city.name == "Rạch Giá"
     assert config.city.timezone == "Asia/Ho_Chi_Minh"
-    assert config.database_url.startswith("sqlite:////") and config.database_url.endswith("var/cityops.db")
+    assert config.database_url.startswith("sqlite:////") and config.database_url.endswith(
+        "var/cityops.db"
+    )
     [sim] = config.sources
-    assert (sim.name, sim.type, sim.interval_s, sim.enabled, sim.options) == ("sim", "simulator", 60, True, {"seed": 42})
+    assert (sim.name, sim.type, sim.interval_s, sim.enabled, sim.options) == (
+        "sim",
+        "simulator",
+        60,
+        True,
+        {"seed": 42},
+    )
 
 
 def test_example_file_is_valid_and_matches_defaults() -> None:

@@ -1,0 +1,35 @@
+"""Test connectors for scheduler behaviour: one that always fails, one that is slow."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from data_sources.base import Batch, SourceConnector
+
+
+class FailingSource(SourceConnector):
+    """A feed whose server is down: every fetch raises."""
+
+    kind = "failing"
+
+    def fetch(self, since: datetime | None, now: datetime) -> Batch:
+        raise ConnectionError("feed server refused the connection")
+
+
+class SlowSource(SourceConnector):
+    """A feed that answers slower than its interval; records how many fetches ran at once."""
+
+    kind = "slow"
+    active = 0
+    max_active = 0
+
+    def fetch(self, since: datetime | None, now: datetime) -> Batch:
+        cls = type(self)
+        cls.active += 1
+        cls.max_active = max(cls.max_active, cls.active)
+        try:
+            time.sleep(float(self.settings.options.get("delay_s", 1.5)))
+            return Batch(cursor=now)
+        finally:
+            cls.active -= 1

@@ -1,0 +1,127 @@
+"""The scheduler records every run, isolates failures, never overlaps a source, has one leader."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from dashboard.areas import Areas
+from dashboard.config import Config, load_config
+from dashboard.scheduler import CityScheduler
+from dashboard.store import Store
+from dashboard.store.models import SourceRun
+from data_sources import base
+from tests.core.fakes import SlowSource
+
+
+@pytest.fixture(autouse=True)
+def test_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+    kinds = dict(base.BUILTIN_KINDS)
+    kinds["failing"] = "tests.core.fakes:FailingSource"
+    kinds["slow"] = "tests.core.fakes:SlowSource"
+    monkeypatch.setattr(base, "BUILTIN_KINDS", kinds)
+
+
+def make_config(tmp_path: Path, sources: list[dict[str, object]], lease_s: int = 6) -> Config:
+    return load_config(
+        env={},
+        overrides={
+            "database": {"url": f"sqlite:///{tmp_path}/city.db"},
+            "scheduler": {"lease_s": lease_s, "housekeeping_interval_s": 3600},
+            "sources": sources,
+        },
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(f"sqlite:///{tmp_path}/city.db")
+    s.upgrade()
+    yield s
+    s.dispose()
+
+
+def runs(store: Store, source: str) -> list[SourceRun]:
+    with store.read_session() as session:
+        stmt = select(SourceRun).where(SourceRun.source == source).order_by(SourceRun.id)
+        return list(session.scalars(stmt))
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not reached in time")
+
+
+def test_runs_are_recorded_and_a_failing_source_does_not_stop_another(
+    tmp_path: Path, store: Store
+) -> None:
+    config = make_config(
+        tmp_path,
+        [
+            {"name": "sim", "type": "simulator", "interval_s": 1, "seed": 7},
+            {"name": "broken", "type": "failing", "interval_s": 1},
+        ],
+    )
+    scheduler = CityScheduler(config, store, Areas.from_config(config))
+    scheduler.start()
+    try:
+        wait_for(lambda: len([r for r in runs(store, "sim") if r.status == "ok"]) >= 2)
+        wait_for(lambda: any(r.status == "error" for r in runs(store, "broken")))
+    finally:
+        scheduler.shutdown()
+    sim_runs = [r for r in runs(store, "sim") if r.status == "ok"]
+    assert sim_runs[0].rows > 3000  # first run: every asset and the current state
+    assert all(r.ended_at and r.ended_at >= r.started_at for r in sim_runs)
+    failed = [r for r in runs(store, "broken") if r.status == "error"]
+    assert "ConnectionError: feed server refused the connection" in (failed[0].error or "")
+    state = store.source_state("broken")
+    assert state is not None and "refused" in (state.last_error or "")
+    assert store.source_state("sim").cursor is not None  # type: ignore[union-attr]
+
+
+def test_runs_of_one_source_never_overlap(tmp_path: Path, store: Store) -> None:
+    SlowSource.active = SlowSource.max_active = 0
+    config = make_config(
+        tmp_path, [{"name": "slow", "type": "slow", "interval_s": 1, "delay_s": 1.5}]
+    )
+    scheduler = CityScheduler(config, store, Areas.from_config(config))
+    scheduler.start()
+    try:
+        wait_for(lambda: len([r for r in runs(store, "slow") if r.status == "ok"]) >= 3)
+    finally:
+        scheduler.shutdown()
+    assert SlowSource.max_active == 1
+    done = [r for r in runs(store, "slow") if r.ended_at is not None]
+    for earlier, later in itertools.pairwise(done):
+        assert later.started_at >= earlier.ended_at  # type: ignore[operator]
+
+
+def test_only_one_scheduler_drives_a_store_and_another_takes_over(
+    tmp_path: Path, store: Store
+) -> None:
+    config = make_config(
+        tmp_path, [{"name": "sim", "type": "simulator", "interval_s": 2}], lease_s=5
+    )
+    first = CityScheduler(config, store, Areas.from_config(config), holder="first")
+    second = CityScheduler(config, store, Areas.from_config(config), holder="second")
+    first.start()
+    wait_for(lambda: first.leader)
+    second.start()
+    try:
+        time.sleep(2.5)  # several lease ticks of the second one
+        assert first.leader and not second.leader
+        assert set(second.next_runs()) == set()
+        first.shutdown()  # releases the lease
+        wait_for(lambda: second.leader)
+        assert set(second.next_runs()) == {"sim"}
+    finally:
+        second.shutdown()
