@@ -6,24 +6,44 @@ pages and the API read through `Store.read_session()` and the query layer.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Store", "make_engine"]
+from dashboard.store import ingest as _ingest
+from dashboard.store import runs
+from dashboard.store.ingest import IngestResult
+from dashboard.store.runs import SourceStateView
+
+if TYPE_CHECKING:
+    from dashboard.records import Asset, CitizenReport, Reading, Reject
+
+__all__ = ["IngestResult", "SourceStateView", "Store", "make_engine"]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Take transactions out of pysqlite's hands (it would BEGIN only before DML, so a read
+    # that decides a write could run outside the transaction); `_sqlite_begin` opens them.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers (execution option `cityops_write`) take the write lock up front, so the
+    # duplicate pre-check of an ingest and its inserts see the same database.
+    immediate = conn.get_execution_options().get("cityops_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -34,6 +54,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
@@ -47,6 +68,10 @@ class Store:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Writes go through this view of the engine (same pool): on SQLite its transactions
+        # start with BEGIN IMMEDIATE, so read-then-write steps cannot interleave.
+        self._writer = self.engine.execution_options(cityops_write=True)
+        self._series: dict[tuple[str, str], int] = {}  # (asset id, metric) -> series id
 
     @property
     def dialect(self) -> str:
@@ -80,5 +105,103 @@ class Store:
 
         Base.metadata.create_all(self.engine)
 
+    def upgrade(self, revision: str = "head") -> None:
+        """Migrate the database to `revision` with the Alembic scripts shipped in the package."""
+        from dashboard.store.schema import upgrade
+
+        upgrade(self.engine, revision)
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+    # -- ingest ------------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        source: str,
+        *,
+        assets: Sequence[Asset] = (),
+        readings: Sequence[Reading] = (),
+        reports: Sequence[CitizenReport] = (),
+        rejects: Sequence[Reject] = (),
+        now: datetime,
+    ) -> IngestResult:
+        """Store one batch in one transaction: upserts, rollups, latest, quarantine."""
+        return _ingest.ingest(
+            self._writer,
+            self._series,
+            source,
+            assets=assets,
+            readings=readings,
+            reports=reports,
+            rejects=rejects,
+            now=now,
+        )
+
+    # -- runs and source state ---------------------------------------------------------------
+
+    def start_run(self, source: str, started_at: datetime) -> int:
+        """Open a run record (status "running") and return its id."""
+
+        return runs.start_run(self._writer, source, started_at)
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        ended_at: datetime,
+        status: str,
+        rows: int,
+        rejected: int,
+        error: str | None = None,
+    ) -> None:
+
+        runs.finish_run(
+            self._writer,
+            run_id,
+            ended_at=ended_at,
+            status=status,
+            rows=rows,
+            rejected=rejected,
+            error=error,
+        )
+
+    def source_state(self, source: str) -> SourceStateView | None:
+
+        return runs.source_state(self.engine, source)
+
+    def set_cursor(self, source: str, cursor: datetime | None, success_at: datetime) -> None:
+
+        runs.set_cursor(self._writer, source, cursor, success_at)
+
+    def record_error(self, source: str, at: datetime, message: str) -> None:
+
+        runs.record_error(self._writer, source, at, message)
+
+    def set_paused(self, source: str, paused: bool) -> None:
+
+        runs.set_paused(self._writer, source, paused)
+
+    # -- leases and retention ----------------------------------------------------------------
+
+    def try_lease(self, name: str, holder: str, now: datetime, ttl_s: float) -> bool:
+        """Acquire or renew lease `name` for `holder`; False while another holds it."""
+
+        return runs.try_lease(self._writer, name, holder, now, ttl_s)
+
+    def release_lease(self, name: str, holder: str) -> None:
+
+        runs.release_lease(self._writer, name, holder)
+
+    def apply_retention(
+        self, now: datetime, *, raw_days: int, quarantine_days: int, runs_days: int
+    ) -> dict[str, int]:
+        """Delete raw readings, quarantine rows and runs past their age; rollups stay."""
+
+        return runs.apply_retention(
+            self._writer,
+            now,
+            raw_days=raw_days,
+            quarantine_days=quarantine_days,
+            runs_days=runs_days,
+        )

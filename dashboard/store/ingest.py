@@ -1,0 +1,197 @@
+"""Ingest: one connector batch in, one transaction out.
+
+Assets upsert, readings go through the columnar hot path in `readings`, reports upsert on
+(source, external_id), and everything refused (connector rejects and records that fail
+`dashboard.records.validate_*`) lands in the quarantine with its reason, once per distinct
+record: its digest is the hash of the record itself, not of when or why it was refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dashboard.records import (
+    Asset,
+    CitizenReport,
+    Reading,
+    Reject,
+    validate_asset,
+    validate_report,
+)
+from dashboard.store.models import AssetRow, QuarantineRow, ReportRow
+from dashboard.store.readings import SeriesKey, store_readings
+
+__all__ = ["IngestResult", "ingest", "representative_point"]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What one ingest did. `duplicates` were valid readings already stored (or repeated in
+    the batch); `quarantined` counts the batch's refused records, re-deliveries included."""
+
+    assets: int
+    readings: int
+    duplicates: int
+    reports: int
+    quarantined: int
+
+
+def representative_point(geometry: dict[str, Any]) -> tuple[float, float]:
+    """A (lon, lat) to place an asset on a map: the point itself, or the middle vertex of a
+    line (the midpoint of a two-vertex segment), or the first vertex of anything larger."""
+    coords: Any = geometry.get("coordinates")
+    gtype = geometry.get("type")
+    if gtype == "LineString" and coords:
+        if len(coords) == 2:
+            (x0, y0), (x1, y1) = coords[0][:2], coords[1][:2]
+            return (x0 + x1) / 2, (y0 + y1) / 2
+        coords = coords[len(coords) // 2]
+    while isinstance(coords, list) and coords and isinstance(coords[0], list):
+        coords = coords[0]
+    if not isinstance(coords, list) or len(coords) < 2:
+        raise ValueError(f"geometry {gtype!r} has no coordinates")
+    return float(coords[0]), float(coords[1])
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, datetime | date):
+        return obj.isoformat()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    return repr(obj)
+
+
+def _quarantine_row(source: str, now: datetime, kind: str, reason: str, record: Any) -> dict:
+    payload = json.dumps(record, default=_json_default, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(f"{kind}\n{payload}".encode()).hexdigest()
+    return {
+        "source": source,
+        "received_at": now,
+        "record_kind": kind,
+        "reason": reason,
+        "payload": payload,
+        "digest": digest,
+    }
+
+
+def _insert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _upsert_assets(conn: Connection, source: str, assets: Sequence[Asset], now: datetime) -> None:
+    rows = []
+    for a in sorted(assets, key=lambda a: a.id):
+        lon, lat = representative_point(a.geometry)
+        rows.append(
+            {
+                "id": a.id,
+                "source": source,
+                "domain": a.domain,
+                "kind": a.kind,
+                "name": a.name,
+                "geometry": a.geometry,
+                "lon": lon,
+                "lat": lat,
+                "ward": a.ward,
+                "zone": a.zone,
+                "attributes": a.attributes,
+                "updated_at": now,
+            }
+        )
+    stmt = _insert(conn)(AssetRow)
+    updates = {c: stmt.excluded[c] for c in rows[0] if c != "id"}
+    conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=updates), rows)
+
+
+def _upsert_reports(conn: Connection, source: str, reports: Sequence[CitizenReport]) -> None:
+    rows = [
+        {"source": source, **{f.name: getattr(r, f.name) for f in dataclasses.fields(r)}}
+        for r in sorted(reports, key=lambda r: (r.external_id, r.updated_at))
+    ]
+    stmt = _insert(conn)(ReportRow)
+    table: Table = ReportRow.__table__  # type: ignore[assignment]
+    keys = ("source", "external_id")
+    updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_=updates,
+            where=stmt.excluded.updated_at > table.c.updated_at,
+        ),
+        rows,
+    )
+
+
+def _quarantine(conn: Connection, rows: list[dict]) -> None:
+    unique = sorted({r["digest"]: r for r in rows}.values(), key=lambda r: r["digest"])
+    stmt = _insert(conn)(QuarantineRow).on_conflict_do_nothing(index_elements=["source", "digest"])
+    conn.execute(stmt, unique)
+
+
+def ingest(
+    engine: Engine,
+    series_cache: dict[SeriesKey, int],
+    source: str,
+    *,
+    assets: Sequence[Asset] = (),
+    readings: Sequence[Reading] = (),
+    reports: Sequence[CitizenReport] = (),
+    rejects: Sequence[Reject] = (),
+    now: datetime,
+) -> IngestResult:
+    """Store one batch from `source` in one transaction; see the module docstring.
+
+    `series_cache` (the Store's) gains the series created here only once the transaction has
+    committed, so a rolled-back batch never leaves ids behind that the database does not have.
+    """
+    if now.tzinfo is None:
+        raise ValueError("ingest needs an aware `now`")
+    bad = [_quarantine_row(source, now, "payload", r.reason, r.payload) for r in rejects]
+    good_assets: dict[str, Asset] = {}  # last delivery of an id wins
+    for a in assets:
+        why = validate_asset(a)
+        if why is None:
+            try:
+                representative_point(a.geometry)
+            except (TypeError, ValueError, IndexError) as exc:
+                why = f"geometry has no usable coordinates: {exc}"
+        if why is None:
+            good_assets[a.id] = a
+        else:
+            bad.append(_quarantine_row(source, now, "asset", why, a))
+    good_reports: dict[str, CitizenReport] = {}
+    for rep in reports:
+        why = validate_report(rep)
+        if why is not None:
+            bad.append(_quarantine_row(source, now, "report", why, rep))
+        elif (
+            seen := good_reports.get(rep.external_id)
+        ) is None or rep.updated_at > seen.updated_at:
+            good_reports[rep.external_id] = rep
+
+    with engine.connect() as conn, conn.begin():
+        if good_assets:
+            _upsert_assets(conn, source, list(good_assets.values()), now)
+        outcome = store_readings(conn, readings, series_cache, good_assets.keys())
+        bad += [_quarantine_row(source, now, "reading", why, r) for r, why in outcome.rejected]
+        if good_reports:
+            _upsert_reports(conn, source, list(good_reports.values()))
+        if bad:
+            _quarantine(conn, bad)
+    series_cache.update(outcome.new_series)
+    return IngestResult(
+        assets=len(good_assets),
+        readings=outcome.stored,
+        duplicates=outcome.duplicates,
+        reports=len(good_reports),
+        quarantined=len(bad),
+    )

@@ -1,0 +1,165 @@
+"""Source runs and state, the scheduler's lease, and retention.
+
+Small writes, each its own short transaction. The lease is one atomic upsert (insert, or take
+over only when the current holder is us or has expired) so two schedulers racing for it on
+either database can never both win: PostgreSQL row-locks the conflicting row and re-checks the
+condition, SQLite serialises writers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dashboard.store.models import Lease, QuarantineRow, ReadingRow, SourceRun, SourceState
+
+__all__ = [
+    "SourceStateView",
+    "apply_retention",
+    "finish_run",
+    "record_error",
+    "release_lease",
+    "set_cursor",
+    "set_paused",
+    "source_state",
+    "start_run",
+    "try_lease",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStateView:
+    """Where a source stands: its data cursor, its last outcomes, whether it is paused."""
+
+    source: str
+    cursor: datetime | None
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+    paused: bool
+
+
+def _insert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _aware(name: str, value: datetime | None) -> None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError(f"{name} must be an aware datetime")
+
+
+def start_run(engine: Engine, source: str, started_at: datetime) -> int:
+    _aware("started_at", started_at)
+    with engine.begin() as conn:
+        stmt = (
+            _insert(conn)(SourceRun)
+            .values(source=source, started_at=started_at, status="running", rows=0, rejected=0)
+            .returning(SourceRun.id)
+        )
+        return int(conn.execute(stmt).scalar_one())
+
+
+def finish_run(
+    engine: Engine,
+    run_id: int,
+    *,
+    ended_at: datetime,
+    status: str,
+    rows: int,
+    rejected: int,
+    error: str | None = None,
+) -> None:
+    _aware("ended_at", ended_at)
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(SourceRun)
+            .where(SourceRun.id == run_id)
+            .values(ended_at=ended_at, status=status, rows=rows, rejected=rejected, error=error)
+        )
+        if done.rowcount != 1:
+            raise LookupError(f"no source run {run_id}")
+
+
+def source_state(engine: Engine, source: str) -> SourceStateView | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(SourceState).where(SourceState.source == source)).first()
+    if row is None:
+        return None
+    return SourceStateView(
+        source=row.source,
+        cursor=row.cursor,
+        last_success_at=row.last_success_at,
+        last_error_at=row.last_error_at,
+        last_error=row.last_error,
+        paused=bool(row.paused),
+    )
+
+
+def _upsert_state(engine: Engine, source: str, **values: Any) -> None:
+    with engine.begin() as conn:
+        stmt = _insert(conn)(SourceState).values(source=source, paused=False, **values)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["source"], set_=values))
+
+
+def set_cursor(engine: Engine, source: str, cursor: datetime | None, success_at: datetime) -> None:
+    """Record a successful run: where the data now stands and when it succeeded."""
+    _aware("cursor", cursor)
+    _aware("success_at", success_at)
+    _upsert_state(engine, source, cursor=cursor, last_success_at=success_at)
+
+
+def record_error(engine: Engine, source: str, at: datetime, message: str) -> None:
+    _aware("at", at)
+    _upsert_state(engine, source, last_error_at=at, last_error=message)
+
+
+def set_paused(engine: Engine, source: str, paused: bool) -> None:
+    _upsert_state(engine, source, paused=paused)
+
+
+def try_lease(engine: Engine, name: str, holder: str, now: datetime, ttl_s: float) -> bool:
+    """Acquire or renew lease `name` for `holder` until now + ttl; False if someone else
+    holds it and it has not expired."""
+    _aware("now", now)
+    expires = now + timedelta(seconds=ttl_s)
+    table = Lease.__table__
+    with engine.begin() as conn:
+        stmt = _insert(conn)(Lease).values(name=name, holder=holder, expires_at=expires)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at},
+            where=or_(table.c.holder == holder, table.c.expires_at <= now),
+        ).returning(table.c.holder)
+        return conn.execute(stmt).scalar() == holder
+
+
+def release_lease(engine: Engine, name: str, holder: str) -> None:
+    """Give the lease up now, if we hold it (someone else's lease is left alone)."""
+    with engine.begin() as conn:
+        conn.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+
+
+def apply_retention(
+    engine: Engine, now: datetime, *, raw_days: int, quarantine_days: int, runs_days: int
+) -> dict[str, int]:
+    """Delete raw readings, quarantine rows and run records older than their age.
+
+    Rollups and latest values stay: they are what history pages read beyond the raw window.
+    """
+    _aware("now", now)
+    raw_cut = int((now - timedelta(days=raw_days)).timestamp())
+    with engine.begin() as conn:
+        readings = conn.execute(delete(ReadingRow).where(ReadingRow.ts < raw_cut)).rowcount
+        quarantine = conn.execute(
+            delete(QuarantineRow).where(
+                QuarantineRow.received_at < now - timedelta(days=quarantine_days)
+            )
+        ).rowcount
+        runs = conn.execute(
+            delete(SourceRun).where(SourceRun.started_at < now - timedelta(days=runs_days))
+        ).rowcount
+    return {"readings": readings, "quarantine": quarantine, "source_runs": runs}
