@@ -1,0 +1,123 @@
+"""Every visible string of the web UI, in Vietnamese and English.
+
+One dictionary, `TEXT`, maps a key to both languages, so a page never holds a literal label and a
+missing translation is a test failure (see tests/pages), not a blank on a wall screen. The
+language is chosen by `resolve_language`: `?lang=` in the URL wins, then the browser's saved
+choice (a cookie the app sets), then the configured default.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+__all__ = [
+    "LANGUAGES",
+    "LANG_COOKIE",
+    "TEXT",
+    "Lang",
+    "format_duration",
+    "resolve_language",
+    "t",
+]
+
+Lang = Literal["vi", "en"]
+LANGUAGES: Final[tuple[Lang, ...]] = ("vi", "en")
+# The cookie that keeps the operator's language choice in the browser.
+LANG_COOKIE: Final = "cityops_lang"
+
+TEXT: Final[dict[str, dict[Lang, str]]] = {
+    # shell
+    "app.title": {
+        "vi": "Trung tâm điều hành đô thị thông minh",
+        "en": "Smart City Operations Center",
+    },
+    "app.short": {"vi": "IOC", "en": "IOC"},
+    "shell.clock_label": {"vi": "Giờ địa phương", "en": "Local time"},
+    "shell.language": {"vi": "Ngôn ngữ", "en": "Language"},
+    "shell.nav": {"vi": "Điều hướng", "en": "Navigation"},
+    "lang.vi": {"vi": "Tiếng Việt", "en": "Tiếng Việt"},
+    "lang.en": {"vi": "English", "en": "English"},
+    "page.not_found": {"vi": "Không tìm thấy trang", "en": "Page not found"},
+    # sources page
+    "sources.nav": {"vi": "Nguồn dữ liệu", "en": "Data sources"},
+    "sources.title": {"vi": "Tình trạng nguồn dữ liệu", "en": "Data source health"},
+    "sources.intro": {
+        "vi": "Mỗi nguồn được cấu hình: lần chạy gần nhất, số bản ghi, độ trễ dữ liệu và lỗi. "
+        "Nguồn có dữ liệu cũ hơn 3 lần chu kỳ được đánh dấu là quá hạn.",
+        "en": "Every configured feed: its last run, rows, data age and errors. "
+        "A feed whose data is older than 3 intervals is marked stale.",
+    },
+    "sources.updated": {"vi": "Cập nhật lúc", "en": "Updated at"},
+    "sources.col.name": {"vi": "Nguồn", "en": "Source"},
+    "sources.col.type": {"vi": "Loại", "en": "Type"},
+    "sources.col.state": {"vi": "Trạng thái chạy", "en": "Schedule"},
+    "sources.col.last_run": {"vi": "Lần chạy gần nhất", "en": "Last run"},
+    "sources.col.health": {"vi": "Tình trạng", "en": "Status"},
+    "sources.col.rows": {"vi": "Bản ghi lưu", "en": "Rows stored"},
+    "sources.col.rejected": {"vi": "Bản ghi bị loại", "en": "Rejected"},
+    "sources.col.age": {"vi": "Độ trễ dữ liệu", "en": "Data age"},
+    "sources.col.next_run": {"vi": "Lần chạy kế tiếp", "en": "Next run"},
+    "sources.col.error": {"vi": "Lỗi gần nhất", "en": "Last error"},
+    "sources.history": {"vi": "Lịch sử chạy (20 lần gần nhất)", "en": "Run history (last 20)"},
+    "sources.pick": {"vi": "Chọn nguồn", "en": "Choose a source"},
+    "sources.col.started": {"vi": "Bắt đầu", "en": "Started"},
+    "sources.col.duration": {"vi": "Thời lượng", "en": "Duration"},
+    "sources.due": {"vi": "đến hạn", "en": "due"},
+    "sources.none": {"vi": "—", "en": "—"},
+    # schedule state of a source
+    "state.enabled": {"vi": "Đang bật", "en": "Enabled"},
+    "state.paused": {"vi": "Tạm dừng", "en": "Paused"},
+    "state.disabled": {"vi": "Đã tắt", "en": "Disabled"},
+    # health of a source (see dashboard.queries.sources.Health)
+    "health.ok": {"vi": "Bình thường", "en": "OK"},
+    "health.running": {"vi": "Đang chạy", "en": "Running"},
+    "health.error": {"vi": "Lỗi", "en": "Error"},
+    "health.stale": {"vi": "Quá hạn", "en": "Stale"},
+    "health.never": {"vi": "Chưa chạy", "en": "Never run"},
+    "health.paused": {"vi": "Tạm dừng", "en": "Paused"},
+    "health.disabled": {"vi": "Đã tắt", "en": "Disabled"},
+    # run status in the history table
+    "run.ok": {"vi": "Thành công", "en": "OK"},
+    "run.error": {"vi": "Lỗi", "en": "Error"},
+    "run.running": {"vi": "Đang chạy", "en": "Running"},
+    # durations
+    "unit.s": {"vi": "{n} giây", "en": "{n} s"},
+    "unit.min": {"vi": "{n} phút", "en": "{n} min"},
+    "unit.h": {"vi": "{n} giờ", "en": "{n} h"},
+    "unit.d": {"vi": "{n} ngày", "en": "{n} d"},
+}
+
+
+def t(key: str, lang: str) -> str:
+    """The text of `key` in `lang` (Vietnamese when `lang` is not a known language).
+
+    An unknown key raises KeyError: a typo must fail a test, never reach a screen.
+    """
+    entry = TEXT[key]
+    return entry["en"] if lang == "en" else entry["vi"]
+
+
+def resolve_language(url_value: str | None, saved: str | None, default: str) -> Lang:
+    """The language to show: `?lang=` in the URL, else the saved choice, else `default`."""
+    for candidate in (url_value, saved, default):
+        if candidate == "en":
+            return "en"
+        if candidate == "vi":
+            return "vi"
+    return "vi"
+
+
+def format_duration(seconds: float | None, lang: str) -> str:
+    """A short human duration ("12 min", "12 phút"); None gives the dash used for "no value"."""
+    if seconds is None:
+        return t("sources.none", lang)
+    s = max(0, round(seconds))
+    if s < 120:
+        return t("unit.s", lang).format(n=s)
+    if s < 2 * 3600:
+        return t("unit.min", lang).format(n=s // 60)
+    if s < 2 * 86400:
+        hours = f"{s / 3600:.1f}" if s < 10 * 3600 else str(s // 3600)
+        # Vietnamese writes the decimal comma: "2,5 giờ".
+        return t("unit.h", lang).format(n=hours.replace(".", ",") if lang == "vi" else hours)
+    return t("unit.d", lang).format(n=s // 86400)

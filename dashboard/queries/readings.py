@@ -1,0 +1,127 @@
+"""Readings: the latest value of each series, and one series' history raw or rolled up.
+
+The store keeps readings keyed by series id (asset + metric) with epoch-seconds UTC timestamps;
+rollups hold count, sum, min and max per 5-minute or 1-hour bucket (bucket = its start). These
+functions return aware UTC timestamps and the metric's unit from `records.METRICS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, get_args
+
+import pandas as pd
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from dashboard.queries import to_epoch
+from dashboard.records import METRICS
+from dashboard.store.models import AssetRow, Latest, ReadingRow, Rollup1h, Rollup5m, Series
+
+__all__ = [
+    "LATEST_COLUMNS",
+    "RESOLUTIONS",
+    "Resolution",
+    "SeriesWindow",
+    "latest_values",
+    "series_readings",
+]
+
+Resolution = Literal["raw", "5m", "1h"]
+RESOLUTIONS: tuple[Resolution, ...] = get_args(Resolution)
+LATEST_COLUMNS = ("asset_id", "metric", "ts", "value", "unit")
+
+
+def _aware(seconds: pd.Series) -> pd.Series:
+    return pd.to_datetime(seconds.astype("int64"), unit="s", utc=True)
+
+
+def latest_values(
+    session: Session,
+    domain: str | None = None,
+    metric: str | None = None,
+    ward: str | None = None,
+) -> pd.DataFrame:
+    """The newest reading of every series matching the filters, ordered by asset and metric.
+
+    Columns: asset_id, metric, ts (aware UTC), value (in `unit`), unit (from METRICS).
+    """
+    stmt = (
+        select(Series.asset_id, Series.metric, Latest.ts, Latest.value)
+        .join(Latest, Latest.series_id == Series.id)
+        .join(AssetRow, AssetRow.id == Series.asset_id)
+        .order_by(Series.asset_id, Series.metric)
+    )
+    if domain is not None:
+        stmt = stmt.where(AssetRow.domain == domain)
+    if metric is not None:
+        stmt = stmt.where(Series.metric == metric)
+    if ward is not None:
+        stmt = stmt.where(AssetRow.ward == ward)
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=["asset_id", "metric", "ts", "value"])
+    frame["ts"] = _aware(frame["ts"])
+    frame["value"] = frame["value"].astype("float64")
+    frame["unit"] = frame["metric"].map(lambda m: METRICS[m].unit if m in METRICS else "")
+    return frame[list(LATEST_COLUMNS)]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesWindow:
+    """One series over [start, end): the points and whether the row cap cut them short.
+
+    Raw points have columns ts, value; rollups ts (bucket start), count, mean, min, max.
+    `next_start` (aware UTC) is where to continue when `truncated`.
+    """
+
+    points: pd.DataFrame
+    truncated: bool
+    next_start: datetime | None
+
+
+def series_readings(
+    session: Session,
+    asset_id: str,
+    metric: str,
+    start: datetime,
+    end: datetime,
+    resolution: Resolution = "raw",
+    limit: int = 10_000,
+) -> SeriesWindow:
+    """Readings of one asset's metric with start <= ts < end (aware datetimes), oldest first.
+
+    At most `limit` points; values in the metric's unit; `mean` = sum / count of the bucket.
+    """
+    lo, hi = to_epoch(start), to_epoch(end)
+    stmt: Select[*tuple[Any, ...]]
+    if resolution == "raw":
+        cols = ["ts", "value"]
+        stmt = (
+            select(ReadingRow.ts, ReadingRow.value)
+            .join(Series, Series.id == ReadingRow.series_id)
+            .where(Series.asset_id == asset_id, Series.metric == metric)
+            .where(ReadingRow.ts >= lo, ReadingRow.ts < hi)
+            .order_by(ReadingRow.ts)
+        )
+    else:
+        table = Rollup5m if resolution == "5m" else Rollup1h
+        cols = ["ts", "count", "sum", "min", "max"]
+        stmt = (
+            select(table.bucket, table.count, table.sum, table.min, table.max)
+            .join(Series, Series.id == table.series_id)
+            .where(Series.asset_id == asset_id, Series.metric == metric)
+            .where(table.bucket >= lo, table.bucket < hi)
+            .order_by(table.bucket)
+        )
+    rows = session.execute(stmt.limit(limit + 1)).all()
+    truncated = len(rows) > limit
+    frame = pd.DataFrame(rows[:limit], columns=cols)
+    next_start = None
+    if truncated:
+        next_start = pd.Timestamp(int(rows[limit][0]), unit="s", tz="UTC").to_pydatetime()
+    frame["ts"] = _aware(frame["ts"])
+    if resolution != "raw":
+        frame["count"] = frame["count"].astype("int64")
+        frame["mean"] = frame["sum"].astype("float64") / frame["count"]
+        frame = frame[["ts", "count", "mean", "min", "max"]]
+    return SeriesWindow(frame, truncated, next_start)

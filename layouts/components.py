@@ -1,0 +1,126 @@
+"""Pieces every page shares: page metadata, the app context, the language, tables, headings.
+
+Pages import these instead of restating them, so the wall, the drill-downs and /sources look
+and behave alike (one table style, one way to pick the language, one way to show local time).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import flask
+from dash import dash_table, html
+from dash.development.base_component import Component
+
+from dashboard.api import AppContext, current_context
+from dashboard.i18n import LANG_COOKIE, Lang, resolve_language
+
+__all__ = [
+    "PageMeta",
+    "app_context",
+    "data_table",
+    "local_time",
+    "page_heading",
+    "page_language",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PageMeta:
+    """What a page module declares about itself; the app factory registers it with Dash.
+
+    `title_key` names the i18n entry used in the navigation and the browser tab; `roles` is
+    for the auth layer (empty: everyone).
+    """
+
+    path: str
+    order: int
+    title_key: str
+    roles: tuple[str, ...] = field(default_factory=tuple)
+
+
+def app_context() -> AppContext:
+    """Config, store and clock of the app serving this request (layouts and callbacks)."""
+    return current_context()
+
+
+def page_language(url_lang: str | None = None) -> Lang:
+    """The language for this request: `?lang=` first, then the browser's cookie, then config.
+
+    `url_lang` is the page's own `lang` query parameter; without it, the request's `?lang=`
+    and then its referrer's are used, because Dash fetches the layout from `/_dash-layout`
+    while the `?lang=` the user typed sits on the page address.
+    """
+    default = app_context().config.city.language if flask.has_app_context() else "vi"
+    if not flask.has_request_context():
+        return resolve_language(url_lang, None, default)
+    request = flask.request
+    if url_lang is None:
+        referrer = parse_qs(urlsplit(request.referrer or "").query).get("lang", [None])
+        url_lang = request.args.get("lang") or referrer[0]
+    return resolve_language(url_lang, request.cookies.get(LANG_COOKIE), default)
+
+
+def local_time(ts: datetime | None, tz: Any, fmt: str = "%d/%m %H:%M:%S") -> str | None:
+    """`ts` (aware) shown in the city's time zone `tz`; None stays None."""
+    return None if ts is None else ts.astimezone(tz).strftime(fmt)
+
+
+def page_heading(title: str, intro: str | None = None, **extra: Any) -> html.Div:
+    """The title block at the top of a page, with an optional intro line and side content."""
+    children: list[Any] = [html.H1(title, className="page-title")]
+    if intro:
+        children.append(html.P(intro, className="page-intro"))
+    return html.Div(children, className="page-heading", **extra)
+
+
+def data_table(
+    table_id: str,
+    columns: list[dict[str, Any]],
+    row_styles: list[dict[str, Any]] | None = None,
+    page_size: int = 50,
+) -> Component:
+    """A read-only table in the house style; callbacks fill its `data` (never its children).
+
+    DataTable is deprecated in Dash 4 in favour of dash-ag-grid, which is not a dependency
+    yet; the warning is silenced here, in one place, until the switch.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return dash_table.DataTable(  # type: ignore[attr-defined]
+            id=table_id,
+            columns=columns,
+            data=[],
+            page_size=page_size,
+            sort_action="native",
+            cell_selectable=False,
+            style_as_list_view=True,
+            style_table={"overflowX": "auto"},
+            style_header={
+                "backgroundColor": "#1b2330",
+                "color": "#e8edf4",
+                "fontWeight": "700",
+                "border": "none",
+                "borderBottom": "2px solid #3a4a60",
+                "whiteSpace": "normal",
+                "textAlign": "left",
+            },
+            style_cell={
+                "backgroundColor": "#111821",
+                "color": "#e8edf4",
+                "border": "none",
+                "borderBottom": "1px solid #253040",
+                "padding": "10px 12px",
+                "fontFamily": "inherit",
+                "fontSize": "16px",
+                "textAlign": "left",
+                "whiteSpace": "normal",
+                "height": "auto",
+                "maxWidth": "420px",
+            },
+            style_data_conditional=row_styles or [],
+        )

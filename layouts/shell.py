@@ -1,0 +1,102 @@
+"""The frame around every page: city name, live local clock, language switch, navigation.
+
+The navigation is built from `dash.page_registry` (whatever pages the app factory registered),
+never from a hand-kept list. The clock ticks in the browser (assets/shell.js reads the
+`data-clock-tz` attribute), so a wall screen left open for days costs the server nothing. The
+language switch is a plain link with `?lang=`: the app remembers the choice in a cookie.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import dcc, html
+
+from dashboard.i18n import LANGUAGES, t
+from layouts.components import app_context, local_time, page_language
+
+__all__ = ["ids", "not_found_layout", "shell_layout"]
+
+
+class ids:
+    header = "shell-header"
+    clock = "shell-clock"
+    nav = "shell-nav"
+    lang = "shell-lang"
+
+
+def _attrs(values: dict[str, str]) -> dict[str, Any]:
+    # data-* and aria-* attributes go in as keywords; Dash's typed signatures do not list them.
+    return values
+
+
+def _nav(lang: str) -> html.Nav:
+    links = [
+        dcc.Link(t(page["title_key"], lang), href=page["relative_path"], className="nav-link")
+        for page in dash.page_registry.values()
+        if page.get("title_key")
+    ]
+    return html.Nav(
+        links, id=ids.nav, className="shell-nav", **_attrs({"aria-label": t("shell.nav", lang)})
+    )
+
+
+def _language_switch(lang: str) -> html.Div:
+    # Full-page links: the server sets the cookie and renders the shell in the new language.
+    links = [
+        html.A(
+            t(f"lang.{code}", lang),
+            href=f"?lang={code}",
+            lang=code,
+            className="lang-link active" if code == lang else "lang-link",
+            **_attrs({"aria-current": "true" if code == lang else "false"}),
+        )
+        for code in LANGUAGES
+    ]
+    return html.Div(
+        links,
+        id=ids.lang,
+        className="lang-switch",
+        **_attrs({"aria-label": t("shell.language", lang)}),
+    )
+
+
+def shell_layout() -> html.Div:
+    """The whole app layout (called per page load, so it follows the language cookie)."""
+    ctx = app_context()
+    lang = page_language(None)
+    city = ctx.config.city
+    clock = html.Div(
+        [
+            html.Span(t("shell.clock_label", lang), className="clock-label"),
+            html.Time(
+                local_time(ctx.clock(), city.tz, "%H:%M:%S %d/%m/%Y"),
+                id=ids.clock,
+                className="clock",
+                **_attrs({"data-clock-tz": city.timezone, "data-clock-lang": lang}),
+            ),
+        ],
+        className="clock-box",
+    )
+    brand = html.Div(
+        [
+            html.Div(city.name, className="city-name"),
+            html.Div(t("app.title", lang), className="app-title"),
+        ],
+        className="brand",
+    )
+    header = html.Header(
+        [brand, _nav(lang), clock, _language_switch(lang)], id=ids.header, className="shell-header"
+    )
+    return html.Div(
+        [header, html.Main(dash.page_container, className="shell-main")],
+        className="shell",
+        lang=lang,
+    )
+
+
+def not_found_layout(**_: Any) -> html.Div:
+    """The page for an unknown path, in the page's language."""
+    lang = page_language(None)
+    return html.Div([html.H1(t("page.not_found", lang), className="page-title")], className="page")
