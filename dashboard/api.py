@@ -115,10 +115,14 @@ def _json(body: Any, status: int = 200, mimetype: str = "application/json") -> f
 
 
 def _records(frame: pd.DataFrame, time_columns: tuple[str, ...]) -> list[dict[str, Any]]:
-    out = frame.astype(object).where(frame.notna(), None)
-    for col in time_columns:
-        out[col] = [iso_utc(v) for v in frame[col]]
-    return cast(list[dict[str, Any]], out.to_dict("records"))
+    # Per record, not per column: pandas 3 would store a column of str/None as `str`, NaN.
+    records = cast(
+        list[dict[str, Any]], frame.astype(object).where(frame.notna(), None).to_dict("records")
+    )
+    for record in records:
+        for col in time_columns:
+            record[col] = iso_utc(record[col])
+    return records
 
 
 # -- routes ----------------------------------------------------------------------------------
