@@ -16,20 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
-from functools import cache
 
 import numpy as np
 from sqlalchemy import Connection, bindparam, case, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dashboard.records import METRICS, Reading, validate_reading
+from dashboard.records import Reading
 from dashboard.store import bulk
+from dashboard.store.columns import Columns, SeriesKey, to_columns
 from dashboard.store.models import AssetRow, Latest, ReadingRow, Rollup1h, Rollup5m, Series
 
 __all__ = ["ReadingsOutcome", "SeriesKey", "store_readings"]
 
-SeriesKey = tuple[str, str]  # (asset id, metric)
 _IN_CHUNK = 500  # ids per IN (...) list: far below every driver's parameter limit
 _PG_INGEST_LOCK = 0x636974796F7073  # "cityops": one readings writer at a time
 _ROLLUPS = ((300, Rollup5m.__table__), (3600, Rollup1h.__table__))
@@ -41,60 +39,6 @@ class ReadingsOutcome:
     duplicates: int = 0
     rejected: list[tuple[Reading, str]] = field(default_factory=list)
     new_series: dict[SeriesKey, int] = field(default_factory=dict)
-
-
-@cache
-def _bounds() -> dict[str, tuple[float, float]]:
-    return {name: (m.low, m.high) for name, m in METRICS.items()}
-
-
-class _Columns:
-    """Three growing columns (series id, epoch seconds, value) filled by the validation loop."""
-
-    __slots__ = ("sids", "tss", "vals")
-
-    def __init__(self) -> None:
-        self.sids: list[int] = []
-        self.tss: list[float] = []
-        self.vals: list[float] = []
-
-    def take(
-        self,
-        readings: Iterable[Reading],
-        series: dict[SeriesKey, int],
-        rejected: list[tuple[Reading, str]],
-        known_assets: set[str] | None = None,
-    ) -> list[Reading]:
-        """Append the valid readings whose series is known; return those whose is not.
-
-        The inline checks accept the common case (a known metric, `datetime.UTC`, a number in
-        range; NaN fails the range test); anything else goes through `validate_reading`, which gives the reason
-        or, for an unusual but valid reading (say ZoneInfo("UTC")), accepts it.
-        """
-        bounds = _bounds()
-        add_sid, add_ts, add_val = self.sids.append, self.tss.append, self.vals.append
-        unresolved: list[Reading] = []
-        for r in readings:
-            ts, v, b = r.ts, r.value, bounds.get(r.metric)
-            if (
-                b is None
-                or ts.tzinfo is not UTC
-                or (type(v) is not float and type(v) is not int)
-                or not b[0] <= v <= b[1]
-            ) and (why := validate_reading(r)) is not None:
-                rejected.append((r, why))
-                continue
-            sid = series.get((r.asset_id, r.metric))
-            if sid is None:
-                if known_assets is not None:
-                    rejected.append((r, validate_reading(r, known_assets) or "unknown series"))
-                else:
-                    unresolved.append(r)
-                continue
-            add_sid(sid)
-            add_ts(ts.timestamp())
-            add_val(v)
-        return unresolved
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -134,11 +78,11 @@ def _resolve_series(
     return found, known
 
 
-def _sorted_unique(cols: _Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sorted_unique(parts: list[Columns]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The batch in (series, ts) order, first delivery of each key kept."""
-    sid = np.asarray(cols.sids, dtype=np.int64)
-    ts = np.floor(np.asarray(cols.tss, dtype=np.float64)).astype(np.int64)
-    val = np.asarray(cols.vals, dtype=np.float64)
+    sid = np.concatenate([p[0] for p in parts])
+    ts = np.floor(np.concatenate([p[1] for p in parts])).astype(np.int64)
+    val = np.concatenate([p[2] for p in parts])
     key = (sid << 34) | ts  # epoch seconds stay below 2**34 until the year 2514
     if len(key) > 1 and not bool(np.all(key[1:] > key[:-1])):
         order = np.argsort(key, kind="stable")
@@ -148,27 +92,29 @@ def _sorted_unique(cols: _Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return sid, ts, val
 
 
-def _latest_ts(conn: Connection, series_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(series ids, latest ts) stored for the batch's series, sorted by series id."""
-    q = select(Latest.series_id, Latest.ts)
-    if len(series_ids) <= _IN_CHUNK:
-        q = q.where(Latest.series_id.in_([int(s) for s in series_ids]))
-    rows = conn.execute(q.order_by(Latest.series_id)).all()
-    if not rows:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    arr = np.asarray(rows, dtype=np.int64)
-    return arr[:, 0], arr[:, 1]
-
-
-def _already_stored(conn: Connection, sid: np.ndarray, ts: np.ndarray) -> np.ndarray:
-    """Boolean mask of the rows whose (series, ts) is in `readings` already."""
-    stored = np.zeros(len(sid), dtype=bool)
+def _latest_of(conn: Connection, sid: np.ndarray) -> np.ndarray:
+    """Per row, the newest ts stored for its series (-1 for a series with none yet)."""
     uniq = sid[np.concatenate(([True], sid[1:] != sid[:-1]))]
-    lsid, lts = _latest_ts(conn, uniq)
-    if len(lsid) == 0:
-        return stored
-    pos = np.clip(np.searchsorted(lsid, sid), 0, len(lsid) - 1)
-    maybe = (lsid[pos] == sid) & (ts <= lts[pos])
+    sql = "SELECT series_id, ts FROM latest"
+    if len(uniq) <= _IN_CHUNK:
+        sql += f" WHERE series_id IN ({', '.join(str(int(s)) for s in uniq)})"
+    rows = conn.exec_driver_sql(sql + " ORDER BY series_id").fetchall()
+    out = np.full(len(sid), -1, dtype=np.int64)
+    if rows:
+        lsid, lts = np.asarray([tuple(r) for r in rows], dtype=np.int64).T
+        pos = np.clip(np.searchsorted(lsid, sid), 0, len(lsid) - 1)
+        hit = lsid[pos] == sid
+        out[hit] = lts[pos[hit]]
+    return out
+
+
+def _already_stored(
+    conn: Connection, sid: np.ndarray, ts: np.ndarray, latest: np.ndarray
+) -> np.ndarray:
+    """Boolean mask of the rows whose (series, ts) is in `readings` already: only rows at or
+    before their series' latest can be, and only those are looked up."""
+    stored = np.zeros(len(sid), dtype=bool)
+    maybe = ts <= latest
     if not maybe.any():
         return stored
     idx = np.flatnonzero(maybe)
@@ -186,7 +132,7 @@ def _already_stored(conn: Connection, sid: np.ndarray, ts: np.ndarray) -> np.nda
 
 
 def _rollup(sid: np.ndarray, ts: np.ndarray, val: np.ndarray, width: int) -> list[np.ndarray]:
-    """(series, bucket, count, sum, min, max) of rows sorted by (series, ts)."""
+    """(series, bucket, count, sum, min, max, first row) of rows sorted by (series, ts)."""
     bucket = ts - ts % width
     starts = np.flatnonzero(
         np.concatenate(([True], (sid[1:] != sid[:-1]) | (bucket[1:] != bucket[:-1])))
@@ -199,30 +145,45 @@ def _rollup(sid: np.ndarray, ts: np.ndarray, val: np.ndarray, width: int) -> lis
         np.add.reduceat(val, starts),
         np.minimum.reduceat(val, starts),
         np.maximum.reduceat(val, starts),
+        starts,
     ]
 
 
-def _write(conn: Connection, sid: np.ndarray, ts: np.ndarray, val: np.ndarray) -> None:
+def _write(
+    conn: Connection, sid: np.ndarray, ts: np.ndarray, val: np.ndarray, latest: np.ndarray
+) -> None:
+    """Insert the new rows, fold them into the rollups, move latest forward.
+
+    A rollup bucket that starts after its series' latest reading cannot exist yet, so those
+    rows (nearly all, in steady state) are plain inserts; only buckets that may already hold
+    readings take the slower upsert.
+    """
     bulk.insert_rows(conn, ReadingRow.__table__, [sid.astype(np.int32), ts, val])  # type: ignore[arg-type]
     for width, rollup in _ROLLUPS:
-        old, new = rollup.c, rollup.alias("excluded").c  # type: ignore[attr-defined]
-        bulk.upsert_rows(
-            conn,
-            rollup,  # type: ignore[arg-type]
-            _rollup(sid, ts, val, width),
-            {
-                "count": old.count + new.count,
-                "sum": old.sum + new.sum,
-                "min": case((new.min < old.min, new.min), else_=old.min),
-                "max": case((new.max > old.max, new.max), else_=old.max),
-            },
-        )
+        cols = _rollup(sid, ts, val, width)
+        starts = cols.pop()
+        may_exist = cols[1] <= latest[starts]
+        if not may_exist.all():
+            bulk.insert_rows(conn, rollup, [c[~may_exist] for c in cols])  # type: ignore[arg-type]
+        if may_exist.any():
+            old, new = rollup.c, rollup.alias("excluded").c  # type: ignore[attr-defined]
+            bulk.upsert_rows(
+                conn,
+                rollup,  # type: ignore[arg-type]
+                [c[may_exist] for c in cols],
+                {
+                    "count": old.count + new.count,
+                    "sum": old.sum + new.sum,
+                    "min": case((new.min < old.min, new.min), else_=old.min),
+                    "max": case((new.max > old.max, new.max), else_=old.max),
+                },
+            )
     last = np.concatenate((sid[1:] != sid[:-1], [True]))
-    latest = Latest.__table__
-    old, new = latest.c, latest.alias("excluded").c  # type: ignore[attr-defined]
+    table = Latest.__table__
+    old, new = table.c, table.alias("excluded").c  # type: ignore[attr-defined]
     bulk.upsert_rows(
         conn,
-        latest,  # type: ignore[arg-type]
+        table,  # type: ignore[arg-type]
         [sid[last].astype(np.int32), ts[last], val[last]],
         {"ts": new.ts, "value": new.value},
         where=new.ts > old.ts,
@@ -241,15 +202,29 @@ def store_readings(
         return out
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_INGEST_LOCK})")
-    cols = _Columns()
-    unresolved = cols.take(readings, series_cache, out.rejected)
+    rejected = out.rejected
+    parts = []
+    cols, unresolved = to_columns(readings, series_cache, rejected)
+    parts.append(cols)
     if unresolved:
         pairs = {(r.asset_id, r.metric) for r in unresolved}
         out.new_series, known = _resolve_series(conn, pairs, set(batch_assets))
-        cols.take(unresolved, out.new_series, out.rejected, known_assets=known)
-    valid = len(cols.sids)
+        cols, _ = to_columns(unresolved, out.new_series, rejected, known_assets=known)
+        parts.append(cols)
+    valid = sum(len(p[0]) for p in parts)
     if valid == 0:
         return out
+    sid, ts, val = _sorted_unique(parts)
+    latest = _latest_of(conn, sid)
+    stored = _already_stored(conn, sid, ts, latest)
+    if stored.any():
+        keep = ~stored
+        sid, ts, val, latest = sid[keep], ts[keep], val[keep], latest[keep]
+    out.stored = len(sid)
+    out.duplicates = valid - out.stored
+    if out.stored:
+        _write(conn, sid, ts, val, latest)
+    return out
     sid, ts, val = _sorted_unique(cols)
     stored = _already_stored(conn, sid, ts)
     if stored.any():

@@ -1,0 +1,1 @@
+"""Benchmarks: each figure is a ratio against its bare limit measured in the same run."""
