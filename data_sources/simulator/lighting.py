@@ -229,7 +229,8 @@ def fault_intervals(seed: int, plan: LightingPlan, schedule: Schedule, step: int
     start = on + ((off - on) * frac).astype(np.int64) // step * step
     after = 1 + (uniform(seed, "lamp-repair-day", hit_l, day) * MAX_REPAIR_DAYS).astype(np.int64)
     hour = 8 * 3600 + (uniform(seed, "lamp-repair-hour", hit_l, day) * 8 * 3600).astype(np.int64)
-    end = _ceil_step((day + after) * 86400 - LOCAL_OFFSET_S + hour, step)
+    # The crew comes in office hours, at the earliest the day after the night is over.
+    end = _ceil_step((day + 1 + after) * 86400 - LOCAL_OFFSET_S + hour, step)
     order = np.lexsort((start, hit_l))
     lamp_s, start_s, end_s = hit_l[order], start[order], end[order]
     out_l: list[int] = []
@@ -323,5 +324,9 @@ def cabinet_power(
 
 
 def dusk_days(t_first: int, t_last: int) -> tuple[int, int]:
-    """Dusk days whose nights, faults or repairs can touch [t_first, t_last]."""
-    return int(local_day(t_first)) - MAX_REPAIR_DAYS - 2, int(local_day(t_last))
+    """Dusk days whose nights, faults or repairs can touch [t_first, t_last].
+
+    A fault of dusk day d is repaired by day d + 1 + MAX_REPAIR_DAYS at 16:00; one more day
+    of margin keeps every fault that is still open at `t_first`.
+    """
+    return int(local_day(t_first)) - MAX_REPAIR_DAYS - 3, int(local_day(t_last))
