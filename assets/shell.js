@@ -40,5 +40,16 @@
     }
   }
 
-  window.setInterval(tick, 1000);
+  // Mark the navigation link of the page on screen (Dash navigates without reloading).
+  function markActive() {
+    var links = document.querySelectorAll(".shell-nav a");
+    for (var i = 0; i < links.length; i++) {
+      var here = links[i].pathname === window.location.pathname;
+      links[i].classList.toggle("active", here);
+      if (here) { links[i].setAttribute("aria-current", "page"); }
+      else { links[i].removeAttribute("aria-current"); }
+    }
+  }
+
+  window.setInterval(function () { tick(); markActive(); }, 1000);
 })();

@@ -62,6 +62,8 @@ TEXT: Final[dict[str, dict[Lang, str]]] = {
     "sources.pick": {"vi": "Chọn nguồn", "en": "Choose a source"},
     "sources.col.started": {"vi": "Bắt đầu", "en": "Started"},
     "sources.col.duration": {"vi": "Thời lượng", "en": "Duration"},
+    "sources.col.run_error": {"vi": "Lỗi", "en": "Error"},
+    "sources.col.run_status": {"vi": "Kết quả", "en": "Outcome"},
     "sources.due": {"vi": "đến hạn", "en": "due"},
     "sources.none": {"vi": "—", "en": "—"},
     # schedule state of a source

@@ -17,6 +17,7 @@ from dash import dash_table, html
 from dash.development.base_component import Component
 
 from dashboard.api import AppContext, current_context
+from dashboard.figures.theme import PALETTE
 from dashboard.i18n import LANG_COOKIE, Lang, resolve_language
 
 __all__ = [
@@ -101,19 +102,19 @@ def data_table(
             style_as_list_view=True,
             style_table={"overflowX": "auto"},
             style_header={
-                "backgroundColor": "#1b2330",
-                "color": "#e8edf4",
+                "backgroundColor": PALETTE["panel_2"],
+                "color": PALETTE["text"],
                 "fontWeight": "700",
                 "border": "none",
-                "borderBottom": "2px solid #3a4a60",
+                "borderBottom": f"2px solid {PALETTE['line_strong']}",
                 "whiteSpace": "normal",
                 "textAlign": "left",
             },
             style_cell={
-                "backgroundColor": "#111821",
-                "color": "#e8edf4",
+                "backgroundColor": PALETTE["panel"],
+                "color": PALETTE["text"],
                 "border": "none",
-                "borderBottom": "1px solid #253040",
+                "borderBottom": f"1px solid {PALETTE['line']}",
                 "padding": "10px 12px",
                 "fontFamily": "inherit",
                 "fontSize": "16px",

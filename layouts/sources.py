@@ -12,6 +12,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
+from dashboard.figures.theme import STATUS_ROW
 from dashboard.i18n import format_duration, t
 from dashboard.queries import sources as q
 from layouts.components import (
@@ -49,33 +50,35 @@ TABLE_COLUMNS = (
     "next_run",
     "error",
 )
-HISTORY_COLUMNS = ("started", "health", "rows", "rejected", "duration", "error")
+HISTORY_COLUMNS = ("started", "run_status", "rows", "rejected", "duration", "run_error")
 RUN_STATUSES = ("ok", "error", "running")
 
 
 def _columns(keys: tuple[str, ...], lang: str) -> list[dict[str, Any]]:
-    names = {"started": "sources.col.started", "duration": "sources.col.duration"}
-    return [{"id": k, "name": t(names.get(k, f"sources.col.{k}"), lang)} for k in keys]
+    return [{"id": k, "name": t(f"sources.col.{k}", lang)} for k in keys]
 
 
-def _row_styles(lang: str) -> list[dict[str, Any]]:
-    """Stale rows amber, failing rows red, paused/disabled dimmed (matched on the shown word)."""
-    looks = (
-        ("health.error", "#4a1518", "#ffd7d7"),
-        ("health.stale", "#4a3510", "#ffe7b0"),
-        ("health.never", "#3a3320", "#ffe7b0"),
-        ("health.paused", "#151b24", "#9aa8ba"),
-        ("health.disabled", "#151b24", "#7d8a9c"),
-        ("run.error", "#4a1518", "#ffd7d7"),
-    )
+# Row colours by the status word shown (i18n key -> meaning in theme.STATUS_ROW): failing red,
+# stale or never-run amber, paused and disabled dimmed. Matched on the shown word, per language.
+HEALTH_LOOKS = (
+    ("health.error", "bad"),
+    ("health.stale", "warn"),
+    ("health.never", "attention"),
+    ("health.paused", "muted"),
+    ("health.disabled", "off"),
+)
+RUN_LOOKS = (("run.error", "bad"), ("run.running", "busy"))
+
+
+def _row_styles(lang: str, column: str, looks: tuple[tuple[str, str], ...]) -> list[Any]:
     return [
         {
-            "if": {"filter_query": f'{{health}} = "{t(key, lang)}"'},
-            "backgroundColor": bg,
-            "color": fg,
+            "if": {"filter_query": f'{{{column}}} = "{t(key, lang)}"'},
+            "backgroundColor": STATUS_ROW[meaning][0],
+            "color": STATUS_ROW[meaning][1],
         }
-        for key, bg, fg in looks
-    ] + [{"if": {"column_id": "health"}, "fontWeight": "700"}]
+        for key, meaning in looks
+    ] + [{"if": {"column_id": column}, "fontWeight": "700"}]
 
 
 def layout(lang: str | None = None, source: str | None = None, **_: Any) -> html.Div:
@@ -92,7 +95,9 @@ def layout(lang: str | None = None, source: str | None = None, **_: Any) -> html
                 [html.Span(t("sources.updated", lang) + ": "), html.Span("…", id=ids.updated)],
                 className="updated-line",
             ),
-            data_table(ids.table, _columns(TABLE_COLUMNS, lang), _row_styles(lang)),
+            data_table(
+                ids.table, _columns(TABLE_COLUMNS, lang), _row_styles(lang, "health", HEALTH_LOOKS)
+            ),
             html.H2(t("sources.history", lang), className="section-title"),
             html.Label(t("sources.pick", lang), htmlFor=ids.pick, className="control-label"),
             dcc.Dropdown(
@@ -102,7 +107,12 @@ def layout(lang: str | None = None, source: str | None = None, **_: Any) -> html
                 clearable=False,
                 className="source-pick",
             ),
-            data_table(ids.history, _columns(HISTORY_COLUMNS, lang), _row_styles(lang), 20),
+            data_table(
+                ids.history,
+                _columns(HISTORY_COLUMNS, lang),
+                _row_styles(lang, "run_status", RUN_LOOKS),
+                HISTORY_RUNS,
+            ),
         ],
         className="page page-sources",
     )
@@ -148,11 +158,11 @@ def history_rows(runs: pd.DataFrame, lang: str, tz: Any) -> list[dict[str, Any]]
     return [
         {
             "started": local_time(r.started_at.to_pydatetime(), tz),
-            "health": t(f"run.{r.status}", lang) if r.status in RUN_STATUSES else r.status,
+            "run_status": t(f"run.{r.status}", lang) if r.status in RUN_STATUSES else r.status,
             "rows": r.rows,
             "rejected": r.rejected,
             "duration": none if pd.isna(r.duration_s) else _seconds(r.duration_s, lang),
-            "error": r.error or none,
+            "run_error": r.error or none,
         }
         for r in runs.itertuples()
     ]

@@ -92,7 +92,7 @@ def test_history_shows_the_last_20_runs_newest_first(client: FlaskClient) -> Non
     runs = out["sources-history"]["data"]
     assert len(runs) == 20
     assert runs[0]["started"] == "02/06 09:59:20" and runs[0]["rows"] == 144
-    assert runs[0]["duration"] == "2,0 s" and runs[0]["health"] == "Thành công"
+    assert runs[0]["duration"] == "2,0 s" and runs[0]["run_status"] == "Thành công"
     assert [r["started"] for r in runs] == sorted((r["started"] for r in runs), reverse=True)
 
 
