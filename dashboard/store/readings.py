@@ -125,7 +125,7 @@ def _already_stored(
     )
     pairs = list(zip(sid[idx].tolist(), ts[idx].tolist(), strict=True))
     for i in range(0, len(pairs), _IN_CHUNK):
-        found.update(conn.execute(q, {"keys": pairs[i : i + _IN_CHUNK]}).tuples())
+        found.update((a, b) for a, b in conn.execute(q, {"keys": pairs[i : i + _IN_CHUNK]}))
     if found:
         stored[idx] = [p in found for p in pairs]
     return stored

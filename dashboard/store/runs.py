@@ -101,7 +101,7 @@ def source_state(engine: Engine, source: str) -> SourceStateView | None:
 
 def _upsert_state(engine: Engine, source: str, **values: Any) -> None:
     with engine.begin() as conn:
-        stmt = _insert(conn)(SourceState).values(source=source, paused=False, **values)
+        stmt = _insert(conn)(SourceState).values({"source": source, "paused": False, **values})
         conn.execute(stmt.on_conflict_do_update(index_elements=["source"], set_=values))
 
 
