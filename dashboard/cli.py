@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -50,7 +51,7 @@ class Context:
 
 
 def _fail(message: str) -> None:
-    console.print(f"[bold red]cityops:[/] {message}", highlight=False)
+    console.print(f"[bold red]cityops:[/] {escape(message)}", highlight=False)
     sys.exit(2)
 
 
@@ -77,7 +78,9 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     ctx.obj = Context(config_path)
 
 
-def _backfill_all(cx: Context, store: Store, days: float, source: str | None = None) -> None:
+def _backfill_all(
+    cx: Context, store: Store, days: float, source: str | None = None, resume: bool = False
+) -> None:
     config = cx.config
     areas = Areas.from_config(config)
     now = utcnow()
@@ -98,7 +101,9 @@ def _backfill_all(cx: Context, store: Store, days: float, source: str | None = N
                 def progress(done: int, total: int, task: Any = task, bar: Any = bar) -> None:
                     bar.update(task, completed=done, total=total)
 
-                outcome = backfill(store, connector, areas, days=days, now=now, progress=progress)
+                outcome = backfill(
+                    store, connector, areas, days=days, now=now, resume=resume, progress=progress
+                )
         finally:
             connector.close()
         if outcome.status != "ok":
@@ -155,22 +160,11 @@ def sources_cmd(cx: Context) -> None:
     from dashboard.queries.sources import source_health
 
     store = cx.store()
-    now = utcnow()
     with store.read_session() as session:
-        rows = source_health(session, cx.config, now)
+        rows = source_health(session, cx.config.sources, utcnow())
     tz = cx.config.city.tz
     table = Table(title=f"cityops sources — {cx.config.city.name}")
-    for col in (
-        "source",
-        "type",
-        "state",
-        "status",
-        "last run",
-        "rows",
-        "rejected",
-        "age",
-        "next run",
-    ):
+    for col in ("source", "type", "health", "last run", "rows", "rejected", "data age", "next run"):
         table.add_column(col)
 
     def local(ts: datetime | None) -> str:
@@ -178,21 +172,19 @@ def sources_cmd(cx: Context) -> None:
 
     for r in rows:
         age = f"{r.age_s:,.0f} s" if r.age_s is not None else "—"
-        status = r.status + (" (stale)" if r.stale else "")
         table.add_row(
             r.name,
             r.type,
-            r.state,
-            status,
-            local(r.last_run_at),
-            f"{r.rows:,}",
-            f"{r.rejected:,}",
+            str(r.health),
+            local(r.last_run_started),
+            f"{r.rows or 0:,}",
+            f"{r.rejected or 0:,}",
             age,
-            local(r.next_run_at),
+            "due" if r.due else local(r.next_run),
         )
         if r.last_error:
-            table.add_row("", "", "", f"[red]{r.last_error[:80]}[/]", "", "", "", "", "")
-    Console().print(table)
+            table.add_row("", "", f"[red]{r.last_error[:100]}[/]", "", "", "", "", "")
+    Console(width=140).print(table)
 
 
 def _serve(cx: Context, store: Store, host: str, port: int) -> None:
@@ -247,7 +239,7 @@ def demo_cmd(cx: Context, days: float, host: str | None, port: int | None) -> No
     cx.overrides["demo"] = True
     store = cx.store()
     if days > 0:
-        _backfill_all(cx, store, days)
+        _backfill_all(cx, store, days, resume=True)
     scheduler = _start_scheduler(cx, store)
     try:
         _serve(cx, store, host or cx.config.server.host, port or cx.config.server.port)

@@ -110,7 +110,11 @@ class SourceConfig(BaseModel):
 
 
 def _default_sources() -> list[SourceConfig]:
-    return [SourceConfig(name="sim", type="simulator", interval_s=60, enabled=True, seed=42)]
+    return [
+        SourceConfig.model_validate(
+            {"name": "sim", "type": "simulator", "interval_s": 60, "enabled": True, "seed": 42}
+        )
+    ]
 
 
 class Config(_Strict):

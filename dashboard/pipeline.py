@@ -91,17 +91,19 @@ def backfill(
     days: float,
     now: datetime,
     chunk: timedelta = timedelta(hours=6),
+    resume: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> RunOutcome:
     """Fetch and store `days` of history up to `now` in chunks; recorded as one run.
 
-    History the store already has (up to the source's cursor) is skipped; ingest is idempotent,
-    so an overlap would store nothing twice anyway. `progress(done, total)` counts chunks.
+    Ingest is idempotent, so history the store already has is stored nothing twice. With
+    `resume`, the window starts at the source's cursor when that is later (a restarted demo
+    fills only the gap). `progress(done, total)` counts chunks.
     """
     name = connector.settings.name
     state = store.source_state(name)
     start = now - timedelta(days=days)
-    if state and state.cursor and state.cursor > start:
+    if resume and state and state.cursor and state.cursor > start:
         start = state.cursor
     steps: list[tuple[datetime, datetime]] = []
     t = start

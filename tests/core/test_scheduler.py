@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -46,10 +48,21 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.dispose()
 
 
-def runs(store: Store, source: str) -> list[SourceRun]:
+@dataclass(frozen=True)
+class Run:
+    status: str
+    rows: int
+    started_at: datetime
+    ended_at: datetime | None
+    error: str | None
+
+
+def runs(store: Store, source: str) -> list[Run]:
     with store.read_session() as session:
         stmt = select(SourceRun).where(SourceRun.source == source).order_by(SourceRun.id)
-        return list(session.scalars(stmt))
+        return [
+            Run(r.status, r.rows, r.started_at, r.ended_at, r.error) for r in session.scalars(stmt)
+        ]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
