@@ -1,6 +1,6 @@
 """`/healthz` and the read API `/api/v1/`: what the provincial data platform reads from the IOC.
 
-Stable and documented (`/api/v1/openapi.json`, built by `openapi_document()`): every answer is
+Stable and documented (`/api/v1/openapi.json`, built by `dashboard.openapi`): every answer is
 JSON, timestamps are ISO 8601 in UTC with a `Z` suffix (inputs may carry any offset; an input
 without one is read in the city's time zone). A bad parameter gets HTTP 400 with
 `{"error": "bad_parameter", "parameter": <name>, "message": <why>}`. The numbers come from
@@ -16,13 +16,14 @@ import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import flask
 import pandas as pd
 
 from dashboard.config import Config
+from dashboard.openapi import DEFAULT_WINDOW, READINGS_LIMIT, REPORTS_LIMIT, openapi_document
 from dashboard.queries import assets, readings, reports, sources
 from dashboard.records import DOMAINS, METRICS, ReportStatus
 from dashboard.store import Store
@@ -37,10 +38,6 @@ __all__ = [
 ]
 
 EXTENSION = "cityops"  # key of AppContext in flask_app.extensions
-# Default window of /readings per resolution, and the row caps.
-DEFAULT_WINDOW = {"raw": timedelta(hours=24), "5m": timedelta(days=3), "1h": timedelta(days=30)}
-READINGS_LIMIT = (10_000, 50_000)  # default, maximum
-REPORTS_LIMIT = (500, 5_000)
 
 
 def _utc_now() -> datetime:
@@ -289,215 +286,3 @@ def api_blueprint() -> flask.Blueprint:
         bp.add_url_rule(path, endpoint=view.__name__, view_func=view, methods=["GET"])
     bp.register_error_handler(BadParameter, _bad_parameter)
     return bp
-
-
-# -- OpenAPI 3.1 -----------------------------------------------------------------------------
-
-_TS = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC, `Z` suffix"}
-_TS_NULL = {**_TS, "type": ["string", "null"]}
-_STR_NULL = {"type": ["string", "null"]}
-_NUM = {"type": "number"}
-_INT = {"type": "integer"}
-
-
-def _obj(props: dict[str, Any], required: bool = True) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": props,
-        **({"required": list(props)} if required else {}),
-    }
-
-
-def _list_of(item: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return _obj({"items": {"type": "array", "items": item}, "count": _INT, **extra})
-
-
-def _param(name: str, desc: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
-    p = {"name": name, "in": "query", "description": desc, "schema": schema}
-    return {**p, "required": True} if required else p
-
-
-def _op(summary: str, params: list[dict[str, Any]], schema: dict[str, Any], ctype: str = "") -> Any:
-    ok = {"description": "OK", "content": {ctype or "application/json": {"schema": schema}}}
-    err = {"$ref": "#/components/responses/BadParameter"}
-    return {"get": {"summary": summary, "parameters": params, "responses": {"200": ok, "400": err}}}
-
-
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 description of every route in ROUTES (parameters and response schemas)."""
-    source = _obj(
-        {
-            "name": {"type": "string"},
-            "type": {"type": "string"},
-            "interval_s": _INT,
-            "enabled": {"type": "boolean"},
-            "paused": {"type": "boolean"},
-            "health": {"enum": [str(h) for h in sources.Health]},
-            "stale": {"type": "boolean", "description": "data older than 3 intervals"},
-            "last_run_status": {"enum": ["running", "ok", "error", None]},
-            "last_run_started": _TS_NULL,
-            "last_run_ended": _TS_NULL,
-            "rows": {"type": ["integer", "null"]},
-            "rejected": {"type": ["integer", "null"]},
-            "data_as_of": _TS_NULL,
-            "age_s": {"type": ["number", "null"], "description": "seconds since data_as_of"},
-            "next_run": _TS_NULL,
-            "due": {"type": "boolean"},
-            "last_error": _STR_NULL,
-            "last_error_at": _TS_NULL,
-        }
-    )
-    domain = _param("domain", "asset domain", {"enum": list(DOMAINS)})
-    metric = {"enum": list(METRICS)}
-    ward = _param("ward", "ward name, as in the boundary file", {"type": "string"})
-    time = {"type": "string", "description": "ISO 8601; without offset: city time zone"}
-    feature = _obj(
-        {
-            "type": {"const": "Feature"},
-            "id": {"type": "string"},
-            "geometry": {"type": "object", "description": "GeoJSON geometry, WGS84"},
-            "properties": _obj(
-                {k: {"type": "string"} for k in ("id", "domain", "kind", "name")}
-                | {"ward": _STR_NULL}
-            ),
-        }
-    )
-    point = {
-        "oneOf": [
-            _obj({"ts": _TS, "value": _NUM}),
-            _obj({"ts": _TS, "count": _INT, "mean": _NUM, "min": _NUM, "max": _NUM}),
-        ],
-        "description": "raw: ts, value; 5m/1h: bucket start ts, count, mean (= sum/count), min, max",
-    }
-    report_props = {k: _STR_NULL for k in ("address", "ward", "zone", "agency", "media_url")}
-    report = _obj(
-        {
-            "source": {"type": "string"},
-            "external_id": {"type": "string"},
-            "category": {"type": "string"},
-            "description": {"type": "string"},
-            "status": {"enum": [str(s) for s in ReportStatus]},
-            "lon": _NUM,
-            "lat": _NUM,
-            "created_at": _TS,
-            "updated_at": _TS,
-            "closed_at": _TS_NULL,
-            **report_props,
-        }
-    )
-    health = _obj(
-        {
-            "status": {"enum": ["ok", "degraded", "unavailable"]},
-            "time": _TS,
-            "database": _obj({"reachable": {"type": "boolean"}, "dialect": {"type": "string"}}),
-            "sources": {"type": "array", "items": {"type": "object"}},
-        }
-    )
-    error = _obj(
-        {
-            "error": {"type": "string"},
-            "parameter": {"type": "string"},
-            "message": {"type": "string"},
-        }
-    )
-    readings_body = _obj(
-        {
-            "asset_id": {"type": "string"},
-            "metric": metric,
-            "unit": {"type": "string"},
-            "resolution": {"enum": list(readings.RESOLUTIONS)},
-            "start": _TS,
-            "end": _TS,
-            "truncated": {"type": "boolean"},
-            "next_start": _TS_NULL,
-            "count": _INT,
-            "items": {"type": "array", "items": point},
-        }
-    )
-    latest = _obj(
-        {
-            "asset_id": {"type": "string"},
-            "metric": metric,
-            "ts": _TS,
-            "value": _NUM,
-            "unit": {"type": "string"},
-        }
-    )
-    limit = {"type": "integer", "minimum": 1}
-    paths = {
-        "/healthz": _op(
-            "Database reachability and every source's health (503: database down)", [], health
-        ),
-        "/api/v1/assets": _op(
-            "Assets as a GeoJSON FeatureCollection",
-            [domain, ward],
-            _obj(
-                {
-                    "type": {"const": "FeatureCollection"},
-                    "features": {"type": "array", "items": feature},
-                }
-            ),
-            "application/geo+json",
-        ),
-        "/api/v1/latest": _op(
-            "Newest value of each series",
-            [domain, _param("metric", "metric name", metric), ward],
-            _list_of(latest),
-        ),
-        "/api/v1/readings": _op(
-            "One asset's metric over a window, raw or rolled up (start <= ts < end, oldest first)",
-            [
-                _param("asset", "asset id", {"type": "string"}, required=True),
-                _param("metric", "metric name", metric, required=True),
-                _param(
-                    "start", "window start (default: end minus 24 h raw, 3 d 5m, 30 d 1h)", time
-                ),
-                _param("end", "window end (default: now)", time),
-                _param(
-                    "resolution",
-                    "raw, 5m or 1h rollups",
-                    {"enum": list(readings.RESOLUTIONS), "default": "raw"},
-                ),
-                _param(
-                    "limit",
-                    "row cap",
-                    {**limit, "maximum": READINGS_LIMIT[1], "default": READINGS_LIMIT[0]},
-                ),
-            ],
-            readings_body,
-        ),
-        "/api/v1/reports": _op(
-            "Citizen reports, newest update first",
-            [
-                _param("status", "report status", {"enum": [str(s) for s in ReportStatus]}),
-                ward,
-                _param("since", "only reports updated at or after this time", time),
-                _param(
-                    "limit",
-                    "row cap",
-                    {**limit, "maximum": REPORTS_LIMIT[1], "default": REPORTS_LIMIT[0]},
-                ),
-            ],
-            _list_of(report, truncated={"type": "boolean"}),
-        ),
-        "/api/v1/sources": _op("Every configured source's health", [], _list_of(source)),
-        "/api/v1/openapi.json": _op("This document", [], {"type": "object"}),
-    }
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "cityops IOC read API",
-            "version": "1.0.0",
-            "description": "Timestamps are ISO 8601 in UTC with a Z suffix. "
-            "A bad parameter answers 400 with the parameter's name.",
-        },
-        "paths": paths,
-        "components": {
-            "responses": {
-                "BadParameter": {
-                    "description": "a parameter is missing, unknown or unparsable",
-                    "content": {"application/json": {"schema": error}},
-                }
-            }
-        },
-    }
