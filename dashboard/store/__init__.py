@@ -23,7 +23,17 @@ from dashboard.store.runs import SourceStateView
 if TYPE_CHECKING:
     from dashboard.records import Asset, CitizenReport, Reading, Reject
 
-__all__ = ["IngestResult", "SourceStateView", "Store", "make_engine"]
+__all__ = [
+    "SQLITE_CACHE_KIB",
+    "SQLITE_WAL_AUTOCHECKPOINT",
+    "IngestResult",
+    "SourceStateView",
+    "Store",
+    "make_engine",
+]
+
+SQLITE_CACHE_KIB = 65536  # page cache per connection
+SQLITE_WAL_AUTOCHECKPOINT = 10000  # pages (about 40 MiB of WAL between checkpoints)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -36,6 +46,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA temp_store=MEMORY")
+    # Ingest appends to every series' end of readings and rollup_5m at once: a 64 MiB page
+    # cache keeps those leaf pages hot, and rarer checkpoints write each of them once rather
+    # than once per batch (measured in bench/ingest.py: about 1.5x faster on 5-minute data).
+    cur.execute(f"PRAGMA cache_size={-SQLITE_CACHE_KIB}")
+    cur.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT}")
     cur.close()
 
 

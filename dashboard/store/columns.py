@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
+from operator import attrgetter
 
 import numpy as np
 
@@ -22,6 +23,9 @@ __all__ = ["SeriesKey", "to_columns"]
 
 SeriesKey = tuple[str, str]  # (asset id, metric)
 Columns = tuple[np.ndarray, np.ndarray, np.ndarray]  # series id int64, epoch s float64, value
+_TZINFO = attrgetter("tzinfo")
+_TS = attrgetter("ts")
+_VALUE = attrgetter("value")
 
 
 @cache
@@ -35,11 +39,15 @@ def _metric_table() -> tuple[dict[str, int], np.ndarray, np.ndarray]:
 
 def _epochs(stamps: list[object]) -> np.ndarray:
     """Epoch seconds per reading; NaN where the timestamp is not a `datetime.UTC` datetime."""
-    epoch_of: dict[int, float] = {}
+    if set(map(type, stamps)) == {datetime} and set(map(_TZINFO, stamps)) == {UTC}:
+        # All UTC: equal datetimes are equal instants, so convert each distinct one once.
+        epoch = {t: t.timestamp() for t in dict.fromkeys(stamps)}  # type: ignore[attr-defined]
+        return np.array(list(map(epoch.__getitem__, stamps)), dtype=np.float64)
+    by_id: dict[int, float] = {}
     for t in {id(t): t for t in stamps}.values():
         ok = type(t) is datetime and t.tzinfo is UTC
-        epoch_of[id(t)] = t.timestamp() if ok else np.nan  # type: ignore[attr-defined]
-    return np.array([epoch_of[id(t)] for t in stamps], dtype=np.float64)
+        by_id[id(t)] = t.timestamp() if ok else np.nan  # type: ignore[attr-defined]
+    return np.array([by_id[id(t)] for t in stamps], dtype=np.float64)
 
 
 def _values(values: list[object]) -> np.ndarray:
@@ -67,8 +75,8 @@ def to_columns(
     sid = np.array([get((r.asset_id, r.metric), -1) for r in readings], dtype=np.int64)
     codes_of, low, high = _metric_table()
     code = np.array([codes_of.get(r.metric, 0) for r in readings], dtype=np.intp)
-    ts = _epochs([r.ts for r in readings])
-    val = _values([r.value for r in readings])
+    ts = _epochs(list(map(_TS, readings)))
+    val = _values(list(map(_VALUE, readings)))
     fast = (low[code] <= val) & (val <= high[code]) & ~np.isnan(ts)  # NaN fails both
     keep = fast & (sid >= 0)
     unresolved: list[Reading] = []
