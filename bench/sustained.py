@@ -38,7 +38,10 @@ def _series(rate: int) -> tuple[list[Asset], list[tuple[str, str]]]:
     assets, series = [], []
     per_asset = len(METRICS)
     for i in range((rate + per_asset - 1) // per_asset):
-        geom = {"type": "Point", "coordinates": [105.08 + (i % 100) * 1e-4, 10.0 + (i // 100) * 1e-4]}
+        geom = {
+            "type": "Point",
+            "coordinates": [105.08 + (i % 100) * 1e-4, 10.0 + (i // 100) * 1e-4],
+        }
         assets.append(Asset(f"dev-{i:05d}", "environment", "sensor", f"Sensor {i}", geom))
         series += [(f"dev-{i:05d}", m) for m in METRICS]
     return assets, series[:rate]
@@ -101,7 +104,9 @@ def run(db: str, rate: int, seconds: int, workdir: Path) -> dict[str, Any]:
         readings = []
         for epoch, _, values in pending:
             ts = datetime.fromtimestamp(epoch, UTC)
-            readings += [Reading(a, m, ts, float(v)) for (a, m), v in zip(series, values, strict=True)]
+            readings += [
+                Reading(a, m, ts, float(v)) for (a, m), v in zip(series, values, strict=True)
+            ]
         store.ingest("bench", readings=readings, now=datetime.now(UTC))
         stored_at = time.time()
         stored += len(readings)
@@ -138,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        r["pass"] = r["lag_max_s"] <= args.max_lag and r["stored"] == r["rate_target"] * r["seconds"]
+        r["pass"] = (
+            r["lag_max_s"] <= args.max_lag and r["stored"] == r["rate_target"] * r["seconds"]
+        )
         lines.append(
             f"| {r['db']} | {r['rate_target']:,} | {r['achieved_per_s']:,} | {r['lag_median_s']} s"
             f" | {r['lag_p95_s']} s | {r['lag_max_s']} s | {r['backlog_max_readings']:,} |"
