@@ -66,6 +66,17 @@ TEXT: Final[dict[str, dict[Lang, str]]] = {
     "sources.col.run_status": {"vi": "Kết quả", "en": "Outcome"},
     "sources.due": {"vi": "đến hạn", "en": "due"},
     "sources.none": {"vi": "—", "en": "—"},
+    # feed controls on /sources (pause/resume go through the store: the scheduler reads them)
+    "sources.controls": {"vi": "Điều khiển nguồn", "en": "Feed controls"},
+    "sources.controls_intro": {
+        "vi": "Nguồn bị tạm dừng sẽ không được bộ lập lịch chạy cho đến khi tiếp tục.",
+        "en": "The scheduler skips a paused feed until it is resumed.",
+    },
+    "sources.pause": {"vi": "Tạm dừng", "en": "Pause"},
+    "sources.resume": {"vi": "Tiếp tục", "en": "Resume"},
+    "sources.paused_notice": {"vi": "Đã tạm dừng nguồn {name}.", "en": "Feed {name} paused."},
+    "sources.resumed_notice": {"vi": "Đã tiếp tục nguồn {name}.", "en": "Feed {name} resumed."},
+    "sources.disabled_note": {"vi": "Đã tắt trong cấu hình", "en": "Disabled in the configuration"},
     # schedule state of a source
     "state.enabled": {"vi": "Đang bật", "en": "Enabled"},
     "state.paused": {"vi": "Tạm dừng", "en": "Paused"},

@@ -22,7 +22,9 @@ from dashboard.i18n import LANG_COOKIE, Lang, resolve_language
 
 __all__ = [
     "PageMeta",
+    "action_button",
     "app_context",
+    "control_row",
     "data_table",
     "local_time",
     "page_heading",
@@ -125,3 +127,38 @@ def data_table(
             },
             style_data_conditional=row_styles or [],
         )
+
+
+# Controls sit on the dark panels; 44 px high so they can be hit on a touch screen at the wall.
+_BUTTON_STYLE = {
+    "backgroundColor": PALETTE["panel_2"],
+    "color": PALETTE["text"],
+    "border": f"1px solid {PALETTE['accent']}",
+    "borderRadius": "6px",
+    "minHeight": "44px",
+    "minWidth": "120px",
+    "padding": "8px 16px",
+    "fontFamily": "inherit",
+    "fontSize": "16px",
+    "fontWeight": "700",
+    "cursor": "pointer",
+}
+_ROW_STYLE = {
+    "display": "flex",
+    "alignItems": "center",
+    "gap": "16px",
+    "padding": "8px 12px",
+    "backgroundColor": PALETTE["panel"],
+    "borderBottom": f"1px solid {PALETTE['line']}",
+}
+_NAME_STYLE = {"minWidth": "180px"}
+
+
+def action_button(button_id: str | dict[str, str], label: str, **extra: Any) -> html.Button:
+    """A button in the house style; `button_id` may be a pattern-matching id (a dict)."""
+    return html.Button(label, id=button_id, type="button", style=_BUTTON_STYLE, **extra)
+
+
+def control_row(name: str, control: Any, **extra: Any) -> html.Div:
+    """One line of a control list: a thing's name and what can be done to it, side by side."""
+    return html.Div([html.Strong(name, style=_NAME_STYLE), control], style=_ROW_STYLE, **extra)

@@ -1,28 +1,42 @@
-"""/sources: every configured feed's health, and the run history of one feed.
+"""/sources: every configured feed's health, pause/resume of each feed, and one feed's runs.
 
 Fed by `dashboard.queries.sources` (the same numbers as /healthz and /api/v1/sources). The table
 refreshes every 10 s by replacing its `data`; a stale or failing feed is coloured, never hidden.
+
+Pausing writes `source_state.paused` through `Store.set_paused`, never calls the scheduler: the
+scheduler may run in another process, and it reads the flag before every run. The toggles carry
+the action they showed (pause or resume), so two operators clicking at once both get what they
+asked for instead of undoing each other. "Run now" needs a request the scheduler can pick up from
+the store, which the store does not have yet.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 
+from dashboard.config import SourceConfig
 from dashboard.figures.theme import STATUS_ROW
 from dashboard.i18n import format_duration, t
 from dashboard.queries import sources as q
 from layouts.components import (
     PageMeta,
+    action_button,
     app_context,
+    control_row,
     data_table,
     local_time,
     page_heading,
     page_language,
 )
+
+log = logging.getLogger(__name__)
 
 PAGE = PageMeta(path="/sources", order=90, title_key="sources.nav")
 REFRESH_MS = 10_000
@@ -36,6 +50,17 @@ class ids:
     updated = "sources-updated"
     pick = "sources-pick"
     history = "sources-history"
+    toggle = "sources-toggle"  # pattern id {"type": toggle, "source": <name>}, one per feed
+    acted = "sources-acted"
+    notice = "sources-notice"
+
+
+PAUSE, RESUME = "pause", "resume"
+
+
+def toggle_id(source: Any) -> dict[str, Any]:
+    """The id of `source`'s pause/resume toggle (`source` may be a wildcard such as ALL)."""
+    return {"type": ids.toggle, "source": source}
 
 
 TABLE_COLUMNS = (
@@ -81,15 +106,36 @@ def _row_styles(lang: str, column: str, looks: tuple[tuple[str, str], ...]) -> l
     ] + [{"if": {"column_id": column}, "fontWeight": "700"}]
 
 
+def _controls(sources: Sequence[SourceConfig], lang: str) -> list[Any]:
+    # Labels arrive with the first health refresh (the layout never queries).
+    rows = [
+        control_row(
+            s.name,
+            action_button(toggle_id(s.name), "…")
+            if s.enabled
+            else html.Span(t("sources.disabled_note", lang)),
+        )
+        for s in sources
+    ]
+    return [
+        html.H2(t("sources.controls", lang), className="section-title"),
+        html.P(t("sources.controls_intro", lang), className="page-intro"),
+        html.Div(rows, className="source-controls"),
+        html.Div(id=ids.notice, role="status", className="updated-line"),
+    ]
+
+
 def layout(lang: str | None = None, source: str | None = None, **_: Any) -> html.Div:
-    """The page skeleton: heading, empty health table, source picker, empty history table."""
+    """The page skeleton: heading, empty health table, feed controls, picker, empty history."""
     lang = page_language(lang)
-    names = [s.name for s in app_context().config.sources]
+    configured = app_context().config.sources
+    names = [s.name for s in configured]
     chosen = source if source in names else (names[0] if names else None)
     return html.Div(
         [
             dcc.Store(id=ids.lang, data=lang),
             dcc.Interval(id=ids.interval, interval=REFRESH_MS),
+            dcc.Store(id=ids.acted),
             page_heading(t("sources.title", lang), t("sources.intro", lang)),
             html.Div(
                 [html.Span(t("sources.updated", lang) + ": "), html.Span("…", id=ids.updated)],
@@ -98,6 +144,7 @@ def layout(lang: str | None = None, source: str | None = None, **_: Any) -> html
             data_table(
                 ids.table, _columns(TABLE_COLUMNS, lang), _row_styles(lang, "health", HEALTH_LOOKS)
             ),
+            *_controls(configured, lang),
             html.H2(t("sources.history", lang), className="section-title"),
             html.Label(t("sources.pick", lang), htmlFor=ids.pick, className="control-label"),
             dcc.Dropdown(
@@ -137,6 +184,7 @@ def health_rows(health: list[q.SourceHealth], lang: str, tz: Any) -> list[dict[s
                 "last_run": local_time(h.last_run_started, tz) or none,
                 "health": t(f"health.{h.health}", lang),
                 "health_code": str(h.health),
+                "paused": h.paused,
                 "rows": none if h.rows is None else h.rows,
                 "rejected": none if h.rejected is None else h.rejected,
                 "age": f"⚠ {age}" if h.stale else age,
@@ -168,6 +216,40 @@ def history_rows(runs: pd.DataFrame, lang: str, tz: Any) -> list[dict[str, Any]]
     ]
 
 
+def toggle_states(
+    rows: list[dict[str, Any]], names: list[str], lang: str
+) -> tuple[list[str], list[str | None]]:
+    """Label and action of each feed's toggle, from the health table's rows.
+
+    A feed missing from the rows keeps "…" and no action, so a click on it does nothing.
+    """
+    paused = {r["name"]: bool(r.get("paused")) for r in rows}
+    actions = [None if n not in paused else RESUME if paused[n] else PAUSE for n in names]
+    labels = ["…" if a is None else t(f"sources.{a}", lang) for a in actions]
+    return labels, actions
+
+
+def pause_request(source: str, action: str | None, sources: Sequence[SourceConfig]) -> bool | None:
+    """The paused flag to store for a toggle click, or None when the click must be ignored.
+
+    The browser can send anything: only a configured, enabled feed can be paused or resumed.
+    """
+    if action not in (PAUSE, RESUME):
+        return None
+    if not any(s.name == source and s.enabled for s in sources):
+        return None
+    return action == PAUSE
+
+
+def _clicked(states: list[dict[str, Any]]) -> tuple[str, str | None]:
+    # The feed whose toggle fired, and the action its button showed when it was clicked.
+    trigger = dash.ctx.triggered_id
+    if not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    action = next((s.get("value") for s in states if s["id"] == trigger), None)
+    return trigger["source"], action
+
+
 def register_callbacks(app: dash.Dash) -> None:
     """Wire this page's callbacks to `app` (per app, so two apps never share them)."""
 
@@ -175,9 +257,10 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.table, "data"),
         Output(ids.updated, "children"),
         Input(ids.interval, "n_intervals"),
+        Input(ids.acted, "data"),
         State(ids.lang, "data"),
     )
-    def refresh_health(_n: int | None, lang: str) -> tuple[list[dict[str, Any]], str]:
+    def refresh_health(_n: int | None, _acted: Any, lang: str) -> tuple[list[dict[str, Any]], str]:
         ctx = app_context()
         now = ctx.clock()
         with ctx.store.read_session() as session:
@@ -198,3 +281,35 @@ def register_callbacks(app: dash.Dash) -> None:
         with ctx.store.read_session() as session:
             runs = q.run_history(session, source, HISTORY_RUNS)
         return history_rows(runs, lang, ctx.config.city.tz)
+
+    @app.callback(
+        Output(toggle_id(ALL), "children"),
+        Output(toggle_id(ALL), "value"),
+        Input(ids.table, "data"),
+        State(ids.lang, "data"),
+    )
+    def sync_toggles(rows: list[dict[str, Any]] | None, lang: str) -> Any:
+        names = [o["id"]["source"] for o in dash.ctx.outputs_list[0]]
+        return toggle_states(rows or [], names, lang)
+
+    @app.callback(
+        Output(ids.acted, "data"),
+        Output(ids.notice, "children"),
+        Input(toggle_id(ALL), "n_clicks"),
+        State(toggle_id(ALL), "value"),
+        State(ids.lang, "data"),
+        prevent_initial_call=True,
+    )
+    def toggle_pause(_clicks: Any, _actions: Any, lang: str) -> tuple[dict[str, Any], str]:
+        # Server-side on purpose: the role check of issue 4 goes here, before the write.
+        source, action = _clicked(dash.ctx.states_list[0])
+        ctx = app_context()
+        paused = pause_request(source, action, ctx.config.sources)
+        if paused is None:
+            log.warning("ignored toggle %r on feed %r", action, source)
+            raise PreventUpdate
+        ctx.store.set_paused(source, paused)
+        log.info("feed %s %s from /sources", source, "paused" if paused else "resumed")
+        notice = t("sources.paused_notice" if paused else "sources.resumed_notice", lang)
+        acted = {"source": source, "paused": paused, "click": dash.ctx.triggered[0]["value"]}
+        return acted, notice.format(name=source)

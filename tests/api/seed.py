@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from dashboard.config import Config, SourceConfig
 from dashboard.records import Asset, CitizenReport, Reading, Reject
 from dashboard.store import Store
-from dashboard.store.models import SourceState
 
 NOW = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)  # 10:00 in Rạch Giá
 WARD_A = "Phường Rạch Giá"
@@ -169,10 +168,5 @@ def seed_store(store: Store) -> Seed:
     # sensorthings: paused by an operator.
     _run(store, "sensorthings", NOW - timedelta(hours=1), "ok", 3, 0)
     store.set_cursor("sensorthings", NOW - timedelta(hours=1), NOW - timedelta(hours=1))
-    # Store.set_paused raises TypeError at 47ef4b4 (paused passed twice to values()), so the
-    # flag is set on the row directly; switch back to set_paused once it is fixed.
-    with store.write_session() as session:
-        state = session.get(SourceState, "sensorthings")
-        assert state is not None
-        state.paused = True
+    store.set_paused("sensorthings", True)
     return seed

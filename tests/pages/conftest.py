@@ -3,12 +3,14 @@ call a callback the way the Dash renderer does (POST /_dash-update-component).""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import dash
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from dashboard.app import create_app
 from dashboard.store import Store
@@ -33,9 +35,44 @@ def client(app: dash.Dash) -> FlaskClient:
     return client
 
 
-def _spec(ref: str) -> dict[str, str]:
+def _spec(ref: str) -> dict[str, Any]:
     ident, prop = ref.rsplit(".", 1)
-    return {"id": ident, "property": prop}
+    return {"id": json.loads(ident) if ident.startswith("{") else ident, "property": prop}
+
+
+def prop_key(ident: str | dict[str, Any], prop: str) -> str:
+    """The "id.property" key the renderer uses (a pattern id as compact JSON, keys sorted)."""
+    if isinstance(ident, dict):
+        ident = json.dumps(ident, sort_keys=True, separators=(",", ":"))
+    return f"{ident}.{prop}"
+
+
+def post_callback(
+    client: FlaskClient,
+    output: str,
+    inputs: list[Any],
+    state: list[Any],
+    changed: str,
+    headers: dict[str, str] | None = None,
+) -> TestResponse:
+    """POST the renderer's body for the callback whose output key is `output`, as given.
+
+    `inputs`/`state` are the renderer's lists: {id, property, value} for a plain dependency,
+    a list of them for an ALL wildcard; `changed` is the "id.property" key that fired.
+    Returns the raw response (200 with outputs, or 204 when the callback prevented an update).
+    """
+    deps = {d["output"]: d for d in client.get("/_dash-dependencies").get_json()}
+    assert output in deps, sorted(deps)
+    refs = output.strip(".").split("...") if output.startswith("..") else [output]
+    outs = [_spec(ref) for ref in refs]
+    body = {
+        "output": output,
+        "outputs": outs if output.startswith("..") else outs[0],
+        "inputs": inputs,
+        "state": state,
+        "changedPropIds": [changed],
+    }
+    return client.post("/_dash-update-component", json=body, headers=headers or {})
 
 
 def call_callback(
@@ -51,18 +88,16 @@ def call_callback(
     `inputs`/`state` map "id.property" to values, in the callback's order (as listed by
     /_dash-dependencies, which is checked). Returns {component id: {property: value}}.
     """
-    deps = {d["output"]: d for d in client.get("/_dash-dependencies").get_json()}
-    dep = deps[output]
+    dep = {d["output"]: d for d in client.get("/_dash-dependencies").get_json()}[output]
     assert [f"{i['id']}.{i['property']}" for i in dep["inputs"]] == list(inputs)
     assert [f"{s['id']}.{s['property']}" for s in dep["state"]] == list(state or {})
-    outs = [_spec(o) for o in output.strip(".").split("...")] if output.startswith("..") else None
-    body = {
-        "output": output,
-        "outputs": outs if outs is not None else _spec(output),
-        "inputs": [{**_spec(k), "value": v} for k, v in inputs.items()],
-        "state": [{**_spec(k), "value": v} for k, v in (state or {}).items()],
-        "changedPropIds": [changed or next(iter(inputs))],
-    }
-    r = client.post("/_dash-update-component", json=body, headers=headers or {})
+    r = post_callback(
+        client,
+        output,
+        [{**_spec(k), "value": v} for k, v in inputs.items()],
+        [{**_spec(k), "value": v} for k, v in (state or {}).items()],
+        changed or next(iter(inputs)),
+        headers,
+    )
     assert r.status_code == 200, r.data[:500]
     return r.get_json()["response"]

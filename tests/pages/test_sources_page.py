@@ -13,20 +13,22 @@ from dashboard.config import Config, SourceConfig
 from dashboard.i18n import LANG_COOKIE, t
 from dashboard.store import Store
 from tests.api.seed import EXPECTED_HEALTH, NOW, Seed
-from tests.pages.conftest import call_callback
+from tests.pages.conftest import call_callback, prop_key
 
 HEALTH = "..sources-table.data...sources-updated.children.."
+TICK = {"sources-interval.n_intervals": 1, "sources-acted.data": None}
 ROUTER = ".._pages_content.children..._pages_store.data.."
 
 
 def _ids(component: Any) -> set[str]:
-    """Every component id in a serialised layout."""
+    """Every component id in a serialised layout (a pattern id as its renderer key)."""
     found: set[str] = set()
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             if isinstance(node.get("props"), dict) and "id" in node["props"]:
-                found.add(node["props"]["id"])
+                ident = node["props"]["id"]
+                found.add(prop_key(ident, "")[:-1] if isinstance(ident, dict) else ident)
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -63,9 +65,7 @@ def test_health_callback_has_a_row_per_source_with_its_status(
     client: FlaskClient, seeded: Seed
 ) -> None:
     for lang in ("vi", "en"):
-        out = call_callback(
-            client, HEALTH, {"sources-interval.n_intervals": 1}, {"sources-lang.data": lang}
-        )
+        out = call_callback(client, HEALTH, TICK, {"sources-lang.data": lang})
         rows = out["sources-table"]["data"]
         assert [r["name"] for r in rows] == [s.name for s in seeded.config.sources]
         assert {r["name"]: r["health_code"] for r in rows} == EXPECTED_HEALTH
@@ -125,8 +125,8 @@ def test_two_apps_keep_their_own_store_and_sources(client: FlaskClient, tmp_path
     other = create_app(other_cfg, other_store, clock=lambda: NOW).server.test_client()
     assert other.get("/sources").status_code == 200
     state = {"sources-lang.data": "en"}
-    solo = call_callback(other, HEALTH, {"sources-interval.n_intervals": 1}, state)
+    solo = call_callback(other, HEALTH, TICK, state)
     assert [r["name"] for r in solo["sources-table"]["data"]] == ["solo"]
-    first = call_callback(client, HEALTH, {"sources-interval.n_intervals": 1}, state)
+    first = call_callback(client, HEALTH, TICK, state)
     assert {r["name"] for r in first["sources-table"]["data"]} == set(EXPECTED_HEALTH)
     other_store.dispose()
