@@ -178,12 +178,14 @@ def _git_sha() -> str:
 
 def _table(entries: list[dict[str, Any]]) -> str:
     lines = [
-        "| db | size | interval | rows | store rows/s | bare rows/s | ratio (median) | goal | pass |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| db | size | interval | batch | rows | store rows/s | bare rows/s | ratio (median) "
+        "| goal | pass |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for e in entries:
         lines.append(
-            f"| {e['db']} | {e['size']} | {e['interval_s']}s | {e['rows']:,} | "
+            f"| {e['db']} | {e['size']} | {e['interval_s']}s | {e['batch_s'] // 60} min "
+            f"| {e['rows']:,} | "
             f"{e['store_rows_per_s']:,.0f} | {e['bare_rows_per_s']:,.0f} | {e['ratio_median']:.2f}x "
             f"| ≤ {e['goal']}x | {'pass' if e['pass'] else 'FAIL'} |"
         )
@@ -200,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", default=PG_URL)
     args = parser.parse_args(argv)
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    stem = f"{datetime.now(UTC):%Y-%m-%d}-{_git_sha()}"  # the code that was measured
     data = generate(args.size, args.interval, args.batch_s)
     entries: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="cityops-bench-") as tmp:
@@ -227,7 +230,6 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(_table(entries[-1:]).splitlines()[-1], flush=True)
     RESULTS.mkdir(exist_ok=True)
-    stem = f"{datetime.now(UTC):%Y-%m-%d}-{_git_sha()}"
     out = RESULTS / f"{stem}.json"
     previous = json.loads(out.read_text())["entries"] if out.exists() else []
     fresh = {(e["db"], e["size"], e["interval_s"], e["batch_s"]) for e in entries}
