@@ -1,0 +1,111 @@
+"""Fixtures for browser tests: a real app served on loopback, driven by Debian's Chromium.
+
+`live_app` builds a fresh app per test (create_app on a SQLite store in tmp_path, seeded through
+`Store.ingest` by tests.api.seed) and serves it with werkzeug in a thread on a free port, so the
+browser talks to the same code a deployment runs. `page` is a fresh browser context per test:
+no cookie (the language choice) leaks from one test to the next. Chromium is launched once per
+session; when it is missing the tests fail, they never skip.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dash
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from dashboard.app import create_app
+from dashboard.store import Store
+from tests.api.seed import NOW, Seed, seed_store
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+# Dash loads its bundles and runs two callback rounds before the table fills; generous on
+# shared, noisy machines (a wait bound, never a speed assertion).
+EXPECT_TIMEOUT_MS = 20_000
+# The browser's own time zone differs from the city's, so a clock that followed the browser
+# instead of the configured zone would show the wrong hour.
+BROWSER_TZ = "America/New_York"
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    url: str  # http://127.0.0.1:<port>
+    seed: Seed
+
+    @property
+    def store(self) -> Store:
+        return self.seed.store
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots of every page state go (printed, so a person can look)."""
+    folder = tmp_path_factory.mktemp("browser-screenshots")
+    print(f"\nbrowser screenshots: {folder}")
+    return folder
+
+
+@pytest.fixture
+def shoot(
+    page: Page, shots_dir: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[str], Path]]:
+    """`shoot("state")` saves a full-page screenshot named after the test and the state."""
+
+    def save(state: str) -> Path:
+        path = shots_dir / f"{request.node.name}-{state}.png"
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot: {path}")
+        return path
+
+    yield save
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[LiveApp]:
+    store = Store(f"sqlite:///{tmp_path / 'cityops.db'}")
+    store.upgrade()
+    seed = seed_store(store)
+    app = create_app(seed.config, store, clock=lambda: NOW)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
+    thread.start()
+    try:
+        yield LiveApp(f"http://127.0.0.1:{server.server_port}", seed)
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+        dash.page_registry.clear()
+        store.dispose()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        timezone_id=BROWSER_TZ, locale="en-US", viewport={"width": 1440, "height": 900}
+    )
+    page = context.new_page()
+    yield page
+    context.close()
