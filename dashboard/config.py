@@ -25,7 +25,9 @@ __all__ = [
     "Config",
     "ConfigError",
     "DatabaseConfig",
+    "MapConfig",
     "SourceConfig",
+    "WallConfig",
     "load_config",
 ]
 
@@ -92,6 +94,22 @@ class ServerConfig(_Strict):
     port: int = Field(default=8050, ge=1, le=65535)
 
 
+class MapConfig(_Strict):
+    """The wall's base map: shipped GeoJSON layers; a city's own tile server is optional."""
+
+    tile_url: str | None = None  # e.g. "http://tiles.city.local/{z}/{x}/{y}.png"; None: offline
+    tile_attribution: str = ""
+    streets: Path = Path("assets/geo/streets_rach_gia.geojson")
+    land: Path = Path("assets/geo/province_an_giang_2025.geojson")
+
+
+class WallConfig(_Strict):
+    refresh_s: int = Field(default=10, ge=2)
+    rotate_s: int = Field(default=30, ge=5)
+    stale_factor: float = Field(default=3.0, gt=1)  # stale when older than factor x interval
+    congested_below: float = Field(default=0.5, gt=0, lt=1)  # speed / free-flow speed
+
+
 class SourceConfig(BaseModel):
     """Every source has these keys; its type's own keys are kept in `options` (see `extra`)."""
 
@@ -124,6 +142,8 @@ class Config(_Strict):
     retention: RetentionConfig = RetentionConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     server: ServerConfig = ServerConfig()
+    map: MapConfig = MapConfig()
+    wall: WallConfig = WallConfig()
     sources: list[SourceConfig] = Field(default_factory=_default_sources)
     demo: bool = False
     # Where relative paths (areas, sqlite files) are resolved: the config file's folder.

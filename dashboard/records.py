@@ -17,6 +17,7 @@ __all__ = [
     "DOMAINS",
     "METRICS",
     "REPORT_CATEGORIES",
+    "REPORT_SLA_HOURS",
     "Asset",
     "CitizenReport",
     "Metric",
@@ -90,6 +91,21 @@ REPORT_CATEGORIES: dict[str, tuple[str, str]] = {
     "tree": ("Fallen tree", "Cây ngã đổ"),
     "encroachment": ("Sidewalk encroachment", "Lấn chiếm vỉa hè"),
     "other": ("Other", "Khác"),
+}
+
+
+# Service level per category: a report open longer than this many hours is overdue.
+REPORT_SLA_HOURS: dict[str, float] = {
+    "pothole": 72,
+    "streetlight": 48,
+    "flooding": 12,
+    "waste": 24,
+    "noise": 24,
+    "traffic_signal": 8,
+    "drainage": 24,
+    "tree": 12,
+    "encroachment": 120,
+    "other": 72,
 }
 
 
