@@ -18,32 +18,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
-from bench.ingest import PG_URL, _git_sha, _versions
+from bench.ingest import PG_URL, _git_sha
+from bench.stores import _versions, fresh_store
 from dashboard.areas import Areas
 from dashboard.config import load_config
 from dashboard.pipeline import backfill
-from dashboard.store import Store
 from data_sources.base import create
 
 GOAL_S = 180.0
 RESULTS = Path(__file__).parent / "results"
-
-
-def _fresh_store(db: str, workdir: Path, run: int) -> Store:
-    if db == "sqlite":
-        store = Store(f"sqlite:///{workdir}/backfill-{run}.db")
-    else:
-        # its own database, so a benchmark never touches the test suite's
-        admin = Store(PG_URL)
-        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS cityops_bench_backfill WITH (FORCE)"))
-            conn.execute(text("CREATE DATABASE cityops_bench_backfill"))
-        admin.dispose()
-        store = Store(PG_URL.rsplit("/", 1)[0] + "/cityops_bench_backfill")
-    store.upgrade()
-    return store
 
 
 def _generation_only(days: float, now: datetime) -> tuple[float, int]:
@@ -62,7 +45,7 @@ def _generation_only(days: float, now: datetime) -> tuple[float, int]:
 def _one_run(db: str, days: float, workdir: Path, run: int) -> dict[str, float]:
     now = datetime(2026, 11, 1, tzinfo=UTC)
     gen_s, gen_rows = _generation_only(days, now)
-    store = _fresh_store(db, workdir, run)
+    store = fresh_store(db, workdir, f"backfill{run}")
     config = load_config(env={})
     connector = create(config.sources[0], config)
     t0 = time.perf_counter()

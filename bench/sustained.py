@@ -24,11 +24,10 @@ from queue import Empty
 from typing import Any
 
 import numpy as np
-from sqlalchemy import text
 
-from bench.ingest import PG_URL, _git_sha
+from bench.ingest import _git_sha
+from bench.stores import fresh_store
 from dashboard.records import Asset, Reading
-from dashboard.store import Store
 
 RESULTS = Path(__file__).parent / "results"
 METRICS = ("speed_kmh", "volume_vph", "occupancy_pct", "pm25_ugm3", "temp_c", "power_w")
@@ -60,22 +59,8 @@ def _producer(queue: Any, rate: int, seconds: int, start: float) -> None:
     queue.put(None)
 
 
-def _store(db: str, workdir: Path) -> Store:
-    if db == "sqlite":
-        store = Store(f"sqlite:///{workdir}/sustained.db")
-    else:
-        admin = Store(PG_URL)
-        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS cityops_bench_sustained WITH (FORCE)"))
-            conn.execute(text("CREATE DATABASE cityops_bench_sustained"))
-        admin.dispose()
-        store = Store(PG_URL.rsplit("/", 1)[0] + "/cityops_bench_sustained")
-    store.upgrade()
-    return store
-
-
 def run(db: str, rate: int, seconds: int, workdir: Path) -> dict[str, Any]:
-    store = _store(db, workdir)
+    store = fresh_store(db, workdir, "sustained")
     assets, series = _series(rate)
     store.ingest("bench", assets=assets, now=datetime.now(UTC))
     queue: Any = mp.get_context("spawn").Queue()
@@ -111,7 +96,7 @@ def run(db: str, rate: int, seconds: int, workdir: Path) -> dict[str, Any]:
         stored_at = time.time()
         stored += len(readings)
         lags += [stored_at - produced for _, produced, _ in pending]
-    elapsed = time.time() - start
+    elapsed = time.time() - start + 1.0  # production spans [start, start + seconds)
     producer.join()
     store.dispose()
     lags.sort()

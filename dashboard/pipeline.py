@@ -52,6 +52,37 @@ def _store_batch(
     return result.assets + result.readings + result.reports, result.quarantined
 
 
+def _recorded(
+    store: Store, name: str, started: datetime, clock: Clock, work: Callable[[list[int]], None]
+) -> RunOutcome:
+    """Run `work` as one recorded run; it adds stored and rejected rows to `counts`.
+
+    Any exception is caught, logged, recorded on the run and the source state, and returned
+    as an "error" outcome: one feed's failure never reaches another's.
+    """
+    run_id = store.start_run(name, started)
+    counts = [0, 0]
+    try:
+        work(counts)
+    except Exception as exc:
+        ended = clock()
+        message = f"{type(exc).__name__}: {exc}"
+        log.exception("source %s failed", name)
+        store.record_error(name, ended, message)
+        store.finish_run(
+            run_id,
+            ended_at=ended,
+            status="error",
+            rows=counts[0],
+            rejected=counts[1],
+            error=message,
+        )
+        return RunOutcome(name, "error", counts[0], counts[1], started, ended, message)
+    ended = clock()
+    store.finish_run(run_id, ended_at=ended, status="ok", rows=counts[0], rejected=counts[1])
+    return RunOutcome(name, "ok", counts[0], counts[1], started, ended)
+
+
 def run_source(
     store: Store,
     connector: SourceConnector,
@@ -62,25 +93,14 @@ def run_source(
     """Fetch what `connector` has after its stored cursor, store it, and record the run."""
     name = connector.settings.name
     started = clock()
-    run_id = store.start_run(name, started)
-    rows = rejected = 0
-    try:
+
+    def work(counts: list[int]) -> None:
         state = store.source_state(name)
         batch = connector.fetch(state.cursor if state else None, started)
-        rows, rejected = _store_batch(store, name, batch, areas, started)
-        ended = clock()
-        store.set_cursor(name, batch.cursor or started, success_at=ended)
-        store.finish_run(run_id, ended_at=ended, status="ok", rows=rows, rejected=rejected)
-        return RunOutcome(name, "ok", rows, rejected, started, ended)
-    except Exception as exc:
-        ended = clock()
-        message = f"{type(exc).__name__}: {exc}"
-        log.exception("source %s failed", name)
-        store.record_error(name, ended, message)
-        store.finish_run(
-            run_id, ended_at=ended, status="error", rows=rows, rejected=rejected, error=message
-        )
-        return RunOutcome(name, "error", rows, rejected, started, ended, message)
+        counts[0], counts[1] = _store_batch(store, name, batch, areas, started)
+        store.set_cursor(name, batch.cursor or started, success_at=clock())
+
+    return _recorded(store, name, started, clock, work)
 
 
 def backfill(
@@ -110,25 +130,14 @@ def backfill(
     while t < now:
         steps.append((t, min(t + chunk, now)))
         t += chunk
-    run_id = store.start_run(name, now)
-    rows = rejected = 0
-    try:
+
+    def work(counts: list[int]) -> None:
         for i, (a, b) in enumerate(steps, 1):
-            got_rows, got_rejected = _store_batch(store, name, connector.fetch(a, b), areas, b)
-            rows += got_rows
-            rejected += got_rejected
+            rows, rejected = _store_batch(store, name, connector.fetch(a, b), areas, b)
+            counts[0] += rows
+            counts[1] += rejected
             store.set_cursor(name, b, success_at=utcnow())
             if progress:
                 progress(i, len(steps))
-        ended = utcnow()
-        store.finish_run(run_id, ended_at=ended, status="ok", rows=rows, rejected=rejected)
-        return RunOutcome(name, "ok", rows, rejected, now, ended)
-    except Exception as exc:
-        ended = utcnow()
-        message = f"{type(exc).__name__}: {exc}"
-        log.exception("backfill of %s failed", name)
-        store.record_error(name, ended, message)
-        store.finish_run(
-            run_id, ended_at=ended, status="error", rows=rows, rejected=rejected, error=message
-        )
-        return RunOutcome(name, "error", rows, rejected, now, ended, message)
+
+    return _recorded(store, name, now, utcnow, work)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any
 
+from dashboard.records import Reading, Reject
 from data_sources.base import Batch, SourceConnector
 
 
@@ -33,3 +35,23 @@ class SlowSource(SourceConnector):
             return Batch(cursor=now)
         finally:
             cls.active -= 1
+
+
+class FlakySimulator(SourceConnector):
+    """The simulated city with a broken record in every batch, as real feeds send them."""
+
+    kind = "flaky"
+
+    def __init__(self, settings: Any, config: Any) -> None:
+        super().__init__(settings, config)
+        from data_sources.simulator import SimulatorSource
+
+        self.inner = SimulatorSource(settings, config)
+
+    def fetch(self, since: datetime | None, now: datetime) -> Batch:
+        batch = self.inner.fetch(since, now)
+        batch.rejects.append(Reject("payload is not JSON", "{'speed': 41"))
+        road = next(a.id for a in self.inner.assets() if a.kind == "road_segment")
+        batch.readings.append(Reading(road, "speed_kmh", now.replace(tzinfo=None), 40.0))
+        batch.readings.append(Reading(road, "speed_kmh", now, float("nan")))
+        return batch
