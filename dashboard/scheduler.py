@@ -26,11 +26,12 @@ from dashboard.pipeline import Clock, RunOutcome, run_source, utcnow
 from dashboard.store import Store
 from data_sources.base import SourceConnector, create
 
-__all__ = ["LEASE_NAME", "CityScheduler", "SourceJob"]
+__all__ = ["HOUSEKEEPING", "LEASE_NAME", "CityScheduler", "SourceJob"]
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
+HOUSEKEEPING = "_housekeeping"  # the run records of retention
 MAX_BACKOFF = timedelta(minutes=30)
 
 
@@ -161,13 +162,28 @@ class CityScheduler:
         self.jobs.clear()
 
     def housekeeping(self) -> dict[str, int]:
-        """Retention of raw readings, quarantine and run records past their age; rollups stay."""
+        """Retention of raw readings, quarantine and run records past their age; rollups stay.
+
+        Recorded as a run of the pseudo-source `HOUSEKEEPING` (rows = rows deleted).
+        """
         r = self.config.retention
-        deleted = self.store.apply_retention(
-            self.clock(),
-            raw_days=r.raw_days,
-            quarantine_days=r.quarantine_days,
-            runs_days=r.runs_days,
+        started = self.clock()
+        run_id = self.store.start_run(HOUSEKEEPING, started)
+        try:
+            deleted = self.store.apply_retention(
+                started,
+                raw_days=r.raw_days,
+                quarantine_days=r.quarantine_days,
+                runs_days=r.runs_days,
+            )
+        except Exception as exc:
+            log.exception("housekeeping failed")
+            self.store.finish_run(
+                run_id, ended_at=self.clock(), status="error", rows=0, rejected=0, error=repr(exc)
+            )
+            return {}
+        self.store.finish_run(
+            run_id, ended_at=self.clock(), status="ok", rows=sum(deleted.values()), rejected=0
         )
         log.info("housekeeping deleted %s", deleted)
         return deleted

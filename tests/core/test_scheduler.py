@@ -138,3 +138,41 @@ def test_only_one_scheduler_drives_a_store_and_another_takes_over(
         assert set(second.next_runs()) == {"sim"}
     finally:
         second.shutdown()
+
+
+def test_housekeeping_drops_old_raw_readings_keeps_rollups_and_is_recorded(
+    tmp_path: Path, store: Store
+) -> None:
+    from datetime import UTC, timedelta
+
+    from sqlalchemy import func
+
+    from dashboard.pipeline import backfill
+    from dashboard.scheduler import HOUSEKEEPING
+    from dashboard.store.models import ReadingRow, Rollup1h
+    from data_sources.base import create
+
+    config = make_config(tmp_path, [{"name": "sim", "type": "simulator", "seed": 5}])
+    config = config.model_copy(
+        update={"retention": config.retention.model_copy(update={"raw_days": 1})}
+    )
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    areas = Areas.from_config(config)
+    backfill(store, create(config.sources[0], config), areas, days=2, now=now)
+
+    def counts() -> tuple[int, int, int]:
+        with store.read_session() as s:
+            cutoff = int((now - timedelta(days=1)).timestamp())
+            old = s.scalar(select(func.count()).where(ReadingRow.ts < cutoff)) or 0
+            raw = s.scalar(select(func.count()).select_from(ReadingRow)) or 0
+            rollups = s.scalar(select(func.sum(Rollup1h.count))) or 0
+        return old, raw, rollups
+
+    old, raw, rollups = counts()
+    assert old > 0
+    scheduler = CityScheduler(config, store, areas, clock=lambda: now)
+    deleted = scheduler.housekeeping()
+    assert deleted["readings"] == old
+    assert counts() == (0, raw - old, rollups)
+    [run] = runs(store, HOUSEKEEPING)
+    assert (run.status, run.rows) == ("ok", sum(deleted.values()))
