@@ -24,7 +24,7 @@ import pandas as pd
 
 from dashboard.config import Config
 from dashboard.openapi import DEFAULT_WINDOW, READINGS_LIMIT, REPORTS_LIMIT, openapi_document
-from dashboard.queries import assets, readings, reports, sources
+from dashboard.queries import assets, readings, reports, sources, wall
 from dashboard.records import DOMAINS, METRICS, ReportStatus
 from dashboard.store import Store
 
@@ -257,6 +257,23 @@ def api_reports() -> flask.Response:
     return _json({"items": items, "count": len(items), "truncated": truncated})
 
 
+def _kpi_json(kpi: wall.Kpi) -> dict[str, Any]:
+    """One KPI tile as the API publishes it (as_of ISO 8601 UTC)."""
+    out = dataclasses.asdict(kpi)
+    out["as_of"] = iso_utc(kpi.as_of)
+    return out
+
+
+def api_kpis() -> flask.Response:
+    """The wall's KPI tiles, from the same `wall_kpis` the wall draws."""
+    ctx = current_context()
+    now = ctx.clock()
+    with ctx.store.read_session() as session:
+        kpis = wall.wall_kpis(session, ctx.config, now)
+    items = [_kpi_json(k) for k in kpis]
+    return _json({"time": iso_utc(now), "items": items, "count": len(items)})
+
+
 def api_openapi() -> flask.Response:
     return _json(openapi_document())
 
@@ -275,6 +292,7 @@ ROUTES: dict[str, Callable[[], flask.Response]] = {
     "/api/v1/readings": api_readings,
     "/api/v1/reports": api_reports,
     "/api/v1/sources": api_sources,
+    "/api/v1/kpis": api_kpis,
     "/api/v1/openapi.json": api_openapi,
 }
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from dashboard.queries import readings, sources
+from dashboard.queries.wall import KPI_KEYS
 from dashboard.records import DOMAINS, METRICS, ReportStatus
 
 __all__ = ["DEFAULT_WINDOW", "READINGS_LIMIT", "REPORTS_LIMIT", "openapi_document"]
@@ -153,6 +154,20 @@ def openapi_document() -> dict[str, Any]:
         }
     )
     limit = {"type": "integer", "minimum": 1}
+    kpi = _obj(
+        {
+            "key": {"enum": list(KPI_KEYS)},
+            "value": {"type": ["number", "null"]},
+            "unit": {"type": "string"},
+            "previous": {
+                "type": ["number", "null"],
+                "description": "the same hour one week earlier; null when not known",
+            },
+            "level": {"enum": ["ok", "warn", "bad", "none"]},
+            "detail": _STR_NULL,
+            "as_of": _TS_NULL,
+        }
+    )
     paths = {
         "/healthz": _op(
             "Database reachability and every source's health (503: database down)", [], health
@@ -210,6 +225,11 @@ def openapi_document() -> dict[str, Any]:
             _list_of(report, truncated={"type": "boolean"}),
         ),
         "/api/v1/sources": _op("Every configured source's health", [], _list_of(source)),
+        "/api/v1/kpis": _op(
+            "The operations wall's KPI tiles (definitions: dashboard.queries.wall)",
+            [],
+            _list_of(kpi, time=_TS),
+        ),
         "/api/v1/openapi.json": _op("This document", [], {"type": "object"}),
     }
     return {

@@ -1,0 +1,135 @@
+"""Each feed's freshness and its data quality over the last 24 hours, for the wall's feed strip.
+
+Vietnam's IOC guidance (1709/BKHCN-CĐSQG, 2025) asks an IOC's data to be correct, complete,
+clean and live; these are the measures the wall shows for it, per configured, enabled source:
+
+- age_s: now − the source's data time (its cursor, else its last success). None: no data yet.
+- stale: age > config.wall.stale_factor × interval_s, or no data at all (no data is not live);
+  stale_since = data time + stale_factor × interval_s (None when there is no data).
+- on_time_pct: runs that ended ok in the last 24 h, as a share of the runs expected
+  (86,400 / interval_s), capped at 100.
+- complete_pct: the (series, hour) pairs of the last 24 complete hours that have data
+  (rollup_1h), among the source's periodic series seen in the last 7 days (assets.source says
+  whose; lamp_on/lamp_fault report on change only and are left out).
+- plausible_pct: stored / (stored + rejected) over the runs started in the last 24 h (rejects
+  are quarantined records: out of range, malformed, unknown asset).
+
+Each measure is None when it cannot be known (no runs, no series). Times are aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from dashboard.config import Config
+from dashboard.queries import to_epoch
+from dashboard.queries.snapshot import EVENT_METRICS, HOUR_S, WEEK_S
+from dashboard.store.models import AssetRow, Latest, Rollup1h, Series, SourceRun, SourceState
+
+__all__ = ["FeedQuality", "feed_quality"]
+
+DAY_S = 86400
+
+
+@dataclass(frozen=True, slots=True)
+class FeedQuality:
+    """One feed's freshness and 24-hour quality (percentages 0-100, None when unknown)."""
+
+    source: str
+    interval_s: int
+    age_s: float | None
+    stale: bool
+    stale_since: datetime | None
+    on_time_pct: float | None
+    complete_pct: float | None
+    plausible_pct: float | None
+
+
+def _pct(part: float, whole: float) -> float | None:
+    return None if whole <= 0 else min(100.0, 100.0 * part / whole)
+
+
+def _completeness(session: Session, names: list[str], now: datetime) -> dict[str, float | None]:
+    now_s = to_epoch(now)
+    h_end = now_s // HOUR_S * HOUR_S  # the hour in progress is not complete yet
+    periodic = (
+        select(Series.id.label("sid"), AssetRow.source.label("source"))
+        .join(AssetRow, AssetRow.id == Series.asset_id)
+        .join(Latest, Latest.series_id == Series.id)
+        .where(AssetRow.source.in_(names), Latest.ts > now_s - WEEK_S)
+        .where(Series.metric.not_in(sorted(EVENT_METRICS)))
+        .subquery()
+    )
+    series = dict(
+        session.execute(select(periodic.c.source, func.count()).group_by(periodic.c.source)).all()
+    )
+    buckets = dict(
+        session.execute(
+            select(periodic.c.source, func.count())
+            .join(Rollup1h, Rollup1h.series_id == periodic.c.sid)
+            .where(Rollup1h.bucket >= h_end - 24 * HOUR_S, Rollup1h.bucket < h_end)
+            .group_by(periodic.c.source)
+        ).all()
+    )
+    return {n: _pct(buckets.get(n, 0), 24 * series.get(n, 0)) for n in names}
+
+
+def feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQuality]:
+    """Freshness and quality of every enabled source at `now` (aware), in configuration order.
+
+    Three small queries whatever the number of feeds: states, runs of the last 24 h grouped by
+    source, and the rollup buckets of their series (see the module docstring).
+    """
+    sources = [s for s in config.sources if s.enabled]
+    names = [s.name for s in sources]
+    if not names:
+        return []
+    states = {
+        st.source: st
+        for st in session.scalars(select(SourceState).where(SourceState.source.in_(names)))
+    }
+    since = now - timedelta(seconds=DAY_S)
+    runs = {
+        source: (int(ok or 0), int(rows or 0), int(rejected or 0), int(n))
+        for source, ok, rows, rejected, n in session.execute(
+            select(
+                SourceRun.source,
+                func.sum(case((SourceRun.status == "ok", 1), else_=0)),
+                func.sum(SourceRun.rows),
+                func.sum(SourceRun.rejected),
+                func.count(),
+            )
+            .where(SourceRun.source.in_(names))
+            .where(SourceRun.started_at > since, SourceRun.started_at <= now)
+            .group_by(SourceRun.source)
+        ).all()
+    }
+    complete = _completeness(session, names, now)
+    factor = config.wall.stale_factor
+    out = []
+    for cfg in sources:
+        state = states.get(cfg.name)
+        as_of = (state.cursor or state.last_success_at) if state else None
+        age = (now - as_of).total_seconds() if as_of is not None else None
+        stale = age is None or age > factor * cfg.interval_s
+        stale_since = (
+            as_of + timedelta(seconds=factor * cfg.interval_s) if stale and as_of else None
+        )
+        ok, rows, rejected, n_runs = runs.get(cfg.name, (0, 0, 0, 0))
+        out.append(
+            FeedQuality(
+                source=cfg.name,
+                interval_s=cfg.interval_s,
+                age_s=age,
+                stale=stale,
+                stale_since=stale_since,
+                on_time_pct=_pct(ok, DAY_S / cfg.interval_s),
+                complete_pct=complete[cfg.name],
+                plausible_pct=_pct(rows, rows + rejected) if n_runs else None,
+            )
+        )
+    return out
