@@ -1,0 +1,250 @@
+"""/wall: the operations wall — KPI tiles, the city map, trends, ticker and feed freshness.
+
+Fed by `dashboard.queries.wall` (the numbers `/api/v1/kpis` serves too) and drawn by
+`dashboard.figures.citymap` / `trends` / `tiles`. The page runs itself on a wall screen:
+
+* One `dcc.Interval` drives ONE refresh callback. While a refresh is in flight the interval is
+  disabled (`running=`), so slow refreshes never pile up, and none is pruned by a newer one
+  (dash#1613); a refresh that fails is noticed by assets/wall.js, never dropped silently.
+* The refresh sends what changed: the first one draws the whole map, later ones send a `Patch`
+  with only the lamps whose state changed since the version the browser holds (a
+  `dcc.Store`), the segment colours and the small layers. Tiles, ticker rows and feed rows are a
+  fixed set of components whose text and class are updated; the trend strip is redrawn only
+  when a new 5-minute bucket exists.
+* Layer switches, kiosk scenes (`?kiosk=1&rotate=30`) and the reconnect banner are clientside
+  (assets/wall.js): no server round trip beyond the refresh itself.
+
+URL parameters: `lang` (vi|en), `kiosk` (1), `rotate` (seconds per scene), `layers` (comma list),
+`scene` (the first kiosk scene).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
+
+from dashboard.figures.citymap import LAYERS
+from dashboard.figures.theme import PALETTE
+from dashboard.i18n import t
+from layouts import wall_props as props
+from layouts.components import PageMeta, app_context, page_language
+from layouts.wall_parts import (
+    SCENES,
+    app_version,
+    feed_table,
+    ids,
+    layer_switch,
+    pid,
+    scene_named,
+    scene_view,
+    scenes_data,
+    ticker,
+    tiles,
+)
+
+__all__ = ["PAGE", "ids", "layout", "register_callbacks"]
+
+PAGE = PageMeta(path="/wall", order=10, title_key="wall.nav")
+ROTATE_MIN_S = 5
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes", "on")
+
+
+def _rotate_s(value: str | None, default: int) -> int:
+    return max(ROTATE_MIN_S, int(value)) if value and value.isdigit() else default
+
+
+def _layers(value: str | None, default: tuple[str, ...]) -> list[str]:
+    if value is None:
+        return list(default)
+    asked = {v.strip() for v in value.split(",")}
+    return [name for name in LAYERS if name in asked]
+
+
+def layout(
+    lang: str | None = None,
+    kiosk: str | None = None,
+    rotate: str | None = None,
+    layers: str | None = None,
+    scene: str | None = None,
+    **_: Any,
+) -> html.Div:
+    """The wall's skeleton: every tile, row and graph exists, empty until the first refresh."""
+    config = app_context().config
+    lang = page_language(lang)
+    is_kiosk = _flag(kiosk)
+    first = scene_named(scene) if is_kiosk else 0
+    chosen = _layers(None if is_kiosk else layers, SCENES[first].layers)
+    (lon, lat), zoom = scene_view(SCENES[first], config.city.center, config.city.zoom)
+    refresh_ms = config.wall.refresh_s * 1000
+    boot = {
+        "version": app_version(),
+        "kiosk": is_kiosk,
+        "rotate_s": _rotate_s(rotate, config.wall.rotate_s),
+        "refresh_ms": refresh_ms,
+        "scene": first,
+        "scenes": scenes_data(config.city.center, config.city.zoom, lang),
+        "traces": props.map_traces(),
+        "view": {"center": {"lon": lon, "lat": lat}, "zoom": zoom},
+        "lang": lang,
+    }
+    title = t(f"wall.scene.{SCENES[first].name}", lang) if is_kiosk else t("wall.title", lang)
+    top = html.Header(
+        [
+            html.Div(config.city.name, className="wall-city"),
+            html.Div(title, id=ids.scene_name, className="wall-scene-name"),
+            html.Time(
+                "",
+                id=ids.clock,
+                className="wall-clock",
+                **{"data-clock-tz": config.city.timezone, "data-clock-lang": lang},
+            ),
+        ],
+        className="wall-top",
+    )
+    banners = html.Div(
+        [
+            html.Div(
+                t("wall.reconnecting", lang),
+                id=ids.reconnect,
+                role="alert",
+                className="wall-reconnect",
+            ),
+            html.Div("", id=ids.stale, role="alert", className="wall-stale is-hidden"),
+        ],
+        className="wall-banners",
+    )
+    map_panel = html.Section(
+        [
+            dcc.Graph(
+                id=ids.map,
+                figure=props.placeholder_figure(),
+                config={"displayModeBar": False, "scrollZoom": not is_kiosk, "responsive": True},
+                className="wall-map-graph",
+            ),
+            layer_switch(LAYERS, chosen, lang),
+        ],
+        className="wall-panel wall-map",
+    )
+    trends = html.Section(
+        dcc.Graph(
+            id=ids.trends,
+            figure=props.placeholder_figure(),
+            config={"displayModeBar": False, "staticPlot": True, "responsive": True},
+            className="wall-trends-graph",
+        ),
+        className="wall-panel wall-trends",
+        **{"aria-label": t("wall.trends", lang)},
+    )
+    side = html.Div([ticker(lang), feed_table(config.sources, lang)], className="wall-side")
+    scene_class = f" scene-{SCENES[first].name}" if is_kiosk else ""
+    return html.Div(
+        [
+            dcc.Interval(id=ids.interval, interval=refresh_ms),
+            dcc.Store(id=ids.version),
+            dcc.Store(id=ids.trend_key),
+            dcc.Store(id=ids.boot, data=boot),
+            dcc.Store(id=ids.server),
+            dcc.Store(id=ids.scene, data=first),
+            top,
+            banners,
+            tiles(lang),
+            map_panel,
+            side,
+            trends,
+        ],
+        id=ids.root,
+        className=("wall kiosk" if is_kiosk else "wall") + scene_class,
+        lang=lang,
+        **{
+            "data-kiosk": "1" if is_kiosk else "0",
+            "data-rotate-s": str(boot["rotate_s"]),
+            "data-refresh-ms": str(refresh_ms),
+            "data-app-version": boot["version"],
+            "data-bg": PALETTE["bg"],
+        },
+    )
+
+
+_TILE_PROPS = ("children", "children", "children", "children", "className")
+_TILE_KINDS = (ids.tile_value, ids.tile_unit, ids.tile_delta, ids.tile_detail, ids.tile)
+_TICK_KINDS = ((ids.tick_time, "children"), (ids.tick_text, "children"), (ids.tick, "className"))
+_FEED_KINDS = (
+    (ids.feed_age, "children"),
+    (ids.feed_on_time, "children"),
+    (ids.feed_complete, "children"),
+    (ids.feed_plausible, "children"),
+    (ids.feed, "className"),
+)
+
+
+def _refresh_outputs() -> list[Output]:
+    return [
+        Output(ids.map, "figure"),
+        Output(ids.version, "data"),
+        Output(ids.trends, "figure"),
+        Output(ids.trend_key, "data"),
+        Output(ids.as_of, "children"),
+        Output(ids.stale, "children"),
+        Output(ids.stale, "className"),
+        Output(ids.server, "data"),
+        *(
+            Output(pid(kind, ALL), prop)
+            for kind, prop in zip(_TILE_KINDS, _TILE_PROPS, strict=True)
+        ),
+        *(Output(pid(kind, ALL), prop) for kind, prop in _TICK_KINDS),
+        *(Output(pid(kind, ALL), prop) for kind, prop in _FEED_KINDS),
+    ]
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """Wire the wall's callbacks to `app`: one server refresh, three clientside helpers."""
+
+    @app.callback(
+        *_refresh_outputs(),
+        Input(ids.interval, "n_intervals"),
+        State(ids.version, "data"),
+        State(ids.trend_key, "data"),
+        State(ids.layers, "value"),
+        State(ids.scene, "data"),
+        State(ids.boot, "data"),
+        running=[(Output(ids.interval, "disabled"), True, False)],
+    )
+    def refresh(
+        _n: int | None, held: Any, trend_key: Any, layers: Any, scene: Any, boot: Any
+    ) -> Any:
+        ctx = app_context()
+        request = props.RefreshRequest.parse(held, trend_key, layers, scene, boot, ctx.clock())
+        data = props.read_wall(ctx.store, ctx.config, request)
+        keys = [[o["id"]["key"] for o in group] for group in dash.ctx.outputs_list[8:]]
+        return props.refresh_values(data, request, ctx.config, keys, app_version())
+
+    app.clientside_callback(
+        ClientsideFunction("wall", "applyLayers"),
+        Output(ids.map, "figure", allow_duplicate=True),
+        Input(ids.layers, "value"),
+        Input(ids.map, "relayoutData"),
+        State(ids.boot, "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("wall", "applyScene"),
+        Output(ids.layers, "value"),
+        Output(ids.map, "figure", allow_duplicate=True),
+        Output(ids.root, "className"),
+        Output(ids.scene_name, "children"),
+        Input(ids.scene, "data"),
+        State(ids.boot, "data"),
+        prevent_initial_call=True,
+    )
+    # No output: a server answering with another app version makes the page reload itself.
+    app.clientside_callback(
+        ClientsideFunction("wall", "checkVersion"),
+        Input(ids.server, "data"),
+        State(ids.boot, "data"),
+        prevent_initial_call=True,
+    )

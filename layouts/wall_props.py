@@ -1,0 +1,438 @@
+"""What one wall refresh reads and sends: queries in, component properties and map patches out.
+
+`read_wall` runs the wall's queries in one read session; `refresh_values` turns their answers
+into the refresh callback's outputs, in its order. Only properties change (text, class,
+figure patches): the components themselves were all built by the layout.
+
+The map is drawn whole once per page (and again only when a layer turns stale or fresh, which
+changes how it is drawn); every other refresh sends a `Patch` touching the lamps whose state
+changed since the version the browser holds, the segments' colours, and the small layers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import pandas as pd
+from dash import Patch, no_update
+from plotly.io.json import to_json_plotly
+
+from dashboard.basemap import ROAD_CLASSES, BaseMap
+from dashboard.config import Config
+from dashboard.figures import citymap
+from dashboard.figures.tiles import format_number, tile_view
+from dashboard.figures.trends import trend_strip
+from dashboard.i18n import format_duration, t
+from dashboard.queries import from_epoch, to_epoch
+from dashboard.queries import wall as q
+from dashboard.records import REPORT_CATEGORIES
+from dashboard.store import Store
+from layouts.wall_parts import TICKER_ROWS
+
+__all__ = [
+    "RefreshRequest",
+    "WallData",
+    "map_output",
+    "map_traces",
+    "placeholder_figure",
+    "read_wall",
+    "refresh_values",
+    "stale_domains",
+]
+
+TREND_BUCKET_S = 300  # the trend strip is redrawn when a new 5-minute bucket exists
+# Which map layer shows which domain's data.
+DOMAIN_LAYER = {"traffic": "traffic", "lighting": "lighting", "air": "air", "water": "water"}
+DOMAIN_LAYER["reports"] = "reports"
+
+
+def placeholder_figure() -> dict[str, Any]:
+    """An empty, dark graph for the skeleton (the first refresh draws the real one)."""
+    axis = {"visible": False}
+    return {
+        "data": [],
+        "layout": {
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            "xaxis": axis,
+            "yaxis": axis,
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        },
+    }
+
+
+def map_traces() -> dict[str, Any]:
+    """What the browser needs to switch layers: trace names in order and the lamp zoom.
+
+    Visibility follows `citymap.visible_traces`: a layer's traces show when it is chosen,
+    the lighting layer as cabinets below `LAMP_ZOOM` and as single lamps from it."""
+    return {"names": list(citymap.TRACE), "lamp_zoom": citymap.LAMP_ZOOM}
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshRequest:
+    """What the browser holds, parsed: the map version and how the map is drawn."""
+
+    now: datetime
+    version: int | None  # the map data version on screen; None: no map drawn yet
+    stale_drawn: tuple[str, ...]  # layers drawn stale on screen
+    held: dict[str, Any]  # the map store as the browser sent it
+    digests: dict[str, str]  # digest of each patched trace on screen
+    lamp_digest: str  # digest of the lamp overlay on screen
+    trend_key: int
+    trends_due: bool
+    layers: tuple[str, ...]
+    center: tuple[float, float]
+    zoom: float
+    lang: str
+
+    @classmethod
+    def parse(
+        cls,
+        held: Any,
+        trend_key: Any,
+        layers: Any,
+        scene: Any,
+        boot: dict[str, Any],
+        now: datetime,
+    ) -> RefreshRequest:
+        """The request from the callback's states; `boot` is what the layout gave the page."""
+        held = held if isinstance(held, dict) else {}
+        version = held.get("v")
+        key = to_epoch(now) // TREND_BUCKET_S
+        # A kiosk draws a whole map in the view of the scene on screen.
+        scenes = boot["scenes"]
+        view = (
+            scenes[int(scene) % len(scenes)]
+            if boot.get("kiosk") and isinstance(scene, int)
+            else boot["view"]
+        )
+        return cls(
+            now=now,
+            version=int(version) if isinstance(version, int | float) else None,
+            stale_drawn=tuple(held.get("stale") or ()),
+            held=held,
+            digests=dict(held.get("h") or {}),
+            lamp_digest=str(held.get("lamps") or ""),
+            trend_key=key,
+            trends_due=trend_key != key,
+            layers=tuple(x for x in layers or () if x in citymap.LAYERS),
+            center=(float(view["center"]["lon"]), float(view["center"]["lat"])),
+            zoom=float(view["zoom"]),
+            lang="en" if boot.get("lang") == "en" else "vi",
+        )
+
+
+@dataclass(frozen=True)
+class WallData:
+    kpis: list[q.Kpi]
+    quality: list[q.FeedQuality]
+    events: pd.DataFrame
+    state: q.MapState
+    changed_lamps: pd.DataFrame | None  # None: the whole map is drawn
+    trends: pd.DataFrame | None  # None: the strip on screen is current
+
+
+def read_wall(store: Store, config: Config, request: RefreshRequest) -> WallData:
+    """Every query of one refresh, in one read session (one consistent view of the store)."""
+    now = request.now
+    with store.read_session() as session:
+        state = q.map_state(session, config, now)
+        changed = None if request.version is None else q.lamp_changes(session, request.version)
+        return WallData(
+            kpis=q.wall_kpis(session, config, now),
+            quality=q.feed_quality(session, config, now),
+            events=q.ticker_events(session, config, now, limit=TICKER_ROWS),
+            state=state,
+            changed_lamps=changed,
+            trends=q.trends_24h(session, config, now) if request.trends_due else None,
+        )
+
+
+def stale_domains(
+    kpis: Sequence[q.Kpi], quality: Sequence[q.FeedQuality], config: Config, now: datetime
+) -> set[str]:
+    """Domains whose tiles and map layer must be drawn stale at `now`.
+
+    A feed that names the domains it feeds (a `domains` attribute) stales exactly those when
+    it is stale. Without it the wall cannot tell which feed a number came from, so it stales a
+    domain only when its newest data (`Kpi.as_of` of its tiles) is older than `stale_factor` x
+    the longest interval of the enabled feeds: no feed could explain that age. Domains
+    computed at `now` (reports, energy, alerts) are never stale this way.
+    """
+    stale: set[str] = set()
+    for feed in quality:
+        named = getattr(feed, "domains", None)
+        if feed.stale and named:
+            stale |= set(named)
+    intervals = [s.interval_s for s in config.sources if s.enabled]
+    if not intervals:
+        return stale
+    limit = config.wall.stale_factor * max(intervals)
+    newest: dict[str, datetime] = {}
+    for kpi in kpis:
+        if kpi.as_of is not None:
+            domain = kpi.key.split(".", 1)[0]
+            newest[domain] = max(newest.get(domain, kpi.as_of), kpi.as_of)
+    return stale | {d for d, at in newest.items() if (now - at).total_seconds() > limit}
+
+
+# -- tiles, ticker, feeds ------------------------------------------------------------------
+
+
+def _tile_values(
+    kpis: Sequence[q.Kpi], stale: set[str], keys: list[str], lang: str
+) -> list[list[Any]]:
+    views = {k.key: tile_view(k, lang, stale=k.key.split(".", 1)[0] in stale) for k in kpis}
+    out: list[list[Any]] = [[], [], [], [], []]
+    for key in keys:
+        v = views.get(key)
+        if v is None:
+            values = ["—", "", "", "", "wall-tile level-none"]
+        else:
+            vs = t("wall.vs_week", lang)
+            values = [
+                v.value,
+                v.unit,
+                f"{v.delta} {vs}" if v.delta else "",
+                v.detail,
+                f"wall-tile level-{'none' if v.stale else v.level}"
+                + (" is-stale" if v.stale else ""),
+            ]
+        for column, value in zip(out, values, strict=True):
+            column.append(value)
+    return out
+
+
+def _event_text(row: Any, lang: str) -> str:
+    label = t(f"wall.event.{row.kind}", lang)
+    name = row.name
+    if row.kind == "report_new":
+        category = REPORT_CATEGORIES.get(str(row.name))
+        name = f"{row.asset_id} · {category[1 if lang == 'vi' else 0] if category else row.name}"
+    parts = [label, str(name)]
+    if isinstance(row.ward, str) and row.ward:
+        parts.append(row.ward)
+    value = row.value
+    if value is not None and not pd.isna(value):
+        if row.kind == "segment_jammed":
+            parts.append(f"{format_number(value, lang, 1)} km/h")
+        elif row.kind == "water_high":
+            parts.append(f"{format_number(value, lang)} cm")
+        elif row.kind == "aqi_bad":
+            parts.append(f"VN_AQI {format_number(value, lang)}")
+        elif row.kind == "feed_stale":
+            parts.append(format_duration(float(value), lang))
+    return " · ".join(parts)
+
+
+def _ticker_values(events: pd.DataFrame, config: Config, n: int, lang: str) -> list[list[Any]]:
+    tz = config.city.tz
+    rows = list(events.head(n).itertuples(index=False))
+    times, texts, classes = [], [], []
+    for i in range(n):
+        if i < len(rows):
+            row = rows[i]
+            times.append(pd.Timestamp(row.ts).tz_convert(tz).strftime("%H:%M"))
+            texts.append(_event_text(row, lang))
+            classes.append(f"wall-tick sev-{row.severity}")
+        else:
+            times.append("")
+            texts.append(t("wall.no_events", lang) if i == 0 else "")
+            classes.append("wall-tick sev-none" if i == 0 else "wall-tick is-empty")
+    return [times, texts, classes]
+
+
+def _pct(value: float | None, lang: str) -> tuple[str, str]:
+    if value is None:
+        return t("sources.none", lang), ""
+    # Floor, not round: 99.6 % complete is not 100 %.
+    shown = format_number(math.floor(value), lang)
+    look = "q-bad" if value < 80 else "q-warn" if value < 95 else ""
+    return f"{shown}%", look
+
+
+def _feed_values(quality: Sequence[q.FeedQuality], names: list[str], lang: str) -> list[list[Any]]:
+    by_name = {f.source: f for f in quality}
+    out: list[list[Any]] = [[], [], [], [], []]
+    for name in names:
+        feed = by_name.get(name)
+        if feed is None:
+            values: list[Any] = ["—", "", "", "", "wall-feed"]
+        else:
+            cells = [
+                _pct(p, lang) for p in (feed.on_time_pct, feed.complete_pct, feed.plausible_pct)
+            ]
+            age = t("wall.age", lang).format(age=format_duration(feed.age_s, lang))
+            values = [
+                age if feed.age_s is not None else t("sources.none", lang),
+                *(_quality_cell(text, look) for text, look in cells),
+                "wall-feed is-stale" if feed.stale else "wall-feed",
+            ]
+        for column, value in zip(out, values, strict=True):
+            column.append(value)
+    return out
+
+
+def _quality_cell(text: str, look: str) -> str:
+    # A quality cell shows its number; its warning look rides on a symbol (colour-blind safe).
+    return f"⚠ {text}" if look == "q-bad" else f"▲ {text}" if look == "q-warn" else text
+
+
+def _local(ts: datetime | None, config: Config, now: datetime, fmt: str = "%H:%M") -> str:
+    """`ts` in the city's time, with the date when it is not today's."""
+    if ts is None:
+        return "—"
+    tz = config.city.tz
+    local = ts.astimezone(tz)
+    same_day = local.date() == now.astimezone(tz).date()
+    return local.strftime(fmt if same_day else f"{fmt} %d/%m")
+
+
+def _stale_banner(
+    quality: Sequence[q.FeedQuality], config: Config, now: datetime, lang: str
+) -> tuple[str, str]:
+    parts = [
+        t("wall.stale_banner", lang).format(name=f.source, since=_local(f.stale_since, config, now))
+        if f.stale_since is not None
+        else t("wall.stale_none", lang).format(name=f.source)
+        for f in quality
+        if f.stale
+    ]
+    if not parts:
+        return "", "wall-stale is-hidden"
+    return " · ".join(parts), "wall-stale"
+
+
+# -- the map ----------------------------------------------------------------------------------
+
+# Traces sent again on a refresh when their content changed: all but the lamps' own, which
+# change through the `lighting.changed` overlay (W2's lamp patch) until the next full draw.
+_LAMP_TRACES = ("lighting.lamps", "lighting.fault_halo", "lighting.changed")
+PATCHED_TRACES: tuple[int, ...] = tuple(
+    i for name, i in citymap.TRACE.items() if name not in _LAMP_TRACES
+)
+_TRACE_KEYS = ("lon", "lat", "marker", "line", "customdata", "name", "opacity")
+_EMPTY = {"type": "FeatureCollection", "features": []}
+
+
+@cache
+def _no_base() -> BaseMap:
+    # The base map is drawn once with the whole figure; a refresh's traces need none of it.
+    streets = {c: _EMPTY for c in ROAD_CLASSES}
+    return BaseMap(_EMPTY, _EMPTY, _EMPTY, streets, _EMPTY, (0.0, 0.0, 0.0, 0.0))
+
+
+def _digest(value: Any) -> str:
+    return hashlib.blake2b(to_json_plotly(value).encode(), digest_size=8).hexdigest()
+
+
+def _trace_parts(figure: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    data = figure["data"]
+    return {str(i): {k: data[i][k] for k in _TRACE_KEYS if k in data[i]} for i in PATCHED_TRACES}
+
+
+@dataclass(frozen=True, slots=True)
+class MapOutput:
+    figure: Any  # a whole figure, a Patch, or no_update
+    held: dict[str, Any]  # what the browser keeps: draw version, stale layers, trace digests
+    full: bool
+
+
+def map_output(
+    data: WallData, request: RefreshRequest, config: Config, stale_layers: tuple[str, ...]
+) -> MapOutput:
+    """The whole map when none is on screen, its stale layers changed or too many lamps
+    changed (dusk, dawn); else a Patch of what changed since the browser's version."""
+    state, changed = data.state, data.changed_lamps
+    too_many = changed is not None and len(changed) > citymap.FULL_REDRAW_SHARE * max(
+        1, len(state.lamps)
+    )
+    full = changed is None or too_many or stale_layers != request.stale_drawn
+    draw = dict(
+        layers=request.layers,
+        lang=request.lang,
+        center=request.center,
+        zoom=request.zoom,
+        tile_url=config.map.tile_url,
+        attribution=config.map.tile_attribution,
+        stale=stale_layers,
+        tz=config.city.tz,
+    )
+    if full:
+        figure = citymap.city_map(BaseMap.load(config), state, **draw).to_plotly_json()
+        digests = {i: _digest(part) for i, part in _trace_parts(figure).items()}
+        no_lamps = citymap.lamp_patch_values(state.lamps.iloc[:0], request.lang, config.city.tz)
+        held = {
+            "v": state.version,
+            "stale": list(stale_layers),
+            "h": digests,
+            "lamps": _digest(no_lamps.props),
+        }
+        return MapOutput(figure, held, True)
+    assert changed is not None
+    small = replace(state, lamps=state.lamps.iloc[:0])  # type: ignore[type-var]
+    figure = citymap.city_map(_no_base(), small, **draw).to_plotly_json()
+    patch, sent = Patch(), 0
+    digests = dict(request.digests)
+    for index, part in _trace_parts(figure).items():
+        digest = _digest(part)
+        if digests.get(index) != digest:
+            for key, value in part.items():
+                patch["data"][int(index)][key] = value
+            digests[index], sent = digest, sent + 1
+    lamps = citymap.lamp_patch_values(changed, request.lang, config.city.tz)
+    lamp_digest = _digest(lamps.props)
+    if lamp_digest != request.lamp_digest:
+        for key, value in lamps.props.items():
+            patch["data"][lamps.trace][key] = value
+        sent += 1
+    held = {**request.held, "h": digests, "lamps": lamp_digest}
+    return MapOutput(patch if sent else no_update, held, False)
+
+
+def refresh_values(
+    data: WallData,
+    request: RefreshRequest,
+    config: Config,
+    keys: list[list[Any]],
+    app_version: str,
+) -> list[Any]:
+    """The refresh callback's outputs, in its order (see layouts.wall._refresh_outputs).
+
+    `keys` lists, per pattern-matched output group, the keys of its components in the order
+    the browser sent them.
+    """
+    lang, now = request.lang, request.now
+    stale = stale_domains(data.kpis, data.quality, config, now)
+    stale_layers = tuple(sorted(DOMAIN_LAYER[d] for d in stale if d in DOMAIN_LAYER))
+    drawn = map_output(data, request, config, stale_layers)
+    trends = no_update if data.trends is None else trend_strip(data.trends, lang)
+    as_of = from_epoch(data.state.version) if data.state.version else None
+    stale_text, stale_class = _stale_banner(data.quality, config, now, lang)
+    texts = [
+        _local(as_of, config, now, "%H:%M:%S"),
+        stale_text,
+        stale_class,
+        app_version,
+        *_tile_values(data.kpis, stale, keys[0], lang),
+        *_ticker_values(data.events, config, len(keys[5]), lang),
+        *_feed_values(data.quality, keys[8], lang),
+    ]
+    # Send a property only when it differs from what the browser shows (its digest is kept
+    # with the map's in the browser's store; a page drawn afresh has none and gets all).
+    digests = [_digest(v) for v in texts]
+    shown = request.held.get("o") if not drawn.full else None
+    if not isinstance(shown, list) or len(shown) != len(texts):
+        shown = [None] * len(texts)
+    sent = [
+        v if d != s else [no_update] * len(v) if isinstance(v, list) else no_update
+        for v, d, s in zip(texts, digests, shown, strict=True)
+    ]
+    return [drawn.figure, {**drawn.held, "o": digests}, trends, request.trend_key, *sent]
