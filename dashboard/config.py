@@ -100,6 +100,7 @@ class MapConfig(_Strict):
     tile_url: str | None = None  # e.g. "http://tiles.city.local/{z}/{x}/{y}.png"; None: offline
     tile_attribution: str = ""
     streets: Path = Path("assets/geo/streets_rach_gia.geojson")
+    canals: Path = Path("assets/geo/canals_rach_gia.geojson")
     land: Path = Path("assets/geo/province_an_giang_2025.geojson")
 
 
