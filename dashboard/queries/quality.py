@@ -64,10 +64,10 @@ def _completeness(session: Session, names: list[str], now: datetime) -> dict[str
         .where(Series.metric.not_in(sorted(EVENT_METRICS)))
         .subquery()
     )
-    series = dict(
+    series: dict[str, int] = dict(
         session.execute(select(periodic.c.source, func.count()).group_by(periodic.c.source)).all()
     )
-    buckets = dict(
+    buckets: dict[str, int] = dict(
         session.execute(
             select(periodic.c.source, func.count())
             .join(Rollup1h, Rollup1h.series_id == periodic.c.sid)

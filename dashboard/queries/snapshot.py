@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
@@ -57,14 +58,14 @@ def attribute(key: str) -> ColumnElement[float]:
     return AssetRow.attributes[key].as_float()
 
 
-def _asset_latest(metric: str) -> list[ColumnElement[object]]:
+def _asset_latest(metric: str) -> list[Any]:
     return [Series.asset_id == AssetRow.id, Latest.series_id == Series.id, Series.metric == metric]
 
 
 def segment_frame(session: Session, geometry: bool = False) -> pd.DataFrame:
     """Road segments with their latest speed: id, name, ward, free_flow_kmh, length_m,
     speed_kmh, ts (epoch s), ratio (= speed / free-flow speed) [, geometry]. Ordered by id."""
-    cols: list[ColumnElement[object]] = [
+    cols: list[Any] = [
         AssetRow.id,
         AssetRow.name,
         AssetRow.ward,
@@ -254,7 +255,7 @@ def station_frame(session: Session, at: int) -> pd.DataFrame:
 def water_frame(session: Session) -> pd.DataFrame:
     """Water gauges with their latest level: id, name, lon, lat, ward, level_cm, alert_stage_cm,
     flood_stage_cm (attributes; NaN when not given), ts (epoch s). Ordered by id."""
-    cols: list[ColumnElement[object]] = [
+    cols: list[Any] = [
         AssetRow.id,
         AssetRow.name,
         AssetRow.lon,

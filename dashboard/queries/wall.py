@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -338,13 +339,13 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
     ]
 
 
-def _line_coords(geometry: dict[str, object]) -> tuple[list[float | None], list[float | None]]:
+def _line_coords(geometry: dict[str, Any]) -> tuple[list[float | None], list[float | None]]:
     """Lons and lats of a LineString; a MultiLineString's parts are joined with None gaps."""
     coords = geometry.get("coordinates") or []
     parts = coords if geometry.get("type") == "MultiLineString" else [coords]
     lons: list[float | None] = []
     lats: list[float | None] = []
-    for k, part in enumerate(parts):  # type: ignore[arg-type]
+    for k, part in enumerate(parts):
         if k:
             lons.append(None)
             lats.append(None)
