@@ -53,6 +53,7 @@ from dashboard.figures.theme import PALETTE
 from dashboard.i18n import t
 
 __all__ = [
+    "LAMP_TRACES",
     "LAMP_ZOOM",
     "LAYERS",
     "LAYER_TRACES",
@@ -90,7 +91,8 @@ CABINET_SCALE: Final = [
 ]
 CABINET_BAD_SHARE: Final = 0.3  # a cabinet with this share of faulty lamps is full red
 STALE_COLOUR: Final = "#6b7482"
-WATER_COLOURS: Final = {"normal": "#4cc3ff", "alert": PALETTE["warn"], "flood": PALETTE["bad"]}
+WATER_COLOURS: Final = {"normal": "#9fdcff", "alert": PALETTE["warn"], "flood": PALETTE["bad"]}
+WATER_RING: Final = "#1e8fe0"
 REPORT_COLOUR, OVERDUE_RING = "#b99cff", PALETTE["warn"]
 HALO: Final = "#f4f7fb"
 
@@ -115,6 +117,8 @@ TRACE: Final[dict[str, int]] = {
         ]
     )
 }
+# The traces `lamp_patch_values` updates; everything else is unchanged by lamp changes.
+LAMP_TRACES: Final = ("lighting.lamps", "lighting.fault_ring", "lighting.faults")
 LAYER_TRACES: Final[dict[str, tuple[int, ...]]] = {
     layer: tuple(i for name, i in TRACE.items() if name.startswith(f"{layer}.")) for layer in LAYERS
 }
@@ -281,9 +285,18 @@ def _lighting(state: MapStateLike, lang: str, tz: tzinfo, stale: bool) -> list[g
         legendgroup="lighting",
     )
     colours = STALE_LAMPS if stale else LAMP_COLOURS
+    # Legend entries for the lamp colours (the lamps trace has one colour per lamp): a single
+    # point with no position, which MapLibre does not draw but the legend lists.
     keys = [
-        _points(f"lighting.key_{s}", lamps.iloc[:0], colour=colours[c], size=LAMP_SIZE).update(
-            name=_name(f"map.lamp.{s}", lang, stale), showlegend=True, legendgroup="lighting"
+        go.Scattermap(
+            lon=np.array([np.nan]),
+            lat=np.array([np.nan]),
+            mode="markers",
+            marker={"color": colours[c], "size": LAMP_SIZE},
+            name=_name(f"map.lamp.{s}", lang, stale),
+            meta=f"lighting.key_{s}",
+            hoverinfo="skip",
+            legendgroup="lighting",
         )
         for s, c in (("on", 1), ("off", 0))
     ]
@@ -364,7 +377,8 @@ def _ring(stale: bool) -> str:
 def _water(water: pd.DataFrame, lang: str, tz: tzinfo, stale: bool) -> list[go.Scattermap]:
     status = _water_status(water)
     return [
-        _points("water.halo", water, colour=_ring(stale), size=22),
+        # A blue ring says "water" whatever the level's colour inside it.
+        _points("water.halo", water, colour="#3a4350" if stale else WATER_RING, size=24),
         _points(
             "water.gauges",
             water,
@@ -424,7 +438,15 @@ def _reports(reports: pd.DataFrame, lang: str, tz: tzinfo, stale: bool) -> list[
             customdata=customdata("reports", ok, lang, tz) if len(ok) else None,
             **common,
         ),
-        _points("reports.overdue_ring", late, colour="#3a4350" if stale else OVERDUE_RING, size=20),
+        _points(
+            "reports.overdue_ring",
+            late,
+            colour="#3a4350" if stale else OVERDUE_RING,
+            size=20,
+            name=_name("map.reports.overdue", lang, stale),
+            hoverinfo="skip",
+            legendgroup="reports",
+        ),
         _points(
             "reports.overdue",
             late,
@@ -432,6 +454,7 @@ def _reports(reports: pd.DataFrame, lang: str, tz: tzinfo, stale: bool) -> list[
             size=12,
             name=_name("map.reports.overdue", lang, stale),
             customdata=customdata("reports", late, lang, tz) if len(late) else None,
+            showlegend=False,
             **common,
         ),
     ]
