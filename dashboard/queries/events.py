@@ -19,6 +19,7 @@ from dashboard.queries import to_epoch
 from dashboard.queries.quality import feed_quality
 from dashboard.queries.snapshot import (
     LAMP_METRICS,
+    query_frame,
     segment_frame,
     station_frame,
     water_frame,
@@ -103,7 +104,7 @@ def lamp_fault_transitions(session: Session, start: int, end: int) -> pd.DataFra
         .order_by(ReadingRow.ts, AssetRow.id)
     )
     names = ["asset_id", "name", "ward", "ts", "value", "previous"]
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=names)
+    frame = query_frame(session, stmt, names)
     value = (frame["value"].astype("float64") >= 0.5).astype("int8")
     prev = frame["previous"].astype("float64")
     changed = prev.isna() & (value == 1) | prev.notna() & (value != (prev >= 0.5).astype("int8"))

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from dashboard.config import Config
 from dashboard.queries import from_epoch, to_epoch
-from dashboard.queries.snapshot import HOUR_S, attribute
-from dashboard.store.models import AssetRow, ReportRow, Rollup1h, Series
+from dashboard.queries.snapshot import HOUR_S, query_frame, segment_frame
+from dashboard.store.models import ReportRow, Rollup1h, Series
 
 __all__ = ["TREND_SERIES", "trends_24h"]
 
@@ -31,17 +31,18 @@ TREND_SERIES = (
 
 def _speed(session: Session, first: int, last: int) -> pd.DataFrame:
     stmt = (
-        select(Rollup1h.bucket, Rollup1h.sum, Rollup1h.count, attribute("length_m"))
+        select(Rollup1h.bucket, Series.asset_id, Rollup1h.sum, Rollup1h.count)
         .join(Series, Series.id == Rollup1h.series_id)
-        .join(AssetRow, AssetRow.id == Series.asset_id)
         .where(Series.metric == "speed_kmh", Rollup1h.bucket >= first, Rollup1h.bucket <= last)
     )
-    f = pd.DataFrame(session.execute(stmt).all(), columns=["bucket", "sum", "count", "length"])
+    f = query_frame(session, stmt, ["bucket", "asset_id", "sum", "count"])
     if f.empty:
-        return pd.DataFrame(columns=["bucket", "value"])
-    known = f["length"].dropna()
-    f["w"] = f["length"].astype("float64").fillna(known.mean() if len(known) else 1.0).fillna(1.0)
-    f["wx"] = f["sum"].astype("float64") / f["count"] * f["w"]
+        return pd.DataFrame({"bucket": [], "value": []})
+    lengths = segment_frame(session).set_index("id")["length_m"]
+    known = lengths.dropna()
+    weight = lengths.fillna(known.mean() if len(known) else 1.0).fillna(1.0)
+    f["w"] = f["asset_id"].map(weight).fillna(known.mean() if len(known) else 1.0).astype("float64")
+    f["wx"] = f["sum"].astype("float64") / f["count"].astype("float64") * f["w"]
     g = f.groupby("bucket")[["wx", "w"]].sum()
     return pd.DataFrame({"bucket": g.index, "value": (g["wx"] / g["w"]).to_numpy()})
 
@@ -59,7 +60,7 @@ def _per_bucket(session: Session, metric: str, agg: str, first: int, last: int) 
         .where(Series.metric == metric, Rollup1h.bucket >= first, Rollup1h.bucket <= last)
         .group_by(Rollup1h.bucket)
     )
-    return pd.DataFrame(session.execute(stmt).all(), columns=["bucket", "value"])
+    return query_frame(session, stmt, ["bucket", "value"])
 
 
 def _new_reports(session: Session, first: int, last: int) -> pd.DataFrame:

@@ -38,7 +38,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -52,9 +51,11 @@ from dashboard.queries.snapshot import (
     POLLUTANT_LABEL,
     WEEK_S,
     bucket_values_at,
+    cabinet_frame,
     energy_kwh,
     lamp_counts,
     lamp_frame,
+    line_coords,
     reports_open,
     segment_frame,
     station_aqi,
@@ -62,7 +63,7 @@ from dashboard.queries.snapshot import (
     water_frame,
 )
 from dashboard.queries.trends import trends_24h
-from dashboard.store.models import AssetRow, ReportRow
+from dashboard.store.models import ReportRow
 
 __all__ = [
     "KPI_KEYS",
@@ -339,44 +340,11 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
     ]
 
 
-def _line_coords(geometry: dict[str, Any]) -> tuple[list[float | None], list[float | None]]:
-    """Lons and lats of a LineString; a MultiLineString's parts are joined with None gaps."""
-    coords = geometry.get("coordinates") or []
-    parts = coords if geometry.get("type") == "MultiLineString" else [coords]
-    lons: list[float | None] = []
-    lats: list[float | None] = []
-    for k, part in enumerate(parts):
-        if k:
-            lons.append(None)
-            lats.append(None)
-        lons += [float(c[0]) for c in part]
-        lats += [float(c[1]) for c in part]
-    return lons, lats
-
-
-def _cabinets(session: Session, lamps: pd.DataFrame) -> pd.DataFrame:
-    stmt = (
-        select(AssetRow.id, AssetRow.name, AssetRow.lon, AssetRow.lat, AssetRow.ward)
-        .where(AssetRow.domain == "lighting", AssetRow.kind == "cabinet")
-        .order_by(AssetRow.id)
-    )
-    cabinets = pd.DataFrame(
-        session.execute(stmt).all(), columns=["id", "name", "lon", "lat", "ward"]
-    )
-    per = lamps.groupby("cabinet").agg(
-        lamps=("id", "size"), lamps_on=("on", "sum"), lamps_faulty=("fault", "sum")
-    )
-    cabinets = cabinets.merge(per, left_on="id", right_index=True, how="left")
-    for col in ("lamps", "lamps_on", "lamps_faulty"):
-        cabinets[col] = cabinets[col].fillna(0).astype("int64")
-    return cabinets
-
-
 def map_state(session: Session, config: Config, now: datetime) -> MapState:
     """The city map's state at `now` (aware UTC); see MapState for the frames."""
     now_s = to_epoch(now)
     segs = segment_frame(session, geometry=True)
-    coords = [_line_coords(g) for g in segs["geometry"]]
+    coords = [line_coords(g) for g in segs["geometry"]]
     segs["lons"] = [c[0] for c in coords]
     segs["lats"] = [c[1] for c in coords]
     lamps = lamp_frame(session)
@@ -398,7 +366,7 @@ def map_state(session: Session, config: Config, now: datetime) -> MapState:
     return MapState(
         segments=segs[seg_cols],
         lamps=lamps,
-        cabinets=_cabinets(session, lamps),
+        cabinets=cabinet_frame(session, lamps),
         air=air,
         water=water,
         reports=reports,
