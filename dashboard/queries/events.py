@@ -51,9 +51,9 @@ AQI_BAD_ABOVE = 150  # VN_AQI "Xấu" (bad) and worse
 def lamp_states_at(session: Session, at: int) -> dict[str, tuple[int, int]]:
     """Per lamp metric, (lamps whose state at `at` is known, lamps whose state was 1).
 
-    The state at `at` is the value of the series' newest raw reading at or before it (one
-    index seek per series), else its latest value when that is not newer than `at` (raw
-    readings past retention). A lamp with neither is unknown and left out.
+    The state at `at` is the series' latest value when that is not newer than `at`, else the
+    value of its newest raw reading at or before `at` (one index seek, only for the series
+    that changed since). A lamp with neither is unknown and left out.
     """
     newest_raw = (
         select(ReadingRow.value)
@@ -63,8 +63,8 @@ def lamp_states_at(session: Session, at: int) -> dict[str, tuple[int, int]]:
         .correlate(Series)
         .scalar_subquery()
     )
-    known_latest = case((Latest.ts <= at, Latest.value))
-    state = func.coalesce(newest_raw, known_latest).label("state")
+    # A series whose latest reading is not newer than `at` needs no seek: that is its state.
+    state = case((Latest.ts <= at, Latest.value), else_=newest_raw).label("state")
     per_series = (
         select(Series.metric.label("metric"), state)
         .join(Latest, Latest.series_id == Series.id)
@@ -87,6 +87,17 @@ def lamp_fault_transitions(session: Session, start: int, end: int) -> pd.DataFra
     """Lamps that failed or were repaired in (start, end]: asset_id, name, ward, ts (epoch s),
     value (1 failed, 0 repaired). A reading repeating the previous value (a connector's state
     snapshot) is no transition; a lamp's first reading counts only when it says "faulty"."""
+    # Only series with a reading after `start` can have one in the window: the latest table
+    # names them, and an explicit id list keeps PostgreSQL on the primary key (given a
+    # subquery it scans the whole readings table in parallel).
+    recent = list(
+        session.scalars(
+            select(Series.id)
+            .join(Latest, Latest.series_id == Series.id)
+            .where(Series.metric == "lamp_fault", Latest.ts > start)
+        )
+    )
+    before = aliased(ReadingRow)
     before = aliased(ReadingRow)
     previous = (
         select(before.value)
@@ -100,7 +111,7 @@ def lamp_fault_transitions(session: Session, start: int, end: int) -> pd.DataFra
         select(AssetRow.id, AssetRow.name, AssetRow.ward, ReadingRow.ts, ReadingRow.value, previous)
         .join(Series, Series.id == ReadingRow.series_id)
         .join(AssetRow, AssetRow.id == Series.asset_id)
-        .where(Series.metric == "lamp_fault", ReadingRow.ts > start, ReadingRow.ts <= end)
+        .where(ReadingRow.series_id.in_(recent), ReadingRow.ts > start, ReadingRow.ts <= end)
         .order_by(ReadingRow.ts, AssetRow.id)
     )
     names = ["asset_id", "name", "ward", "ts", "value", "previous"]
