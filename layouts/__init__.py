@@ -7,4 +7,5 @@ so importing `layouts` does no work.
 
 PAGES: list[str] = [
     "layouts.sources",
+    "layouts.wall",
 ]

@@ -16,7 +16,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -83,10 +82,8 @@ class RefreshRequest:
     version: int | None  # the map data version on screen; None: no map drawn yet
     stale_drawn: tuple[str, ...]  # layers drawn stale on screen
     held: dict[str, Any]  # the map store as the browser sent it
-    digests: dict[str, str]  # digest of each patched trace on screen
-    lamp_digest: str  # digest of the lamp overlay on screen
-    trend_key: int
-    trends_due: bool
+    digests: dict[str, str]  # digest of each patched trace attribute on screen
+    trend_key: dict[str, Any]  # the trend strip on screen: its 5-minute bucket, stale domains
     layers: tuple[str, ...]
     center: tuple[float, float]
     zoom: float
@@ -105,7 +102,6 @@ class RefreshRequest:
         """The request from the callback's states; `boot` is what the layout gave the page."""
         held = held if isinstance(held, dict) else {}
         version = held.get("v")
-        key = to_epoch(now) // TREND_BUCKET_S
         # A kiosk draws a whole map in the view of the scene on screen.
         scenes = boot["scenes"]
         view = (
@@ -119,9 +115,7 @@ class RefreshRequest:
             stale_drawn=tuple(held.get("stale") or ()),
             held=held,
             digests=dict(held.get("h") or {}),
-            lamp_digest=str(held.get("lamps") or ""),
-            trend_key=key,
-            trends_due=trend_key != key,
+            trend_key=trend_key if isinstance(trend_key, dict) else {},
             layers=tuple(x for x in layers or () if x in citymap.LAYERS),
             center=(float(view["center"]["lon"]), float(view["center"]["lat"])),
             zoom=float(view["zoom"]),
@@ -133,25 +127,35 @@ class RefreshRequest:
 class WallData:
     kpis: list[q.Kpi]
     quality: list[q.FeedQuality]
+    stale: set[str]  # domains drawn stale (see stale_domains)
     events: pd.DataFrame
     state: q.MapState
     changed_lamps: pd.DataFrame | None  # None: the whole map is drawn
     trends: pd.DataFrame | None  # None: the strip on screen is current
+    trend_key: dict[str, Any]
 
 
 def read_wall(store: Store, config: Config, request: RefreshRequest) -> WallData:
-    """Every query of one refresh, in one read session (one consistent view of the store)."""
+    """Every query of one refresh, in one read session (one consistent view of the store).
+
+    The trend strip (hourly rollups) is read again only in a new 5-minute bucket or when its
+    domains turn stale or fresh."""
     now = request.now
     with store.read_session() as session:
-        state = q.map_state(session, config, now)
+        kpis = q.wall_kpis(session, config, now)
+        quality = q.feed_quality(session, config, now)
+        stale = stale_domains(kpis, quality, config, now)
+        trend_key = {"b": to_epoch(now) // TREND_BUCKET_S, "s": sorted(stale)}
         changed = None if request.version is None else q.lamp_changes(session, request.version)
         return WallData(
-            kpis=q.wall_kpis(session, config, now),
-            quality=q.feed_quality(session, config, now),
+            kpis=kpis,
+            quality=quality,
+            stale=stale,
             events=q.ticker_events(session, config, now, limit=TICKER_ROWS),
-            state=state,
+            state=q.map_state(session, config, now),
             changed_lamps=changed,
-            trends=q.trends_24h(session, config, now) if request.trends_due else None,
+            trends=None if trend_key == request.trend_key else q.trends_24h(session, config, now),
+            trend_key=trend_key,
         )
 
 
@@ -312,9 +316,10 @@ def _stale_banner(
 
 # -- the map ----------------------------------------------------------------------------------
 
-# Traces sent again on a refresh when their content changed: all but the lamps' own, which
-# change through the `lighting.changed` overlay (W2's lamp patch) until the next full draw.
-_LAMP_TRACES = ("lighting.lamps", "lighting.fault_halo", "lighting.changed")
+# The lighting traces change only when `lamp_changes` reports changed lamps: the lamps' colour
+# codes and fault marks through `citymap.lamp_patch_values`, and the changed lamps' cabinets
+# row by row. Every other trace is compared attribute by attribute with what the browser has.
+_LAMP_TRACES = ("lighting.lamps", "lighting.fault_ring", "lighting.faults", "lighting.cabinets")
 PATCHED_TRACES: tuple[int, ...] = tuple(
     i for name, i in citymap.TRACE.items() if name not in _LAMP_TRACES
 )
@@ -322,39 +327,67 @@ _TRACE_KEYS = ("lon", "lat", "marker", "line", "customdata", "name", "opacity")
 _EMPTY = {"type": "FeatureCollection", "features": []}
 
 
-@cache
-def _no_base() -> BaseMap:
+def _no_base(config: Config) -> BaseMap:
     # The base map is drawn once with the whole figure; a refresh's traces need none of it.
     streets = {c: _EMPTY for c in ROAD_CLASSES}
-    return BaseMap(_EMPTY, _EMPTY, _EMPTY, streets, _EMPTY, (0.0, 0.0, 0.0, 0.0))
+    base = BaseMap.load(config)
+    return replace(base, land=_EMPTY, wards=_EMPTY, zones=_EMPTY, streets=streets, canals=_EMPTY)
 
 
 def _digest(value: Any) -> str:
     return hashlib.blake2b(to_json_plotly(value).encode(), digest_size=8).hexdigest()
 
 
-def _trace_parts(figure: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _map_parts(figure: dict[str, Any], lamps: Any) -> dict[str, Any]:
+    """ "index.attribute path" -> value of everything a refresh may patch: the attributes of
+    the patched traces, and the lamp traces' values from `lamp_patch_values`."""
     data = figure["data"]
-    return {str(i): {k: data[i][k] for k in _TRACE_KEYS if k in data[i]} for i in PATCHED_TRACES}
+    parts = {f"{i}.{k}": data[i][k] for i in PATCHED_TRACES for k in _TRACE_KEYS if k in data[i]}
+    for index, values in lamps.updates.items() if lamps is not None else ():
+        parts.update({f"{index}.{path}": value for path, value in values.items()})
+    return parts
+
+
+def _assign(patch: Patch, key: str, value: Any) -> None:
+    index, *parents, leaf = key.split(".")
+    node = patch["data"][int(index)]
+    for part in parents:
+        node = node[part]
+    node[leaf] = value
+
+
+def _patch_cabinets(
+    patch: Patch, figure: dict[str, Any], cabinets: pd.DataFrame, changed: pd.DataFrame
+) -> None:
+    """The cabinets of the changed lamps: every cabinet's colour (one small typed array) and
+    the hover rows of the changed ones only."""
+    index = citymap.TRACE["lighting.cabinets"]
+    trace = figure["data"][index]
+    patch["data"][index]["marker"]["color"] = trace["marker"]["color"]
+    rows = trace.get("customdata")
+    if rows is None:
+        return
+    position = {cabinet: k for k, cabinet in enumerate(cabinets["id"])}
+    for cabinet in sorted(set(changed["cabinet"].dropna())):
+        k = position.get(cabinet)
+        if k is not None and k < len(rows):
+            row = rows[k]
+            patch["data"][index]["customdata"][k] = row.tolist() if hasattr(row, "tolist") else row
 
 
 @dataclass(frozen=True, slots=True)
 class MapOutput:
     figure: Any  # a whole figure, a Patch, or no_update
-    held: dict[str, Any]  # what the browser keeps: draw version, stale layers, trace digests
+    held: dict[str, Any]  # what the browser keeps: data version, stale layers, digests
     full: bool
 
 
 def map_output(
     data: WallData, request: RefreshRequest, config: Config, stale_layers: tuple[str, ...]
 ) -> MapOutput:
-    """The whole map when none is on screen, its stale layers changed or too many lamps
-    changed (dusk, dawn); else a Patch of what changed since the browser's version."""
+    """The whole map when none is on screen or its stale layers changed; else a Patch of the
+    attributes that changed since the browser's version (often nothing at all)."""
     state, changed = data.state, data.changed_lamps
-    too_many = changed is not None and len(changed) > citymap.FULL_REDRAW_SHARE * max(
-        1, len(state.lamps)
-    )
-    full = changed is None or too_many or stale_layers != request.stale_drawn
     draw = dict(
         layers=request.layers,
         lang=request.lang,
@@ -365,36 +398,31 @@ def map_output(
         stale=stale_layers,
         tz=config.city.tz,
     )
+    held = {"v": state.version, "stale": list(stale_layers)}
+    full = changed is None or stale_layers != request.stale_drawn
+    lamps = (
+        citymap.lamp_patch_values(state.lamps, request.lang, config.city.tz)
+        if full or (changed is not None and len(changed))
+        else None
+    )
     if full:
         figure = citymap.city_map(BaseMap.load(config), state, **draw).to_plotly_json()
-        digests = {i: _digest(part) for i, part in _trace_parts(figure).items()}
-        no_lamps = citymap.lamp_patch_values(state.lamps.iloc[:0], request.lang, config.city.tz)
-        held = {
-            "v": state.version,
-            "stale": list(stale_layers),
-            "h": digests,
-            "lamps": _digest(no_lamps.props),
-        }
-        return MapOutput(figure, held, True)
+        digests = {k: _digest(v) for k, v in _map_parts(figure, lamps).items()}
+        return MapOutput(figure, {**held, "h": digests}, True)
     assert changed is not None
     small = replace(state, lamps=state.lamps.iloc[:0])  # type: ignore[type-var]
-    figure = citymap.city_map(_no_base(), small, **draw).to_plotly_json()
-    patch, sent = Patch(), 0
-    digests = dict(request.digests)
-    for index, part in _trace_parts(figure).items():
-        digest = _digest(part)
-        if digests.get(index) != digest:
-            for key, value in part.items():
-                patch["data"][int(index)][key] = value
-            digests[index], sent = digest, sent + 1
-    lamps = citymap.lamp_patch_values(changed, request.lang, config.city.tz)
-    lamp_digest = _digest(lamps.props)
-    if lamp_digest != request.lamp_digest:
-        for key, value in lamps.props.items():
-            patch["data"][lamps.trace][key] = value
-        sent += 1
-    held = {**request.held, "h": digests, "lamps": lamp_digest}
-    return MapOutput(patch if sent else no_update, held, False)
+    figure = citymap.city_map(_no_base(config), small, **draw).to_plotly_json()
+    patch, digests = Patch(), dict(request.digests)
+    sent = False
+    for key, value in _map_parts(figure, lamps).items():
+        digest = _digest(value)
+        if digests.get(key) != digest:
+            _assign(patch, key, value)
+            digests[key], sent = digest, True
+    if len(changed):
+        _patch_cabinets(patch, figure, state.cabinets, changed)
+        sent = True
+    return MapOutput(patch if sent else no_update, {**held, "h": digests}, False)
 
 
 def refresh_values(
@@ -410,10 +438,14 @@ def refresh_values(
     the browser sent them.
     """
     lang, now = request.lang, request.now
-    stale = stale_domains(data.kpis, data.quality, config, now)
+    stale = data.stale
     stale_layers = tuple(sorted(DOMAIN_LAYER[d] for d in stale if d in DOMAIN_LAYER))
     drawn = map_output(data, request, config, stale_layers)
-    trends = no_update if data.trends is None else trend_strip(data.trends, lang)
+    trends = (
+        no_update
+        if data.trends is None
+        else trend_strip(data.trends, lang, tz=config.city.tz, stale=sorted(stale))
+    )
     as_of = from_epoch(data.state.version) if data.state.version else None
     stale_text, stale_class = _stale_banner(data.quality, config, now, lang)
     texts = [
@@ -435,4 +467,4 @@ def refresh_values(
         v if d != s else [no_update] * len(v) if isinstance(v, list) else no_update
         for v, d, s in zip(texts, digests, shown, strict=True)
     ]
-    return [drawn.figure, {**drawn.held, "o": digests}, trends, request.trend_key, *sent]
+    return [drawn.figure, {**drawn.held, "o": digests}, trends, data.trend_key, *sent]
