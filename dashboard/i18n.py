@@ -76,6 +76,11 @@ TEXT: Final[dict[str, dict[Lang, str]]] = {
     "sources.resume": {"vi": "Tiếp tục", "en": "Resume"},
     "sources.paused_notice": {"vi": "Đã tạm dừng nguồn {name}.", "en": "Feed {name} paused."},
     "sources.resumed_notice": {"vi": "Đã tiếp tục nguồn {name}.", "en": "Feed {name} resumed."},
+    "sources.run_now": {"vi": "Chạy ngay", "en": "Run now"},
+    "sources.run_notice": {
+        "vi": "Đã yêu cầu chạy nguồn {name}; bộ lập lịch sẽ chạy trong vài giây.",
+        "en": "Run of {name} requested; the scheduler starts it within seconds.",
+    },
     "sources.disabled_note": {"vi": "Đã tắt trong cấu hình", "en": "Disabled in the configuration"},
     # schedule state of a source
     "state.enabled": {"vi": "Đang bật", "en": "Enabled"},

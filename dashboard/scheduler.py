@@ -46,6 +46,7 @@ class SourceJob:
     clock: Clock = utcnow
     failures: int = 0
     not_before: datetime | None = None
+    forced: bool = False  # a "run now" request: the next run ignores back-off and pause
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self) -> RunOutcome | None:
@@ -54,10 +55,11 @@ class SourceJob:
             return None
         try:
             now = self.clock()
-            if self.not_before is not None and now < self.not_before:
+            forced, self.forced = self.forced, False
+            if not forced and self.not_before is not None and now < self.not_before:
                 return None
             state = self.store.source_state(self.settings.name)
-            if state is not None and state.paused:
+            if not forced and state is not None and state.paused:
                 return None
             outcome = run_source(self.store, self.connector, self.areas, clock=self.clock)
             if outcome.status == "ok":
@@ -128,6 +130,18 @@ class CityScheduler:
             log.warning("scheduler %s lost the lease; standing by", self.holder)
             self._remove_jobs()
             self.leader = False
+        if self.leader:
+            self._take_run_requests()
+
+    def _take_run_requests(self) -> None:
+        """Start the sources someone asked to run now (from any process, through the store)."""
+        for name in self.store.take_run_requests():
+            job = self.jobs.get(name)
+            if job is None:
+                log.warning("run requested for %s, which is not an enabled source", name)
+                continue
+            job.forced = True
+            self._scheduler.modify_job(f"source:{name}", next_run_time=self.clock())
 
     def _add_jobs(self) -> None:
         now = self.clock()

@@ -6,8 +6,8 @@ refreshes every 10 s by replacing its `data`; a stale or failing feed is coloure
 Pausing writes `source_state.paused` through `Store.set_paused`, never calls the scheduler: the
 scheduler may run in another process, and it reads the flag before every run. The toggles carry
 the action they showed (pause or resume), so two operators clicking at once both get what they
-asked for instead of undoing each other. "Run now" needs a request the scheduler can pick up from
-the store, which the store does not have yet.
+asked for instead of undoing each other. "Run now" likewise only leaves a request in the store
+(`Store.request_run`); the scheduler that leads takes it within one lease tick.
 """
 
 from __future__ import annotations
@@ -51,11 +51,17 @@ class ids:
     pick = "sources-pick"
     history = "sources-history"
     toggle = "sources-toggle"  # pattern id {"type": toggle, "source": <name>}, one per feed
+    run = "sources-run"  # pattern id {"type": run, "source": <name>}
     acted = "sources-acted"
     notice = "sources-notice"
 
 
 PAUSE, RESUME = "pause", "resume"
+
+
+def run_id(source: Any) -> dict[str, Any]:
+    """The id of `source`'s run-now button (`source` may be a wildcard such as ALL)."""
+    return {"type": ids.run, "source": source}
 
 
 def toggle_id(source: Any) -> dict[str, Any]:
@@ -111,7 +117,13 @@ def _controls(sources: Sequence[SourceConfig], lang: str) -> list[Any]:
     rows = [
         control_row(
             s.name,
-            action_button(toggle_id(s.name), "…")
+            html.Div(
+                [
+                    action_button(toggle_id(s.name), "…"),
+                    action_button(run_id(s.name), t("sources.run_now", lang)),
+                ],
+                className="source-actions",
+            )
             if s.enabled
             else html.Span(t("sources.disabled_note", lang)),
         )
@@ -313,3 +325,22 @@ def register_callbacks(app: dash.Dash) -> None:
         notice = t("sources.paused_notice" if paused else "sources.resumed_notice", lang)
         acted = {"source": source, "paused": paused, "click": dash.ctx.triggered[0]["value"]}
         return acted, notice.format(name=source)
+
+    @app.callback(
+        Output(ids.notice, "children", allow_duplicate=True),
+        Input(run_id(ALL), "n_clicks"),
+        State(ids.lang, "data"),
+        prevent_initial_call=True,
+    )
+    def run_now(_clicks: Any, lang: str) -> str:
+        # Server-side: only a configured, enabled feed; the role check of issue 4 goes here.
+        trigger = dash.ctx.triggered_id
+        if not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        ctx = app_context()
+        source = trigger["source"]
+        if not any(s.name == source and s.enabled for s in ctx.config.sources):
+            raise PreventUpdate
+        ctx.store.request_run(source, ctx.clock())
+        log.info("run of %s requested from /sources", source)
+        return t("sources.run_notice", lang).format(name=source)

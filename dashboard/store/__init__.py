@@ -197,6 +197,14 @@ class Store:
 
         runs.set_paused(self._writer, source, paused)
 
+    def request_run(self, source: str, at: datetime) -> None:
+        """Ask the active scheduler (whichever process it is in) to run `source` now."""
+        runs.request_run(self._writer, source, at)
+
+    def take_run_requests(self) -> list[str]:
+        """Pending run-now requests, cleared as they are taken (the scheduler's side)."""
+        return runs.take_run_requests(self._writer)
+
     # -- leases and retention ----------------------------------------------------------------
 
     def try_lease(self, name: str, holder: str, now: datetime, ttl_s: float) -> bool:

@@ -192,6 +192,8 @@ class SourceState(Base):
     last_error_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     paused: Mapped[bool] = mapped_column(default=False)
+    # "run now": set by any web process, taken (and cleared) by the scheduler that leads
+    run_requested_at: Mapped[datetime | None]
 
 
 class QuarantineRow(Base):

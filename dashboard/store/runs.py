@@ -23,10 +23,12 @@ __all__ = [
     "finish_run",
     "record_error",
     "release_lease",
+    "request_run",
     "set_cursor",
     "set_paused",
     "source_state",
     "start_run",
+    "take_run_requests",
     "try_lease",
 ]
 
@@ -41,6 +43,7 @@ class SourceStateView:
     last_error_at: datetime | None
     last_error: str | None
     paused: bool
+    run_requested_at: datetime | None = None
 
 
 def _insert(conn: Connection) -> Any:
@@ -96,6 +99,7 @@ def source_state(engine: Engine, source: str) -> SourceStateView | None:
         last_error_at=row.last_error_at,
         last_error=row.last_error,
         paused=bool(row.paused),
+        run_requested_at=row.run_requested_at,
     )
 
 
@@ -119,6 +123,24 @@ def record_error(engine: Engine, source: str, at: datetime, message: str) -> Non
 
 def set_paused(engine: Engine, source: str, paused: bool) -> None:
     _upsert_state(engine, source, paused=paused)
+
+
+def request_run(engine: Engine, source: str, at: datetime) -> None:
+    """Ask the active scheduler to run `source` as soon as it can ("run now")."""
+    _aware("at", at)
+    _upsert_state(engine, source, run_requested_at=at)
+
+
+def take_run_requests(engine: Engine) -> list[str]:
+    """The sources with a pending run request, cleared in the same transaction."""
+    with engine.begin() as conn:
+        taken = conn.execute(
+            update(SourceState)
+            .where(SourceState.run_requested_at.is_not(None))
+            .values(run_requested_at=None)
+            .returning(SourceState.source)
+        ).scalars()
+        return sorted(taken)
 
 
 def try_lease(engine: Engine, name: str, holder: str, now: datetime, ttl_s: float) -> bool:

@@ -6,7 +6,7 @@ import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -176,3 +176,26 @@ def test_housekeeping_drops_old_raw_readings_keeps_rollups_and_is_recorded(
     assert counts() == (0, raw - old, rollups)
     [run] = runs(store, HOUSEKEEPING)
     assert (run.status, run.rows) == ("ok", sum(deleted.values()))
+
+
+def test_run_now_from_another_process_runs_a_paused_source_once(
+    tmp_path: Path, store: Store
+) -> None:
+    config = make_config(
+        tmp_path, [{"name": "sim", "type": "simulator", "interval_s": 3600, "seed": 2}], lease_s=6
+    )
+    scheduler = CityScheduler(config, store, Areas.from_config(config))
+    scheduler.start()
+    try:
+        wait_for(lambda: len(runs(store, "sim")) == 1 and runs(store, "sim")[0].status == "ok")
+        store.set_paused("sim", True)
+        web = Store(store.url)  # the web process has its own engine on the same database
+        web.request_run("sim", datetime.now(UTC))
+        web.dispose()
+        wait_for(lambda: len(runs(store, "sim")) == 2 and runs(store, "sim")[1].status == "ok")
+        state = store.source_state("sim")
+        assert state is not None and state.run_requested_at is None and state.paused
+        time.sleep(2.5)  # a lease tick or two later: no further run (paused, hourly interval)
+        assert len(runs(store, "sim")) == 2
+    finally:
+        scheduler.shutdown()

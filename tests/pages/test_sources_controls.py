@@ -8,7 +8,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from dashboard.i18n import t
-from layouts.sources import PAUSE, RESUME, ids, pause_request, toggle_id, toggle_states
+from layouts.sources import PAUSE, RESUME, ids, pause_request, run_id, toggle_id, toggle_states
 from tests.api.seed import SOURCES, Seed
 from tests.pages.conftest import call_callback, post_callback, prop_key
 
@@ -135,3 +135,38 @@ def test_toggles_show_the_action_each_feed_allows(client: FlaskClient) -> None:
 def test_a_feed_missing_from_the_table_gets_no_action() -> None:
     labels, actions = toggle_states([{"name": "sim", "paused": False}], ["sim", "new"], "en")
     assert (labels, actions) == (["Pause", "…"], [PAUSE, None])
+
+
+def _run_now(client: FlaskClient, source: str, lang: str = "en") -> Any:
+    deps = [d["output"] for d in client.get("/_dash-dependencies").get_json()]
+    [output] = [o for o in deps if o.startswith("sources-notice.children@")]
+    clicks = [
+        {"id": run_id(n), "property": "n_clicks", "value": 1 if n == source else None}
+        for n in TOGGLED
+    ]
+    lang_state = {"id": ids.lang, "property": "data", "value": lang}
+    return post_callback(
+        client, output, [clicks], [lang_state], prop_key(run_id(source), "n_clicks")
+    )
+
+
+def test_run_now_leaves_a_request_the_scheduler_takes(client: FlaskClient, seeded: Seed) -> None:
+    r = _run_now(client, "sim", lang="vi")
+    assert r.status_code == 200, r.data[:300]
+    notice = r.get_json()["response"]["sources-notice"]["children"]
+    assert notice.startswith("Đã yêu cầu chạy nguồn sim")
+    state = seeded.store.source_state("sim")
+    assert state is not None and state.run_requested_at is not None
+    assert seeded.store.take_run_requests() == ["sim"]
+
+
+def test_run_now_of_an_unknown_feed_writes_nothing(client: FlaskClient, seeded: Seed) -> None:
+    deps = [d["output"] for d in client.get("/_dash-dependencies").get_json()]
+    [output] = [o for o in deps if o.startswith("sources-notice.children@")]
+    forged = [{"id": run_id("not-a-feed"), "property": "n_clicks", "value": 1}]
+    lang_state = {"id": ids.lang, "property": "data", "value": "en"}
+    r = post_callback(
+        client, output, [forged], [lang_state], prop_key(run_id("not-a-feed"), "n_clicks")
+    )
+    assert r.status_code == 204
+    assert seeded.store.take_run_requests() == []
