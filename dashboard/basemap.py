@@ -58,6 +58,14 @@ class BaseMap:
         return ((west + east) / 2, (south + north) / 2)
 
     @classmethod
+    def empty(cls) -> BaseMap:
+        """A base map with no features: for drawing traces alone (a refresh's patch source)."""
+        box = (0.0, 0.0, 0.0, 0.0)
+        return cls(
+            _empty(), _empty(), _empty(), {c: _empty() for c in ROAD_CLASSES}, _empty(), box, box
+        )
+
+    @classmethod
     def load(cls, config: Config) -> BaseMap:
         """The base map named by `config` (cached per process while the files are unchanged)."""
         files = (

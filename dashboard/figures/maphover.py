@@ -86,7 +86,7 @@ def _lamps(f: pd.DataFrame, lang: str, tz: tzinfo, **_: Any) -> list[list[Any]]:
 
 
 def _faults(f: pd.DataFrame, lang: str, tz: tzinfo, **_: Any) -> list[list[Any]]:
-    return _columns(_text(f, "id"), _text(f, "cabinet"), _text(f, "ward"), local_times(f["ts"], tz))
+    return _columns(_text(f, "id"), _text(f, "cabinet"), local_times(f["ts"], tz))
 
 
 def _water(f: pd.DataFrame, lang: str, tz: tzinfo, status: list[str], **_: Any) -> list[list[Any]]:
@@ -182,8 +182,8 @@ HOVER: Final[dict[str, Callable[[str], str]]] = {
     ),
     "faults": lambda lang: (
         f"<b>%{{customdata[0]}}</b>: <b>{t('map.lamp.fault', lang)}</b><br>"
-        f"{_h('cabinet', lang)} %{{customdata[1]}}<br>"
-        f"%{{customdata[2]}} · {_h('updated', lang)} %{{customdata[3]}}<extra></extra>"
+        f"{_h('cabinet', lang)} %{{customdata[1]}} · {_h('updated', lang)} %{{customdata[2]}}"
+        "<extra></extra>"
     ),
     "water": lambda lang: (
         "<b>%{customdata[0]}</b>: %{customdata[4]}<br>"

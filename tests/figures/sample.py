@@ -58,7 +58,7 @@ def sample_state(lights: int = 3000, stations: int = 12) -> SampleState:
     )
     lp = city.lamps
     n = lp.n_lamps
-    fault = (rng.random(n) < 0.02).astype(np.int64)
+    fault = (rng.random(n) < 0.006).astype(np.int64)  # ~3 nights of 0.2% awaiting repair
     on = np.where(rng.random(n) < 0.97, 1, 0)
     cab_ids = [f"sim:cab-{c:03d}" for c in range(lp.n_cabinets)]
     lamps = pd.DataFrame(
