@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import functools
 import http.server
-import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,7 +79,7 @@ def map_site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -122,7 +121,9 @@ def _colour_shares(page: Page, png: bytes) -> dict[tuple[int, int, int], float]:
 def _share_near(shares: dict[tuple[int, int, int], float], hex_colour: str) -> float:
     r, g, b = (int(hex_colour[i : i + 2], 16) >> 3 for i in (1, 3, 5))
     return sum(
-        s for (x, y, z), s in shares.items() if abs(x - r) <= 1 and abs(y - g) <= 1 and abs(z - b) <= 1
+        s
+        for (x, y, z), s in shares.items()
+        if abs(x - r) <= 1 and abs(y - g) <= 1 and abs(z - b) <= 1
     )
 
 
