@@ -21,6 +21,7 @@ from dashboard.queries.snapshot import (
     LAMP_METRICS,
     query_frame,
     segment_frame,
+    session_memo,
     station_frame,
     water_frame,
 )
@@ -152,7 +153,7 @@ def ticker_events(session: Session, config: Config, now: datetime, limit: int = 
         kind, severity = ("lamp_failed", "warn") if lamp.value else ("lamp_repaired", "info")
         rows.append((lamp.ts, kind, severity, lamp.asset_id, lamp.name, lamp.ward, None))
     threshold = config.wall.congested_below
-    segments = segment_frame(session)
+    segments = session_memo(session, ("segments", now_s), lambda: segment_frame(session))
     for seg in segments[segments["ratio"] < threshold].itertuples(index=False):
         severity = "bad" if seg.ratio < threshold / 2 else "warn"
         rows.append((seg.ts, "segment_jammed", severity, seg.id, seg.name, seg.ward, seg.speed_kmh))
@@ -167,10 +168,10 @@ def ticker_events(session: Session, config: Config, now: datetime, limit: int = 
         if feed.stale:
             at = to_epoch(feed.stale_since) if feed.stale_since else now_s
             rows.append((at, "feed_stale", "bad", feed.source, feed.source, None, feed.age_s))
-    air = station_frame(session, now_s)
+    air = session_memo(session, ("stations", now_s), lambda: station_frame(session, now_s))
     for st in air[air["aqi"] > AQI_BAD_ABOVE].itertuples(index=False):
         rows.append((st.ts, "aqi_bad", "bad", st.id, st.name, st.ward, st.aqi))
-    water = water_frame(session)
+    water = session_memo(session, ("gauges", now_s), lambda: water_frame(session))
     for g in water[water["level_cm"] > water["alert_stage_cm"]].itertuples(index=False):
         severity = "bad" if g.level_cm > g.flood_stage_cm else "warn"
         rows.append((g.ts, "water_high", severity, g.id, g.name, g.ward, g.level_cm))

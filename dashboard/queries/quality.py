@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.config import Config
 from dashboard.queries import to_epoch
-from dashboard.queries.snapshot import EVENT_METRICS, HOUR_S, WEEK_S
+from dashboard.queries.snapshot import EVENT_METRICS, HOUR_S, WEEK_S, session_memo
 from dashboard.store.models import AssetRow, Latest, Rollup1h, Series, SourceRun, SourceState
 
 __all__ = ["FeedQuality", "feed_quality"]
@@ -82,8 +82,19 @@ def feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQu
     """Freshness and quality of every enabled source at `now` (aware), in configuration order.
 
     Three small queries whatever the number of feeds: states, runs of the last 24 h grouped by
-    source, and the rollup buckets of their series (see the module docstring).
+    source, and the rollup buckets of their series (see the module docstring); once per read
+    session and instant (the wall's tiles, ticker and feed strip all ask).
     """
+    key = (
+        "feed_quality",
+        to_epoch(now),
+        config.wall.stale_factor,
+        tuple((s.name, s.interval_s, s.enabled) for s in config.sources),
+    )
+    return session_memo(session, key, lambda: _feed_quality(session, config, now))
+
+
+def _feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQuality]:
     sources = [s for s in config.sources if s.enabled]
     names = [s.name for s in sources]
     if not names:

@@ -11,9 +11,9 @@ that instant, at most `PREVIOUS_LOOKBACK_S` earlier (the bucket's mean stands fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
@@ -40,6 +40,7 @@ __all__ = [
     "query_frame",
     "reports_open",
     "segment_frame",
+    "session_memo",
     "station_aqi",
     "station_frame",
     "water_frame",
@@ -54,6 +55,24 @@ EVENT_METRICS = frozenset(LAMP_METRICS)
 # Longest time one power sample stands for when integrating energy (a silent meter stops counting).
 ENERGY_HOLD_MAX_S = 3600
 POLLUTANT_LABEL = {"pm25": "PM2.5", "pm10": "PM10", "no2": "NO₂", "o3_1h": "O₃", "co": "CO"}
+
+
+T = TypeVar("T")
+_MEMO = "cityops.queries.memo"
+
+
+def session_memo(session: Session, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """`compute()` once per read session and key (frames handed out as copies).
+
+    One wall refresh asks several queries for the same pieces (segments, stations, gauges,
+    feed quality) in one session, so they are read once. Keys carry `now`: a session reused
+    for a later instant reads afresh.
+    """
+    memo: dict[tuple[Hashable, ...], Any] = session.info.setdefault(_MEMO, {})
+    if key not in memo:
+        memo[key] = compute()
+    value = memo[key]
+    return cast(T, value.copy() if isinstance(value, pd.DataFrame | list) else value)
 
 
 def query_frame(session: Session, stmt: Any, columns: Sequence[str]) -> pd.DataFrame:

@@ -58,6 +58,7 @@ from dashboard.queries.snapshot import (
     line_coords,
     reports_open,
     segment_frame,
+    session_memo,
     station_aqi,
     station_frame,
     water_frame,
@@ -204,7 +205,7 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
     then_s, then = now_s - WEEK_S, now - timedelta(seconds=WEEK_S)
     threshold = config.wall.congested_below
 
-    segs = segment_frame(session)
+    segs = session_memo(session, ("segments", now_s), lambda: segment_frame(session))
     road = _traffic(segs, threshold)
     attrs = segs[["id", "free_flow_kmh", "length_m"]]
     past = bucket_values_at(session, "speed_kmh", then_s).rename(columns={"value": "speed_kmh"})
@@ -232,7 +233,7 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
     energy = energy_kwh(session, _local_midnight(now, config), now_s)
     energy_then = energy_kwh(session, _local_midnight(then, config), then_s)
 
-    air = station_frame(session, now_s)
+    air = session_memo(session, ("stations", now_s), lambda: station_frame(session, now_s))
     worst_aqi = detail_air = air_at = None
     if air["aqi"].notna().any():
         top = air.loc[air["aqi"].idxmax()]
@@ -241,7 +242,7 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
     aqi_then = station_aqi(session, then_s)["aqi"]
     worst_then = _none(aqi_then.max()) if aqi_then.notna().any() else None
 
-    water = water_frame(session)
+    water = session_memo(session, ("gauges", now_s), lambda: water_frame(session))
     highest = detail_water = water_at = None
     water_level = "none"
     if len(water):
@@ -253,7 +254,7 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
     stages = water[["id", "flood_stage_cm"]]
     highest_then, flooding_then = _previous_water(session, then_s, stages)
 
-    reports = reports_open(session, now)
+    reports = session_memo(session, ("reports", now_s), lambda: reports_open(session, now))
     n_open, n_overdue = len(reports), int(reports["overdue"].sum())
     open_then = overdue_then = None
     if _reports_before(session, then):
@@ -348,9 +349,9 @@ def map_state(session: Session, config: Config, now: datetime) -> MapState:
     segs["lons"] = [c[0] for c in coords]
     segs["lats"] = [c[1] for c in coords]
     lamps = lamp_frame(session)
-    air = station_frame(session, now_s)
-    water = water_frame(session)
-    reports = reports_open(session, now)
+    air = session_memo(session, ("stations", now_s), lambda: station_frame(session, now_s))
+    water = session_memo(session, ("gauges", now_s), lambda: water_frame(session))
+    reports = session_memo(session, ("reports", now_s), lambda: reports_open(session, now))
     updated = session.scalar(select(func.max(ReportRow.updated_at)))
     newest = [
         segs["ts"].max() if len(segs) else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from dashboard.config import Config, SourceConfig
 from dashboard.queries.wall import feed_quality
@@ -117,3 +118,26 @@ def test_stale_factor_comes_from_the_wall_config(store: Store) -> None:
     with store.read_session() as session:
         fast = feed_quality(session, config, NOW)[1]
     assert fast.source == "fast" and not fast.stale and fast.stale_since is None
+
+
+def test_one_session_reads_feed_quality_once_per_instant(store: Store) -> None:
+    seed(store)
+    config = Config(sources=SOURCES)
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        seen.append(sql)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        with store.read_session() as session:
+            first = feed_quality(session, config, NOW)
+            after_first = len(seen)
+            again = feed_quality(session, config, NOW)
+            assert len(seen) == after_first  # the tiles, ticker and feed strip share one read
+            later = feed_quality(session, config, NOW + timedelta(minutes=1))
+            assert len(seen) > after_first  # a later instant reads afresh
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    assert again == first and again is not first
+    assert later[0].age_s == first[0].age_s + 60
