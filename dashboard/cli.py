@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
+import time
 from datetime import datetime
 from typing import Any
 
@@ -138,19 +140,56 @@ def backfill_cmd(cx: Context, days: float, source: str | None) -> None:
 
 @main.command("ingest")
 @click.argument("source")
+@click.option("--wait", type=float, default=120, show_default=True, help="Seconds to wait for it.")
 @click.pass_obj
-def ingest_cmd(cx: Context, source: str) -> None:
-    """Run one source once, now."""
+def ingest_cmd(cx: Context, source: str, wait: float) -> None:
+    """Run one source once, now.
+
+    Runs of one source never overlap: with no scheduler active this command takes the
+    scheduler's lease for the run; with one active, it asks that scheduler to run the source
+    (as "run now" on /sources does) and waits for the outcome.
+    """
+    from dashboard.scheduler import LEASE_NAME
+
     settings = cx.config.source(source)
     store = cx.store()
-    connector = create(settings, cx.config)
-    try:
-        outcome = run_source(store, connector, Areas.from_config(cx.config))
-    finally:
-        connector.close()
-    if outcome.status != "ok":
-        _fail(f"{source}: {outcome.error}")
-    console.print(f"{source}: stored {outcome.rows:,} rows, quarantined {outcome.rejected:,}")
+    holder = f"cli-ingest:{os.getpid()}"
+    if store.try_lease(LEASE_NAME, holder, utcnow(), cx.config.scheduler.lease_s):
+        connector = create(settings, cx.config)
+        try:
+            outcome = run_source(store, connector, Areas.from_config(cx.config))
+        finally:
+            connector.close()
+            store.release_lease(LEASE_NAME, holder)
+        if outcome.status != "ok":
+            _fail(f"{source}: {outcome.error}")
+        console.print(f"{source}: stored {outcome.rows:,} rows, quarantined {outcome.rejected:,}")
+        return
+    asked = utcnow()
+    store.request_run(source, asked)
+    console.print(f"a scheduler is active; asked it to run {source} now")
+    run = _wait_for_run(store, source, asked, wait)
+    if run is None:
+        _fail(f"{source}: no run finished within {wait:.0f} s (is the source paused or disabled?)")
+    elif run.status != "ok":
+        _fail(f"{source}: {run.error}")
+    else:
+        console.print(f"{source}: stored {run.rows:,} rows, quarantined {run.rejected:,}")
+
+
+def _wait_for_run(store: Store, source: str, after: datetime, wait: float) -> Any:
+    """The first finished run of `source` started at or after `after`, or None after `wait` s."""
+    from dashboard.queries.sources import run_history
+
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        with store.read_session() as session:
+            runs = run_history(session, source, 5)
+        done = runs[(runs["started_at"] >= after) & runs["ended_at"].notna()]
+        if len(done):
+            return done.iloc[-1]
+        time.sleep(0.5)
+    return None
 
 
 @main.command("sources")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,36 @@ def test_a_bad_config_stops_with_key_and_file(tmp_path: Path) -> None:
     assert (
         "sources[sim].type" in result.output and "unknown source type 'simulatr'" in result.output
     )
+
+
+def test_ingest_asks_the_active_scheduler_instead_of_running_beside_it(
+    config_file: Path, tmp_path: Path
+) -> None:
+    from dashboard.areas import Areas
+    from dashboard.config import load_config
+    from dashboard.scheduler import CityScheduler
+
+    cityops(config_file, "db", "upgrade")
+    config = load_config(config_file, env={})
+    config = config.model_copy(
+        update={"sources": [config.sources[0].model_copy(update={"interval_s": 3600})]}
+    )
+    store = Store(config.database_url)
+    scheduler = CityScheduler(config, store, Areas.from_config(config), holder="the-scheduler")
+    scheduler.start()
+    try:
+        for _ in range(100):  # until it leads (its first lease tick runs in its own thread)
+            if scheduler.leader:
+                break
+            time.sleep(0.1)
+        out = cityops(config_file, "ingest", "sim", "--wait", "60")
+    finally:
+        scheduler.shutdown()
+    assert "a scheduler is active; asked it to run sim now" in out
+    assert "sim: stored" in out
+    with store.read_session() as s:
+        runs = list(
+            s.execute(select(SourceRun.started_at, SourceRun.ended_at).order_by(SourceRun.id))
+        )
+    assert len(runs) == 2  # the scheduler's first run and the requested one, one after the other
+    assert runs[1].started_at >= runs[0].ended_at
