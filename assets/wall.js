@@ -36,9 +36,10 @@
     var ms = el ? parseInt(el.getAttribute("data-refresh-ms"), 10) : NaN;
     return isNaN(ms) ? 10000 : ms;
   }
+  // Stores and intervals render no DOM element: the wall's root says whether they exist.
   function setProps(id, props) {
     var dc = window.dash_clientside;
-    if (dc && dc.set_props && document.getElementById(id)) { dc.set_props(id, props); }
+    if (dc && dc.set_props && root()) { dc.set_props(id, props); }
   }
 
   // -- offline / online ---------------------------------------------------------------------

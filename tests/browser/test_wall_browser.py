@@ -1,0 +1,282 @@
+"""/wall in headless Chromium at 1920x1080, on the simulated city, refreshing every 2 s.
+
+What an operator relies on: every layer and tile drawn, the tiles saying what the store says,
+new data appearing without a reload, a stale feed announced, kiosk mode rotating on its own,
+and the wall coming back by itself after the server restarts (and reloading itself when the
+server comes back with other code). Each state is saved as a screenshot (paths printed).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import dash
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from dashboard.app import create_app
+from dashboard.config import Config
+from dashboard.figures.citymap import LAYERS, TRACE
+from dashboard.figures.tiles import tile_view
+from dashboard.i18n import t
+from dashboard.queries.wall import wall_kpis
+from dashboard.records import Reading
+from dashboard.store import Store
+from tests.browser.conftest import BROWSER_TZ
+from tests.queries.city import NOW, City, build_city
+
+pytestmark = pytest.mark.browser
+
+REFRESH_S = 2  # the shortest the config allows: each test sees several refreshes
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class WallServer:
+    """The app served on a fixed loopback port; `restart()` stops it and starts a new one."""
+
+    city: City
+    config: Config
+    clock: Clock
+    port: int = 0
+    server: BaseWSGIServer | None = None
+    thread: threading.Thread | None = None
+    patches: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def store(self) -> Store:
+        return self.city.store
+
+    def start(self) -> None:
+        app = create_app(self.config, self.store, clock=self.clock)
+        self.server = make_server("127.0.0.1", self.port, app.server, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.server is not None and self.thread is not None:
+            self.server.shutdown()
+            self.thread.join()
+            self.server.server_close()
+            self.server = None
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
+    """One simulated city for the module (read-mostly; tests that write add new readings)."""
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('wall') / 'cityops.db'}")
+    store.upgrade()
+    yield build_city(store)
+    store.dispose()
+
+
+@pytest.fixture
+def served(city: City) -> Iterator[WallServer]:
+    config = city.config.model_copy(
+        update={"wall": city.config.wall.model_copy(update={"refresh_s": REFRESH_S})}
+    )
+    wall = WallServer(city, config, Clock(NOW))
+    wall.start()
+    yield wall
+    wall.stop()
+    dash.page_registry.clear()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        timezone_id=BROWSER_TZ, locale="en-US", viewport={"width": 1920, "height": 1080}
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shot(page: Page, shots_dir: Path, request: pytest.FixtureRequest) -> Callable[[str], Path]:
+    def save(state: str) -> Path:
+        path = shots_dir / f"{request.node.name}-{state}.png"
+        page.screenshot(path=str(path))
+        print(f"screenshot: {path}")
+        return path
+
+    return save
+
+
+def tile(page: Page, key: str, part: str = "value") -> Any:
+    kind = "wall-tile" if part == "tile" else f"wall-tile-{part}"
+    ident = json.dumps({"key": key, "type": kind}, separators=(",", ":"))
+    return page.locator(f"[id='{ident}']")
+
+
+def open_wall(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(tile(page, "traffic.avg_speed")).not_to_have_text("—")
+    expect(page.locator("#wall-map .maplibregl-canvas")).to_have_count(1)
+
+
+def map_traces(page: Page) -> list[dict[str, Any]]:
+    return page.evaluate(
+        """() => document.querySelector('#wall-map .js-plotly-plot').data
+             .map(t => ({meta: t.meta, visible: t.visible, name: t.name}))"""
+    )
+
+
+def kpis_at(wall: WallServer) -> list[Any]:
+    with wall.store.read_session() as session:
+        return wall_kpis(session, wall.config, wall.clock.now)
+
+
+def test_wall_renders_every_layer_and_tile(page: Page, served: WallServer, shot: Any) -> None:
+    bodies: list[str] = []
+    page.on(
+        "request", lambda r: bodies.append(r.post_data or "") if "_dash-update" in r.url else None
+    )
+    open_wall(page, f"{served.url}/wall?lang=en")
+    traces = map_traces(page)
+    assert [tr["meta"] for tr in traces] == list(TRACE)
+    for layer in LAYERS:  # every layer has a visible trace at the city's zoom
+        assert any(tr["visible"] is not False for tr in traces if tr["meta"].startswith(layer))
+    for key in ("traffic.avg_speed", "lighting.faulty", "air.worst_aqi", "alerts.active"):
+        expect(tile(page, key)).not_to_have_text("—")
+    expect(page.locator(".wall-feed-name", has_text="sim")).to_be_visible()
+    expect(page.locator(".wall-tick").first).to_be_visible()
+
+    # First load: the router and the first refresh; later requests are interval ticks only.
+    def tick(body: str) -> bool:
+        inputs = json.loads(body)["inputs"]
+        return any(i.get("property") == "n_intervals" and i.get("value") for i in inputs)
+
+    first_load = [b for b in bodies if not tick(b)]
+    assert 2 <= len(first_load) <= 3, [json.loads(b)["output"][:60] for b in first_load]
+    shot("en")
+
+
+def test_tile_numbers_equal_the_stores(page: Page, served: WallServer, shot: Any) -> None:
+    open_wall(page, f"{served.url}/wall?lang=vi")
+    for kpi in kpis_at(served):
+        view = tile_view(kpi, "vi")
+        expect(tile(page, kpi.key)).to_have_text(view.value)
+        expect(tile(page, kpi.key, "unit")).to_have_text(view.unit)
+    shot("vi")
+
+
+def test_new_data_shows_after_one_refresh_without_reload(page: Page, served: WallServer) -> None:
+    open_wall(page, f"{served.url}/wall?lang=en")
+    page.evaluate("window.__sameDocument = true")
+    before = kpis_at(served)
+    faulty = next(k for k in before if k.key == "lighting.faulty").value or 0
+    # A lamp that works goes faulty; the clock moves on a little.
+    with served.store.read_session() as session:
+        from dashboard.queries.wall import map_state
+
+        lamps = map_state(session, served.config, served.clock.now).lamps
+    lamp = lamps[lamps["fault"] == 0].iloc[0]["id"]
+    at = NOW + timedelta(seconds=20)
+    served.store.ingest("sim", readings=[Reading(lamp, "lamp_fault", at, 1.0)], now=at)
+    served.clock.now = NOW + timedelta(seconds=30)
+    expected = tile_view(next(k for k in kpis_at(served) if k.key == "lighting.faulty"), "en")
+    assert (
+        expected.value
+        != tile_view(next(k for k in before if k.key == "lighting.faulty"), "en").value
+    )
+    expect(tile(page, "lighting.faulty")).to_have_text(expected.value)
+    assert float(expected.value.replace(",", "")) == faulty + 1
+    assert page.evaluate("window.__sameDocument === true")  # no reload happened
+    served.store.ingest(
+        "sim", readings=[Reading(lamp, "lamp_fault", at + timedelta(seconds=1), 0.0)], now=at
+    )
+
+
+def test_a_stale_feed_shows_its_banner(page: Page, served: WallServer, shot: Any) -> None:
+    open_wall(page, f"{served.url}/wall?lang=en")
+    expect(page.locator("#wall-stale")).to_be_hidden()
+    served.clock.now = NOW + timedelta(hours=2)  # nothing arrives for two hours
+    banner = page.locator("#wall-stale")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text(t("wall.stale_banner", "en").split("{")[0])
+    expect(banner).to_contain_text("sim")
+    expect(tile(page, "traffic.avg_speed", "tile")).to_have_class("wall-tile level-none is-stale")
+    expect(page.locator('[id=\'{"key":"sim","type":"wall-feed"}\']')).to_have_class(
+        "wall-feed is-stale"
+    )
+    # The traffic layer is drawn again, grey and named stale (the figure may land a frame later).
+    page.wait_for_function(
+        """(word) => document.querySelector('#wall-map .js-plotly-plot').data
+             .filter(t => t.meta.startsWith('traffic.') && t.name)
+             .every(t => t.name.includes(word))""",
+        arg=t("map.stale", "en"),
+    )
+    shot("stale")
+
+
+def test_kiosk_hides_controls_and_rotates_scenes(page: Page, served: WallServer, shot: Any) -> None:
+    open_wall(page, f"{served.url}/wall?kiosk=1&rotate=5&lang=en")
+    expect(page.locator(".shell-header")).to_be_hidden()
+    expect(page.locator("#wall-controls")).to_be_hidden()
+    expect(page.locator("#wall-scene-name")).to_have_text(t("wall.scene.overview", "en"))
+    shot("overview")
+    expect(page.locator("#wall-scene-name")).to_have_text(t("wall.scene.traffic", "en"))
+    expect(page.locator("#wall")).to_have_class("wall kiosk scene-traffic")
+    traces = map_traces(page)
+    shown = {tr["meta"].split(".")[0] for tr in traces if tr["visible"] is not False}
+    assert shown == {"traffic"}
+    shot("traffic")
+    expect(page.locator("#wall-scene-name")).to_have_text(t("wall.scene.lighting", "en"))
+    zoom = page.evaluate(
+        "() => document.querySelector('#wall-map .js-plotly-plot').layout.map.zoom"
+    )
+    assert zoom > served.config.city.zoom
+
+
+def test_recovers_after_the_server_restarts(page: Page, served: WallServer, shot: Any) -> None:
+    open_wall(page, f"{served.url}/wall?lang=vi")
+    page.evaluate("window.__sameDocument = true")
+    served.stop()
+    expect(page.locator("#wall-reconnect")).to_be_visible()
+    expect(page.locator("#wall-reconnect")).to_have_text(t("wall.reconnecting", "vi"))
+    expect(page.locator("html")).to_have_class("wall-offline")
+    shot("reconnecting")
+    served.clock.now = NOW + timedelta(minutes=10)
+    served.start()  # a new process would do the same: a fresh app on the same port
+    expect(page.locator("#wall-reconnect")).to_be_hidden()
+    expect(page.locator("html")).not_to_have_class("wall-offline")
+    # Refreshing again: the new clock reaches the page (the simulator's data is now stale).
+    expect(page.locator("#wall-stale")).to_be_visible()
+    assert page.evaluate("window.__sameDocument === true")  # same code: no reload needed
+    shot("recovered")
+
+
+def test_reloads_when_the_server_comes_back_with_other_code(
+    page: Page, served: WallServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_wall(page, f"{served.url}/wall?lang=en")
+    page.evaluate("window.__sameDocument = true")
+    first = page.evaluate("() => document.getElementById('wall').dataset.appVersion")
+    served.stop()
+    expect(page.locator("#wall-reconnect")).to_be_visible()
+    monkeypatch.setattr("layouts.wall.app_version", lambda: "a-new-release")
+    served.start()
+    expect(page.locator("#wall")).to_have_attribute("data-app-version", "a-new-release")
+    assert first != "a-new-release"
+    assert page.evaluate("window.__sameDocument === undefined")  # the page was reloaded
+    expect(tile(page, "traffic.avg_speed")).not_to_have_text("—")
