@@ -1,0 +1,466 @@
+"""The wall benchmark (issue 3): the refresh callback, its payload, and the page in Chromium.
+
+    python -m bench.wall --days 30 --db sqlite|postgres|both [--quick]
+
+On the bench city (bench/wallcity.py: 5,000 lights, 300 segments, 30 air stations, 8 gauges,
+reports) with `--days` and with 1 day of 5-minute history, each served by the production app in
+a process of its own (pinned to the second core; this client to the first):
+
+1. Three refreshes, played as the browser sends them (the states its stores hold):
+   `first` (no map on screen: the whole map, trends and every text), `lamps` (1% of the lamps
+   changed since the map on screen), `steady` (nothing changed). Their bare limits: the exact
+   SQL each one ran (recorded in the server with `before_cursor_execute`) re-run on a raw
+   DB-API connection, `fetchall`, `orjson.dumps`; the framework floor: a trivial string
+   callback on the same server. 5 warm-up rounds, then >= 30 rounds, every measurement
+   interleaved (the order rotates each round). Goal: p95 <= 1.5 x bare p95 + trivial p95 and
+   < 100 ms, for `steady` and `lamps`; `--days` within 1.2x of 1 day.
+2. Payload: raw and gzip bytes of `first` against `lamps` (goal < 2%); no numeric list over
+   1,000 in any figure (typed arrays).
+3. In-process split of each refresh (queries, SQL inside them, building the outputs,
+   serialising) against its HTTP time: where the time goes.
+4. Page ready in headless Chromium, median of >= 5 cold loads (see bench/wallpage.py).
+
+Results: bench/results/<date>-<sha>-wall.{json,md}; exit 1 when a goal fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import multiprocessing as mp
+import os
+import pickle
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import psycopg
+import requests
+
+from bench.ingest import PG_URL, _git_sha, _versions
+from bench.wallcity import (
+    NOW,
+    TRIVIAL_OUTPUT,
+    city_config,
+    postgres_city,
+    serve,
+    split,
+    sqlite_city,
+)
+from dashboard.queries.wall import map_state
+from dashboard.records import Reading
+from dashboard.store import SQLITE_CACHE_KIB, Store
+
+RESULTS = Path(__file__).parent / "results"
+ROUTER_PREFIX = ".._pages_content.children"
+REFRESH_PREFIX = "..wall-map.figure...wall-version.data"
+CHANGED_AT = NOW + timedelta(seconds=20)  # the lamp changes land here
+LATER = NOW + timedelta(seconds=30)  # the refreshes are timed at this clock
+VARIANTS = ("steady", "lamps", "first")
+GOAL_FACTOR, GOAL_MS, GOAL_DAYS, GOAL_PAYLOAD, TYPED_MAX = 1.5, 100.0, 1.2, 0.02, 1000
+
+
+def components(node: Any, found: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Props of every component with an id in a serialised layout, by the renderer's key."""
+    found = {} if found is None else found
+    if isinstance(node, dict):
+        props = node.get("props")
+        if isinstance(props, dict) and "id" in props:
+            found[key_of(props["id"])] = props
+        for value in node.values():
+            components(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            components(value, found)
+    return found
+
+
+def key_of(ident: Any) -> str:
+    return (
+        json.dumps(ident, sort_keys=True, separators=(",", ":"))
+        if isinstance(ident, dict)
+        else ident
+    )
+
+
+class Screen:
+    """One wall screen over HTTP: renders /wall through the router, then builds the refresh
+    body the renderer sends (its inputs and the states its components hold)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = requests.Session()  # keep-alive
+        self.deps = {d["output"]: d for d in self.http.get(f"{base}/_dash-dependencies").json()}
+        router = self._dep(ROUTER_PREFIX)
+        values = {"_pages_location.pathname": "/wall", "_pages_location.search": "?lang=en"}
+        self.page = self.post(self._body(router, values, "_pages_location.pathname"))
+        self.props = components(self.page.json()["response"]["_pages_content"]["children"])
+        self.order = list(self.props)
+        self.refresh = self._dep(REFRESH_PREFIX)
+        self.n = 0
+
+    def _dep(self, prefix: str) -> dict[str, Any]:
+        return next(d for k, d in self.deps.items() if k.startswith(prefix))
+
+    def _spec(self, ref: str) -> Any:
+        ident, prop = ref.rsplit(".", 1)
+        if not ident.startswith("{"):
+            return {"id": ident, "property": prop}
+        kind = json.loads(ident)["type"]
+        keys = [k for k in self.order if k.startswith("{") and json.loads(k)["type"] == kind]
+        return [{"id": json.loads(k), "property": prop} for k in keys]
+
+    def _body(self, dep: dict[str, Any], values: dict[str, Any], changed: str) -> bytes:
+        out = dep["output"]
+        refs = out.strip(".").split("...") if out.startswith("..") else [out]
+        specs = [self._spec(r) for r in refs]
+
+        def deps(items: list[dict[str, str]]) -> list[dict[str, Any]]:
+            return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+
+        body = {
+            "output": out,
+            "outputs": specs if out.startswith("..") else specs[0],
+            "inputs": deps(dep["inputs"]),
+            "state": deps(dep["state"]),
+            "changedPropIds": [changed],
+        }
+        return json.dumps(body).encode()
+
+    def post(self, body: bytes, gzip_ok: bool = False) -> requests.Response:
+        headers = {"Content-Type": "application/json"}
+        headers["Accept-Encoding"] = "gzip" if gzip_ok else "identity"
+        r = self.http.post(f"{self.base}/_dash-update-component", data=body, headers=headers)
+        if r.status_code not in (200, 204):
+            raise RuntimeError(f"callback answered {r.status_code}: {r.text[:500]}")
+        return r
+
+    def refresh_body(self) -> bytes:
+        """The body of the next interval tick, with the states this screen holds now."""
+        self.n += 1
+        values = {"wall-interval.n_intervals": self.n}
+        for s in self.refresh["state"]:
+            values[f"{s['id']}.{s['property']}"] = self.props.get(s["id"], {}).get(s["property"])
+        return self._body(self.refresh, values, "wall-interval.n_intervals")
+
+    def keep(self, response: requests.Response) -> None:
+        """Hold what a refresh returned (a map Patch is not applied: the tests check those)."""
+        for key, changed in response.json()["response"].items():
+            if key == "wall-map":
+                continue
+            self.props.setdefault(key, {}).update(changed)
+
+    def trivial_body(self) -> bytes:
+        return self._body(
+            self.deps[TRIVIAL_OUTPUT], {"bench-trivial-in.n_clicks": 1}, "bench-trivial-in.n_clicks"
+        )
+
+    def control(self, path: str, payload: dict[str, Any]) -> bytes:
+        return self.http.post(f"{self.base}/_bench/{path}", json=payload).content
+
+
+@dataclass
+class Target:
+    """One served city (`days` of history) and what is timed on it."""
+
+    days: float
+    db: str
+    url: str
+    proc: Any
+    screen: Screen
+    bodies: dict[str, bytes] = field(default_factory=dict)
+    sql: dict[str, list[tuple[str, Any, bool]]] = field(default_factory=dict)
+    held: dict[str, Any] = field(default_factory=dict)  # the states before each variant
+    payload: dict[str, Any] = field(default_factory=dict)
+    bare_conn: Any = None
+
+
+def start_server(url: str, cpu: int | None) -> tuple[Any, str]:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=serve, args=(url, NOW.timestamp(), cpu, child), daemon=True)
+    proc.start()
+    if not parent.poll(180):
+        proc.terminate()
+        raise RuntimeError("the bench server did not start")
+    return proc, f"http://127.0.0.1:{parent.recv()}"
+
+
+def _bare_conn(db: str, url: str) -> Any:
+    """A raw DB-API connection tuned as the store's engine tunes its own."""
+    if db == "sqlite":
+        conn = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+        conn.execute(f"PRAGMA cache_size={-SQLITE_CACHE_KIB}")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        return conn
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+
+
+def bare(conn: Any, statements: list[tuple[str, Any, bool]]) -> int:
+    """The limit of a refresh's reads: its statements, fetchall, orjson of the rows."""
+    size = 0
+    cur = conn.cursor()
+    for statement, params, _many in statements:  # the app's own BEGIN included
+        cur.execute(statement, params)
+        rows = cur.fetchall() if cur.description else []
+        size += len(orjson.dumps(rows, default=str))
+    cur.close()
+    conn.rollback()  # as the read session ends
+    return size
+
+
+def longest_numeric_list(node: Any) -> int:
+    if isinstance(node, dict):
+        return max((longest_numeric_list(v) for v in node.values()), default=0)
+    if isinstance(node, list):
+        own = len(node) if node and all(isinstance(x, int | float) for x in node[:50]) else 0
+        return max([own, *(longest_numeric_list(v) for v in node)])
+    return 0
+
+
+def change_lamps(url: str, share: float = 0.01) -> int:
+    """Flip `lamp_on` for `share` of the lamps at CHANGED_AT (every 1/share-th lamp)."""
+    store = Store(url)
+    config = city_config(url)
+    with store.read_session() as session:
+        lamps = map_state(session, config, NOW).lamps
+    step = round(1 / share)
+    picked = lamps.iloc[::step]
+    readings = [
+        Reading(str(i), "lamp_on", CHANGED_AT, 1.0 - float(on))
+        for i, on in zip(picked["id"], picked["on"], strict=True)
+    ]
+    store.ingest("sim", readings=readings, now=CHANGED_AT)
+    store.dispose()
+    return len(readings)
+
+
+def prepare(db: str, days: float, workdir: Path, cpu: int | None) -> Target:
+    """Serve the city, play the three refreshes once, record their bodies, SQL and bytes."""
+    url = sqlite_city(days, workdir) if db == "sqlite" else postgres_city(days)
+    proc, base = start_server(url, cpu)
+    screen = Screen(base)
+    target = Target(days, db, url, proc, screen, bare_conn=_bare_conn(db, url))
+    state_ids = [s["id"] for s in screen.refresh["state"]]
+    snapshot = lambda: {i: dict(screen.props.get(i, {})) for i in state_ids}  # noqa: E731
+    target.held["first"] = snapshot()
+    target.bodies["first"] = screen.refresh_body()
+    first = screen.post(target.bodies["first"])
+    screen.keep(first)
+    target.held["lamps"] = snapshot()
+    target.bodies["lamps"] = screen.refresh_body()
+    target.payload["lamps_changed"] = change_lamps(url)
+    screen.control("clock", {"t": LATER.timestamp()})
+    lamps = screen.post(target.bodies["lamps"])
+    screen.keep(lamps)
+    target.held["steady"] = snapshot()
+    target.bodies["steady"] = screen.refresh_body()
+    steady = screen.post(target.bodies["steady"])
+    first = screen.post(target.bodies["first"])  # again at LATER: what is timed
+    zipped = {
+        name: screen.post(target.bodies[name], gzip_ok=True)
+        for name in ("first", "lamps", "steady")
+    }
+    for name, r in (("first", first), ("lamps", lamps), ("steady", steady)):
+        target.payload[name] = {
+            "raw_bytes": len(r.content),
+            "gzip_bytes": len(gzip.compress(r.content, 6)),
+            "wire_encoding": zipped[name].headers.get("Content-Encoding", "identity"),
+            "status": r.status_code,
+        }
+    full = first.json()["response"]
+    target.payload["first"]["map_bytes"] = len(json.dumps(full["wall-map"], separators=(",", ":")))
+    target.payload["longest_numeric_list"] = longest_numeric_list(full)
+    target.payload["page_layout_bytes"] = len(screen.page.content)
+    for name in VARIANTS:
+        screen.control("capture", {"on": True})
+        screen.post(target.bodies[name])
+        target.sql[name] = pickle.loads(screen.control("capture", {"on": False}))
+    return target
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1000
+
+
+def measure(targets: list[Target], rounds: int, warmup: int) -> dict[str, list[float]]:
+    """Every measurement once per round, the order rotating round by round; ms."""
+    tasks: list[tuple[str, Callable[[], Any]]] = []
+    for t in targets:
+        tag = f"{t.db}/{t.days:g}d"
+        s = t.screen
+        tasks.append((f"{tag}/trivial", lambda s=s: s.post(s.trivial_body())))
+        for v in VARIANTS:
+            tasks.append((f"{tag}/{v}/http", lambda s=s, b=t.bodies[v]: s.post(b)))
+            tasks.append((f"{tag}/{v}/bare", lambda t=t, v=v: bare(t.bare_conn, t.sql[v])))
+    samples: dict[str, list[float]] = {name: [] for name, _ in tasks}
+    for k in range(warmup + rounds):
+        shift = k % len(tasks)
+        for name, fn in tasks[shift:] + tasks[:shift]:
+            ms = _timed(fn)
+            if k >= warmup:
+                samples[name].append(ms)
+    return samples
+
+
+def stats(ms: list[float]) -> dict[str, float]:
+    a = np.asarray(ms)
+    return {
+        "p50_ms": round(float(np.percentile(a, 50)), 2),
+        "p95_ms": round(float(np.percentile(a, 95)), 2),
+        "n": len(ms),
+    }
+
+
+def evaluate(
+    targets: list[Target], samples: dict[str, list[float]], long_days: float
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The rows of the result table (value, bare, ratio, goal, pass) and the raw figures."""
+    rows: list[dict[str, Any]] = []
+    figures: dict[str, Any] = {k: stats(v) for k, v in samples.items()}
+    for t in targets:
+        tag = f"{t.db}/{t.days:g}d"
+        trivial = figures[f"{tag}/trivial"]["p95_ms"]
+        for v in VARIANTS:
+            value = figures[f"{tag}/{v}/http"]["p95_ms"]
+            sql = figures[f"{tag}/{v}/bare"]["p95_ms"]
+            limit = GOAL_FACTOR * sql + trivial
+            goal = v != "first"
+            rows.append(
+                {
+                    "what": f"{tag} refresh `{v}` p95",
+                    "value": f"{value:.1f} ms",
+                    "bare": f"SQL+orjson {sql:.1f} + trivial {trivial:.1f} ms "
+                    f"({len(t.sql[v])} statements)",
+                    "ratio": f"{value / (sql + trivial):.2f}x",
+                    "goal": f"<= {limit:.1f} ms and < {GOAL_MS:.0f} ms" if goal else "(info)",
+                    "pass": (value <= limit and value < GOAL_MS) if goal else None,
+                }
+            )
+        first, lamps = t.payload["first"], t.payload["lamps"]
+        share = lamps["raw_bytes"] / first["raw_bytes"]
+        rows.append(
+            {
+                "what": f"{tag} payload: 1% lamps changed vs first load",
+                "value": f"{lamps['raw_bytes']:,} B ({lamps['gzip_bytes']:,} gz)",
+                "bare": f"{first['raw_bytes']:,} B ({first['gzip_bytes']:,} gz)",
+                "ratio": f"{share:.2%} ({lamps['gzip_bytes'] / first['gzip_bytes']:.2%} gz)",
+                "goal": f"< {GOAL_PAYLOAD:.0%}",
+                "pass": share < GOAL_PAYLOAD,
+            }
+        )
+        rows.append(
+            {
+                "what": f"{tag} longest numeric list in the figures",
+                "value": str(t.payload["longest_numeric_list"]),
+                "bare": "-",
+                "ratio": "-",
+                "goal": f"<= {TYPED_MAX:,} (typed arrays)",
+                "pass": t.payload["longest_numeric_list"] <= TYPED_MAX,
+            }
+        )
+    for db in sorted({t.db for t in targets}):
+        for v in VARIANTS:
+            a = figures.get(f"{db}/{long_days:g}d/{v}/http")
+            b = figures.get(f"{db}/1d/{v}/http")
+            if a is None or b is None or long_days == 1:
+                continue
+            ratio = a["p95_ms"] / b["p95_ms"]
+            rows.append(
+                {
+                    "what": f"{db} refresh `{v}` p95, {long_days:g} days vs 1 day",
+                    "value": f"{a['p95_ms']:.1f} ms",
+                    "bare": f"{b['p95_ms']:.1f} ms",
+                    "ratio": f"{ratio:.2f}x (p50 {a['p50_ms'] / b['p50_ms']:.2f}x)",
+                    "goal": f"<= {GOAL_DAYS}x" if v != "first" else "(info)",
+                    "pass": ratio <= GOAL_DAYS if v != "first" else None,
+                }
+            )
+    return rows, figures
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| what | value | bare | ratio | goal | pass |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        ok = "-" if r["pass"] is None else "PASS" if r["pass"] else "FAIL"
+        lines.append(
+            f"| {r['what']} | {r['value']} | {r['bare']} | {r['ratio']} | {r['goal']} | {ok} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--days", type=float, default=30)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
+    parser.add_argument("--quick", action="store_true", help="30 rounds, 5 page loads")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--loads", type=int, default=None)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (30 if args.quick else 60)
+    loads = args.loads or (5 if args.quick else 9)
+    dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    pin = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
+    cpus = os.sched_getaffinity(0) if pin else set()
+    rows: list[dict[str, Any]] = []
+    report: dict[str, Any] = {"now": NOW.isoformat(), "rounds": rounds, "dbs": {}}
+    with tempfile.TemporaryDirectory(prefix="cityops-wall-") as tmp:
+        for db in dbs:
+            if pin:
+                os.sched_setaffinity(0, {0})
+            day_list = sorted({1.0, args.days})
+            targets = [prepare(db, d, Path(tmp), 1 if pin else None) for d in day_list]
+            try:
+                samples = measure(targets, rounds, warmup=5)
+                db_rows, figures = evaluate(targets, samples, args.days)
+                longest = next(t for t in targets if t.days == args.days)
+                breakdown = split(longest.url, longest.held, LATER, rounds=15)
+                page = None
+                if not args.no_browser and db == dbs[0]:
+                    if pin:
+                        os.sched_setaffinity(0, cpus)
+                    from bench.wallpage import page_ready
+
+                    page = page_ready(longest.screen.base, loads)
+                    db_rows += page["rows"]
+            finally:
+                for t in targets:
+                    t.proc.terminate()
+                    t.proc.join(10)
+                    t.bare_conn.close()
+            rows += db_rows
+            report["dbs"][db] = {
+                "figures": figures,
+                "payload": {f"{t.days:g}d": t.payload for t in targets},
+                "sql": {
+                    f"{t.days:g}d": {v: [s for s, _, _ in t.sql[v]] for v in VARIANTS}
+                    for t in targets
+                },
+                "split": breakdown,
+                "browser": page,
+            }
+            print(table(db_rows), flush=True)
+    report["rows"] = rows
+    report["versions"] = _versions(PG_URL, dbs)
+    out = table(rows)
+    RESULTS.mkdir(exist_ok=True)
+    stem = f"{datetime.now(UTC):%Y-%m-%d}-{_git_sha()}-wall"
+    (RESULTS / f"{stem}.md").write_text(out + "\n", encoding="utf-8")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=1, default=str), "utf-8")
+    print(f"written {RESULTS / stem}.{{json,md}}")
+    return 0 if all(r["pass"] is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,268 @@
+"""The wall benchmark's city and its server: built once, cached, served in a process of its own.
+
+The city is the simulator's Rạch Giá at bench size (5,000 lights, 300 segments, 30 air stations,
+8 gauges, citizen reports) with N days of 5-minute history up to `NOW`, stored through the real
+pipeline (`dashboard.pipeline.backfill`). Every value is a pure function of the simulator's
+seed, so the build is deterministic and can be cached: a SQLite file under bench/.cache, a
+template database on PostgreSQL. Each run works on a copy (the run ingests lamp changes).
+
+The server is the production app (`create_app`, werkzeug threaded, as `cityops serve`) with
+three harness-only additions: a trivial string callback (the framework floor), a settable clock
+(so the refreshes are reproducible), and a switch that records the SQL the app executes (the
+bare-read limit re-runs exactly those statements).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import flask
+from dash import Input, Output
+from sqlalchemy import event, text
+
+from bench.ingest import PG_URL
+from dashboard.areas import Areas
+from dashboard.config import PROJECT_ROOT, Config, load_config
+from dashboard.pipeline import backfill
+from dashboard.store import Store
+from data_sources.simulator import SimulatorSource
+
+CACHE = Path(__file__).parent / ".cache"
+# Monday 19:27:30 in Rạch Giá: the lamps are on, the evening traffic is easing.
+NOW = datetime(2026, 11, 2, 12, 27, 30, tzinfo=UTC)
+SIM: dict[str, Any] = {
+    "name": "sim",
+    "type": "simulator",
+    "interval_s": 60,
+    "seed": 42,
+    "segments": 300,
+    "lights": 5000,
+    "air_stations": 30,
+    "water_sensors": 8,
+    "step_s": 300,
+}
+TRIVIAL_OUTPUT = "bench-trivial.children"
+
+
+def city_config(url: str) -> Config:
+    return load_config(env={}, overrides={"database": {"url": url}, "sources": [SIM]})
+
+
+def _code_digest() -> str:
+    """What the cached data depends on: the simulator, the ingest path and the schema."""
+    digest = hashlib.sha256(json.dumps([SIM, NOW.isoformat()]).encode())
+    for folder in (
+        "data_sources/simulator",
+        "dashboard/store",
+        "dashboard/store/migrations/versions",
+    ):
+        for path in sorted((PROJECT_ROOT / folder).glob("*.py")):
+            digest.update(path.name.encode() + path.read_bytes())
+    for rel in ("dashboard/pipeline.py", "dashboard/areas.py", "dashboard/records.py"):
+        digest.update((PROJECT_ROOT / rel).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _build(store: Store, days: float) -> None:
+    config = city_config(store.url)
+    connector = SimulatorSource(config.source("sim"), config)
+    outcome = backfill(store, connector, Areas.from_config(config), days=days, now=NOW)
+    if outcome.status != "ok":
+        raise RuntimeError(f"city build failed: {outcome.error}")
+
+
+def sqlite_city(days: float, workdir: Path) -> str:
+    """The URL of a working copy of the cached `days`-day city (built first if missing)."""
+    CACHE.mkdir(exist_ok=True)
+    cached = CACHE / f"wall-{days:g}d-{_code_digest()}.db"
+    if not cached.exists():
+        for stale in CACHE.glob(f"wall-{days:g}d-*.db*"):
+            stale.unlink()
+        partial = cached.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        store = Store(f"sqlite:///{partial}")
+        store.upgrade()
+        print(f"building the {days:g}-day city into {cached} (once) ...", flush=True)
+        _build(store, days)
+        store.dispose()
+        # Fold the WAL in (the cache is one file). No ANALYZE: the store never runs one, so
+        # the planner sees what it sees in a deployment.
+        conn = sqlite3.connect(partial)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        partial.rename(cached)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    copy = workdir / f"wall-{days:g}d.db"
+    shutil.copyfile(cached, copy)
+    return f"sqlite:///{copy}"
+
+
+def _admin(sql: str) -> list[Any]:
+    admin = Store(PG_URL)
+    try:
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            result = conn.execute(text(sql))
+            return list(result) if result.returns_rows else []
+    finally:
+        admin.dispose()
+
+
+def postgres_city(days: float) -> str:
+    """The URL of a fresh copy (CREATE DATABASE ... TEMPLATE) of the cached `days`-day city."""
+    base = PG_URL.rsplit("/", 1)[0]
+    template = f"cityops_bench_wall_{days:g}d_{_code_digest()}"
+    if not _admin(f"SELECT 1 FROM pg_database WHERE datname = '{template}'"):
+        for (name,) in _admin(
+            f"SELECT datname FROM pg_database WHERE datname LIKE 'cityops_bench_wall_{days:g}d_%'"
+        ):
+            _admin(f"DROP DATABASE {name} WITH (FORCE)")
+        partial = f"{template}_partial"
+        _admin(f"DROP DATABASE IF EXISTS {partial} WITH (FORCE)")
+        _admin(f"CREATE DATABASE {partial}")
+        store = Store(f"{base}/{partial}")
+        store.upgrade()
+        print(f"building the {days:g}-day city into {template} (once) ...", flush=True)
+        _build(store, days)
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        store.dispose()
+        _admin(f"ALTER DATABASE {partial} RENAME TO {template}")
+    work = f"cityops_bench_wall_run_{days:g}d"
+    _admin(f"DROP DATABASE IF EXISTS {work} WITH (FORCE)")
+    _admin(f"CREATE DATABASE {work} TEMPLATE {template}")
+    return f"{base}/{work}"
+
+
+# -- the server (runs in its own process) -------------------------------------------------
+
+
+class _Capture:
+    """The SQL the app executes while switched on: (statement, DB-API parameters, many)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.statements: list[tuple[str, Any, bool]] = []
+
+    def __call__(
+        self, conn: Any, cursor: Any, statement: str, params: Any, ctx: Any, many: bool
+    ) -> None:
+        if self.on:
+            self.statements.append((statement, params, many))
+
+
+def bench_app(url: str, start: datetime) -> Any:
+    """The production app on `url`, plus the harness routes and the trivial callback."""
+    from dashboard.app import create_app
+
+    clock = [start]
+    store = Store(url)
+    app = create_app(city_config(url), store, clock=lambda: clock[0])
+
+    @app.callback(Output("bench-trivial", "children"), Input("bench-trivial-in", "n_clicks"))
+    def trivial(n: int | None) -> str:
+        return f"ok {n}"
+
+    capture = _Capture()
+    event.listen(store.engine, "before_cursor_execute", capture)
+    server = app.server
+
+    @server.post("/_bench/clock")
+    def set_clock() -> str:
+        clock[0] = datetime.fromtimestamp(float(flask.request.json["t"]), UTC)  # type: ignore[index]
+        return "ok"
+
+    @server.post("/_bench/capture")
+    def switch_capture() -> flask.Response:
+        taken = capture.statements
+        capture.on, capture.statements = bool(flask.request.json["on"]), []  # type: ignore[index]
+        return flask.Response(pickle.dumps(taken), mimetype="application/octet-stream")
+
+    return app
+
+
+def serve(url: str, start_ts: float, cpu: int | None, port_out: Any) -> None:
+    """Process target: serve the bench app on a free loopback port (sent back on `port_out`)."""
+    import logging
+
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    if cpu is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {cpu})
+    app = bench_app(url, datetime.fromtimestamp(start_ts, UTC))
+    httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
+    port_out.send(httpd.server_port)
+    port_out.close()
+    threading.current_thread().name = "bench-wall-server"
+    httpd.serve_forever()
+
+
+# -- where a refresh's time goes (in this process, no HTTP) -------------------------------
+
+
+def split(url: str, held: dict[str, dict[str, Any]], now: datetime, rounds: int) -> dict[str, Any]:
+    """Median ms of each refresh's parts, the callback's own code run directly: the queries
+    (`read_wall`; `sql_ms` is the time inside the driver's execute), the outputs
+    (`refresh_values`: figures, patches, digests, texts) and Dash's JSON encoding."""
+    import statistics
+    import time
+
+    from dash import Patch
+    from dash._utils import to_json
+
+    from layouts import wall_props as props
+    from layouts.wall_parts import KPI_KEYS, TICKER_ROWS, app_version
+
+    config = city_config(url)
+    store = Store(url)
+    spent = [0.0]
+    started: list[float] = []
+    event.listen(
+        store.engine, "before_cursor_execute", lambda *a: started.append(time.perf_counter())
+    )
+    event.listen(
+        store.engine,
+        "after_cursor_execute",
+        lambda *a: spent.__setitem__(0, spent[0] + time.perf_counter() - started.pop()),
+    )
+    feeds = [s.name for s in config.sources if s.enabled]
+    keys: list[list[Any]] = [list(KPI_KEYS)] * 5 + [list(range(TICKER_ROWS))] * 3 + [feeds] * 5
+    out: dict[str, Any] = {}
+    for variant, states in held.items():
+        request = props.RefreshRequest.parse(
+            states["wall-version"].get("data"),
+            states["wall-trend-key"].get("data"),
+            states["wall-layers"].get("value"),
+            states["wall-scene"].get("data"),
+            states["wall-boot"]["data"],
+            now,
+        )
+        parts: dict[str, list[float]] = {"read_ms": [], "sql_ms": [], "build_ms": [], "json_ms": []}
+        for _ in range(rounds + 2):
+            spent[0] = 0.0
+            t0 = time.perf_counter()
+            data = props.read_wall(store, config, request)
+            t1 = time.perf_counter()
+            values = props.refresh_values(data, request, config, keys, app_version())
+            t2 = time.perf_counter()
+            body = [v.to_plotly_json() if isinstance(v, Patch) else v for v in values]
+            to_json(
+                {"multi": True, "response": [v for v in body if type(v).__name__ != "NoUpdate"]}
+            )
+            t3 = time.perf_counter()
+            for name, ms in zip(parts, (t1 - t0, spent[0], t2 - t1, t3 - t2), strict=True):
+                parts[name].append(ms * 1000)
+        out[variant] = {k: round(statistics.median(v[2:]), 2) for k, v in parts.items()}
+    store.dispose()
+    return out
