@@ -94,6 +94,9 @@ def _time(args: Mapping[str, str], name: str, ctx: AppContext) -> datetime | Non
         raise BadParameter(name, f"{name}={raw!r} is not an ISO 8601 date or time") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ctx.config.city.tz)
+    # Epoch seconds in the store: keep to years whose UTC value and epoch both exist.
+    if not 1970 < value.year < 9999:
+        raise BadParameter(name, f"{name}={raw!r} is outside the years 1971 to 9998")
     return value.astimezone(UTC)
 
 
@@ -101,7 +104,7 @@ def _limit(args: Mapping[str, str], bounds: tuple[int, int]) -> int:
     raw = args.get("limit") or None
     if raw is None:
         return bounds[0]
-    if not raw.isdigit() or not 1 <= int(raw) <= bounds[1]:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= bounds[1]:
         raise BadParameter("limit", f"limit must be an integer from 1 to {bounds[1]}")
     return int(raw)
 

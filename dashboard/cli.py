@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 import threading
@@ -18,12 +17,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dashboard.areas import Areas
-from dashboard.config import Config, ConfigError, load_config
+from dashboard.config import Config, ConfigError, SourceConfig, load_config
 from dashboard.pipeline import backfill, run_source, utcnow
 from dashboard.store import Store
 from data_sources.base import connector_class, create
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 class Context:
@@ -38,11 +37,16 @@ class Context:
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.config_path, overrides=self.overrides)
-            for s in self._config.sources:  # unknown types fail at start, naming the key
+            for s in self._config.sources:  # unknown types and options fail at start
                 try:
-                    connector_class(s.type)
+                    kind = connector_class(s.type)
                 except LookupError as exc:
                     raise ConfigError(f"sources[{s.name}].type: {exc}") from None
+                if s.enabled:
+                    try:
+                        kind(s, self._config).close()
+                    except ConfigError as exc:
+                        raise ConfigError(f"sources[{s.name}]: {exc}") from None
         return self._config
 
     def store(self, upgrade: bool = True) -> Store:
@@ -83,37 +87,54 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 def _backfill_all(
     cx: Context, store: Store, days: float, source: str | None = None, resume: bool = False
 ) -> None:
+    from dashboard.scheduler import HeldLease
+
     config = cx.config
     areas = Areas.from_config(config)
     now = utcnow()
     chosen = [config.source(source)] if source else [s for s in config.sources if s.enabled]
-    for settings in chosen:
-        connector = create(settings, config)
-        try:
-            with Progress(
-                TextColumn(f"backfill {settings.name}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=False,
-            ) as bar:
-                task = bar.add_task(settings.name, total=None)
+    with HeldLease(store, config, "cli-backfill") as held:
+        if not held:
+            _fail("a scheduler is running these sources; stop it before a backfill")
+        for settings in chosen:
+            _backfill_one(store, config, areas, settings, days, now, resume)
 
-                def progress(done: int, total: int, task: Any = task, bar: Any = bar) -> None:
-                    bar.update(task, completed=done, total=total)
 
-                outcome = backfill(
-                    store, connector, areas, days=days, now=now, resume=resume, progress=progress
-                )
-        finally:
-            connector.close()
-        if outcome.status != "ok":
-            _fail(f"backfill of {settings.name} failed: {outcome.error}")
-        console.print(
-            f"{settings.name}: stored {outcome.rows:,} rows, quarantined {outcome.rejected:,} "
-            f"in {(outcome.ended_at - outcome.started_at).total_seconds():.1f} s"
-        )
+def _backfill_one(
+    store: Store,
+    config: Config,
+    areas: Areas,
+    settings: SourceConfig,
+    days: float,
+    now: datetime,
+    resume: bool,
+) -> None:
+    connector = create(settings, config)
+    try:
+        with Progress(
+            TextColumn(f"backfill {settings.name}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as bar:
+            task = bar.add_task(settings.name, total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            outcome = backfill(
+                store, connector, areas, days=days, now=now, resume=resume, progress=progress
+            )
+    finally:
+        connector.close()
+    if outcome.status != "ok":
+        _fail(f"backfill of {settings.name} failed: {outcome.error}")
+    console.print(
+        f"{settings.name}: stored {outcome.rows:,} rows, quarantined {outcome.rejected:,} "
+        f"in {(outcome.ended_at - outcome.started_at).total_seconds():.1f} s"
+    )
 
 
 @main.group()
@@ -134,7 +155,7 @@ def db_upgrade(cx: Context) -> None:
 @click.option("--source", default=None, help="Only this source (default: every enabled one).")
 @click.pass_obj
 def backfill_cmd(cx: Context, days: float, source: str | None) -> None:
-    """Fetch and store N days of history for the sources."""
+    """Fetch and store N days of history for the sources (not while a scheduler runs them)."""
     _backfill_all(cx, cx.store(), days, source)
 
 
@@ -149,22 +170,23 @@ def ingest_cmd(cx: Context, source: str, wait: float) -> None:
     scheduler's lease for the run; with one active, it asks that scheduler to run the source
     (as "run now" on /sources does) and waits for the outcome.
     """
-    from dashboard.scheduler import LEASE_NAME
+    from dashboard.scheduler import HeldLease
 
     settings = cx.config.source(source)
     store = cx.store()
-    holder = f"cli-ingest:{os.getpid()}"
-    if store.try_lease(LEASE_NAME, holder, utcnow(), cx.config.scheduler.lease_s):
-        connector = create(settings, cx.config)
-        try:
-            outcome = run_source(store, connector, Areas.from_config(cx.config))
-        finally:
-            connector.close()
-            store.release_lease(LEASE_NAME, holder)
-        if outcome.status != "ok":
-            _fail(f"{source}: {outcome.error}")
-        console.print(f"{source}: stored {outcome.rows:,} rows, quarantined {outcome.rejected:,}")
-        return
+    with HeldLease(store, cx.config, "cli-ingest") as held:
+        if held:
+            connector = create(settings, cx.config)
+            try:
+                outcome = run_source(store, connector, Areas.from_config(cx.config))
+            finally:
+                connector.close()
+            if outcome.status != "ok":
+                _fail(f"{source}: {outcome.error}")
+            console.print(
+                f"{source}: stored {outcome.rows:,} rows, quarantined {outcome.rejected:,}"
+            )
+            return
     asked = utcnow()
     store.request_run(source, asked)
     console.print(f"a scheduler is active; asked it to run {source} now")

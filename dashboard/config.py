@@ -77,6 +77,15 @@ class DatabaseConfig(_Strict):
     url: str = "sqlite:///var/cityops.db"
     echo: bool = False
 
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        if value.startswith(("postgres://", "postgres+")):
+            raise ValueError("write postgresql://... (the 'postgres://' spelling is not supported)")
+        if not value.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("expected sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE")
+        return value
+
 
 class RetentionConfig(_Strict):
     raw_days: int = Field(default=35, ge=1)
@@ -160,8 +169,18 @@ class Config(_Strict):
         return sources
 
     def path(self, p: Path) -> Path:
-        """`p` resolved against the config's folder (absolute paths pass through)."""
-        return p if p.is_absolute() else (self.base_dir / p)
+        """`p` resolved against the config's folder; absolute paths pass through.
+
+        A relative path that does not exist there but ships with cityops (the default
+        `assets/geo/...` files) resolves to the shipped file, so a config kept in /etc need not
+        restate every default path.
+        """
+        if p.is_absolute():
+            return p
+        local = self.base_dir / p
+        if not local.exists() and (PROJECT_ROOT / p).exists():
+            return PROJECT_ROOT / p
+        return local
 
     @property
     def database_url(self) -> str:

@@ -26,7 +26,7 @@ from dashboard.pipeline import Clock, RunOutcome, run_source, utcnow
 from dashboard.store import Store
 from data_sources.base import SourceConnector, create
 
-__all__ = ["HOUSEKEEPING", "LEASE_NAME", "CityScheduler", "SourceJob"]
+__all__ = ["HOUSEKEEPING", "LEASE_NAME", "CityScheduler", "HeldLease", "SourceJob"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,42 @@ class SourceJob:
             self._lock.release()
 
 
+class HeldLease:
+    """The scheduler's lease held by a one-off command (ingest, backfill), renewed in a thread.
+
+    `with HeldLease(store, config, "cli-ingest") as held:` — `held` is False when a scheduler
+    (or another command) leads; then the command must not run sources itself.
+    """
+
+    def __init__(self, store: Store, config: Config, who: str, clock: Clock = utcnow) -> None:
+        self.store, self.config, self.clock = store, config, clock
+        self.holder = f"{who}:{socket.gethostname()}:{os.getpid()}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> bool:
+        ttl = self.config.scheduler.lease_s
+        if not self.store.try_lease(LEASE_NAME, self.holder, self.clock(), ttl):
+            return False
+
+        def renew() -> None:
+            while not self._stop.wait(max(1.0, ttl / 3)):
+                try:
+                    self.store.try_lease(LEASE_NAME, self.holder, self.clock(), ttl)
+                except Exception:
+                    log.exception("could not renew the lease of %s", self.holder)
+
+        self._thread = threading.Thread(target=renew, name="lease-renewal", daemon=True)
+        self._thread.start()
+        return True
+
+    def __exit__(self, *_: object) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self.store.release_lease(LEASE_NAME, self.holder)
+
+
 class CityScheduler:
     """Owns the APScheduler instance; `start()` returns at once, jobs run in threads."""
 
@@ -92,9 +128,14 @@ class CityScheduler:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.jobs: dict[str, SourceJob] = {}
         self.leader = False
+        # The lease has a thread of its own: busy or hung source jobs must never delay its
+        # renewal, or a standby would take over while this one still runs jobs.
         self._scheduler = BackgroundScheduler(
             timezone="UTC",
-            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            executors={
+                "default": ThreadPoolExecutor(max_workers=4),
+                "lease": ThreadPoolExecutor(max_workers=1),
+            },
             job_defaults={"coalesce": True, "max_instances": 1},
         )
 
@@ -105,6 +146,7 @@ class CityScheduler:
             self._lease_tick,
             IntervalTrigger(seconds=max(1, lease_s // 3)),
             id="lease",
+            executor="lease",
             next_run_time=self.clock(),
         )
         self._scheduler.start()
@@ -119,9 +161,13 @@ class CityScheduler:
         self.jobs.clear()
 
     def _lease_tick(self) -> None:
-        held = self.store.try_lease(
-            LEASE_NAME, self.holder, self.clock(), self.config.scheduler.lease_s
-        )
+        try:
+            held = self.store.try_lease(
+                LEASE_NAME, self.holder, self.clock(), self.config.scheduler.lease_s
+            )
+        except Exception:  # database unreachable: we cannot know, so we must not lead
+            log.exception("scheduler %s could not renew its lease", self.holder)
+            held = False
         if held and not self.leader:
             log.info("scheduler %s is now the leader", self.holder)
             self._add_jobs()
@@ -148,9 +194,13 @@ class CityScheduler:
         for settings in self.config.sources:
             if not settings.enabled:
                 continue
-            job = SourceJob(
-                settings, create(settings, self.config), self.store, self.areas, self.clock
-            )
+            try:
+                connector = create(settings, self.config)
+            except Exception as exc:  # one broken source never stops the others
+                log.exception("source %s cannot start", settings.name)
+                self.store.record_error(settings.name, now, f"{type(exc).__name__}: {exc}")
+                continue
+            job = SourceJob(settings, connector, self.store, self.areas, self.clock)
             self.jobs[settings.name] = job
             self._scheduler.add_job(
                 job,

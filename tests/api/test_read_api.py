@@ -197,6 +197,17 @@ def test_sources_lists_every_configured_feed(client: FlaskClient, seeded: Seed) 
         ("/api/v1/reports?status=resolved", "status"),
         ("/api/v1/reports?since=02/06/2025", "since"),
         ("/api/v1/reports?limit=many", "limit"),
+        ("/api/v1/reports?limit=%C2%B2", "limit"),  # "²" passes str.isdigit
+        ("/api/v1/readings?asset=air-station-01&metric=pm25_ugm3&limit=%C2%B2", "limit"),
+        (
+            "/api/v1/readings?asset=air-station-01&metric=pm25_ugm3&start=0001-01-01T00:00:00",
+            "start",
+        ),
+        (
+            "/api/v1/readings?asset=air-station-01&metric=pm25_ugm3&end=9999-12-31T23:59:59-05:00",
+            "end",
+        ),
+        ("/api/v1/reports?since=0001-01-01", "since"),
     ],
 )
 def test_bad_parameter_is_a_400_naming_it(client: FlaskClient, query: str, parameter: str) -> None:

@@ -55,3 +55,15 @@ class FlakySimulator(SourceConnector):
         batch.readings.append(Reading(road, "speed_kmh", now.replace(tzinfo=None), 40.0))
         batch.readings.append(Reading(road, "speed_kmh", now, float("nan")))
         return batch
+
+
+class BrokenInitSource(SourceConnector):
+    """A connector whose construction fails (its driver is missing, its host unresolvable)."""
+
+    kind = "broken-init"
+
+    def __init__(self, settings: Any, config: Any) -> None:
+        raise RuntimeError("driver library not installed")
+
+    def fetch(self, since: datetime | None, now: datetime) -> Batch:  # pragma: no cover
+        raise AssertionError("never built")

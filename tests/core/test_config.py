@@ -74,3 +74,19 @@ def test_missing_and_malformed_files_are_explained(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.toml", env={})
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(write(tmp_path, "[city\n"), env={})
+
+
+@pytest.mark.parametrize("url", ["postgres://u@h/db", "mysql://u@h/db", "cityops.db"])
+def test_an_unsupported_database_url_names_the_key(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, f'[database]\nurl = "{url}"\n'), env={})
+    assert "  database.url:" in str(err.value)
+
+
+def test_shipped_default_files_resolve_from_a_config_kept_elsewhere(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, '[database]\nurl = "sqlite:///c.db"\n'), env={})
+    assert config.path(config.areas.wards).is_file()
+    assert config.path(config.areas.wards).parent.name == "geo"
+    own = tmp_path / "my_wards.geojson"
+    own.write_text("{}", encoding="utf-8")
+    assert config.path(Path("my_wards.geojson")) == own

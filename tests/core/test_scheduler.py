@@ -26,6 +26,7 @@ def test_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
     kinds = dict(base.BUILTIN_KINDS)
     kinds["failing"] = "tests.core.fakes:FailingSource"
     kinds["slow"] = "tests.core.fakes:SlowSource"
+    kinds["broken-init"] = "tests.core.fakes:BrokenInitSource"
     monkeypatch.setattr(base, "BUILTIN_KINDS", kinds)
 
 
@@ -197,5 +198,67 @@ def test_run_now_from_another_process_runs_a_paused_source_once(
         assert state is not None and state.run_requested_at is None and state.paused
         time.sleep(2.5)  # a lease tick or two later: no further run (paused, hourly interval)
         assert len(runs(store, "sim")) == 2
+    finally:
+        scheduler.shutdown()
+
+
+def test_a_source_that_cannot_start_is_recorded_and_the_others_run(
+    tmp_path: Path, store: Store
+) -> None:
+    config = make_config(
+        tmp_path,
+        [
+            {"name": "broken", "type": "broken-init", "interval_s": 1},
+            {"name": "sim", "type": "simulator", "interval_s": 1, "seed": 7},
+        ],
+    )
+    scheduler = CityScheduler(config, store, Areas.from_config(config))
+    scheduler.start()
+    try:
+        wait_for(lambda: any(r.status == "ok" for r in runs(store, "sim")))
+    finally:
+        scheduler.shutdown()
+    state = store.source_state("broken")
+    assert state is not None and "driver library not installed" in (state.last_error or "")
+
+
+def test_busy_source_jobs_never_let_a_standby_take_over(tmp_path: Path, store: Store) -> None:
+    sources = [
+        {"name": f"slow{i}", "type": "slow", "interval_s": 1, "delay_s": 4.0} for i in range(5)
+    ]
+    config = make_config(tmp_path, sources, lease_s=5)
+    first = CityScheduler(config, store, Areas.from_config(config), holder="first")
+    second = CityScheduler(config, store, Areas.from_config(config), holder="second")
+    first.start()
+    wait_for(lambda: first.leader)
+    second.start()
+    try:
+        deadline = time.monotonic() + 9  # the pool is saturated by 4-second fetches all along
+        while time.monotonic() < deadline:
+            assert not (first.leader and second.leader)
+            assert first.leader
+            time.sleep(0.2)
+    finally:
+        second.shutdown()
+        first.shutdown()
+
+
+def test_a_command_holding_the_lease_keeps_schedulers_standing_by(
+    tmp_path: Path, store: Store
+) -> None:
+    from dashboard.scheduler import HeldLease
+
+    config = make_config(
+        tmp_path, [{"name": "sim", "type": "simulator", "interval_s": 1}], lease_s=5
+    )
+    scheduler = CityScheduler(config, store, Areas.from_config(config), holder="standby")
+    with HeldLease(store, config, "cli-backfill") as held:
+        assert held
+        scheduler.start()
+        time.sleep(7)  # longer than the lease: the command renews it
+        assert not scheduler.leader
+        assert runs(store, "sim") == []
+    try:
+        wait_for(lambda: scheduler.leader)
     finally:
         scheduler.shutdown()
