@@ -1,4 +1,8 @@
-"""The wall page in headless Chromium (BENCH.md 5.2): time to ready and callbacks on first load.
+"""The wall page as a client sees it: over HTTP (`Screen`, BENCH.md 5.1) and in headless
+Chromium (`page_ready`, BENCH.md 5.2: time to ready and callbacks on first load).
+
+`Screen` plays the Dash renderer: it renders /wall through the pages router, then sends the
+refresh callback's body with the states the page's components hold.
 
 "Ready" = navigation start -> every `.js-plotly-plot` of the page present, the map's
 `.maplibregl-canvas` present, `document.title` not "Updating...", and no
@@ -10,11 +14,15 @@ wall screen that boots. Also kept: Navigation Timing (DCL, load), first contentf
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from typing import Any
 
+import requests
 from playwright.sync_api import sync_playwright
+
+from bench.wallcity import TRIVIAL_OUTPUT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,8 +34,110 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 GOAL_READY_S, GOAL_CALLBACKS = 3.5, 3
+ROUTER_PREFIX = ".._pages_content.children"
+REFRESH_PREFIX = "..wall-map.figure...wall-version.data"
 PLOTS = 2  # the map and the trend strip
 SETTLE_S = 1.5  # after ready, so a late callback is still counted (the interval is 10 s)
+
+
+def components(node: Any, found: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Props of every component with an id in a serialised layout, by the renderer's key."""
+    found = {} if found is None else found
+    if isinstance(node, dict):
+        props = node.get("props")
+        if isinstance(props, dict) and "id" in props:
+            found[key_of(props["id"])] = props
+        for value in node.values():
+            components(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            components(value, found)
+    return found
+
+
+def key_of(ident: Any) -> str:
+    return (
+        json.dumps(ident, sort_keys=True, separators=(",", ":"))
+        if isinstance(ident, dict)
+        else ident
+    )
+
+
+class Screen:
+    """One wall screen over HTTP: renders /wall through the router, then builds the refresh
+    body the renderer sends (its inputs and the states its components hold)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = requests.Session()  # keep-alive
+        self.deps = {d["output"]: d for d in self.http.get(f"{base}/_dash-dependencies").json()}
+        router = self._dep(ROUTER_PREFIX)
+        values = {"_pages_location.pathname": "/wall", "_pages_location.search": "?lang=en"}
+        self.page = self.post(self._body(router, values, "_pages_location.pathname"))
+        self.props = components(self.page.json()["response"]["_pages_content"]["children"])
+        self.order = list(self.props)
+        self.refresh = self._dep(REFRESH_PREFIX)
+        self.n = 0
+
+    def _dep(self, prefix: str) -> dict[str, Any]:
+        return next(d for k, d in self.deps.items() if k.startswith(prefix))
+
+    def _spec(self, ref: str) -> Any:
+        ident, prop = ref.rsplit(".", 1)
+        if not ident.startswith("{"):
+            return {"id": ident, "property": prop}
+        kind = json.loads(ident)["type"]
+        keys = [k for k in self.order if k.startswith("{") and json.loads(k)["type"] == kind]
+        return [{"id": json.loads(k), "property": prop} for k in keys]
+
+    def _body(self, dep: dict[str, Any], values: dict[str, Any], changed: str) -> bytes:
+        out = dep["output"]
+        refs = out.strip(".").split("...") if out.startswith("..") else [out]
+        specs = [self._spec(r) for r in refs]
+
+        def deps(items: list[dict[str, str]]) -> list[dict[str, Any]]:
+            return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+
+        body = {
+            "output": out,
+            "outputs": specs if out.startswith("..") else specs[0],
+            "inputs": deps(dep["inputs"]),
+            "state": deps(dep["state"]),
+            "changedPropIds": [changed],
+        }
+        return json.dumps(body).encode()
+
+    def post(self, body: bytes, gzip_ok: bool = False) -> requests.Response:
+        headers = {"Content-Type": "application/json"}
+        headers["Accept-Encoding"] = "gzip" if gzip_ok else "identity"
+        r = self.http.post(f"{self.base}/_dash-update-component", data=body, headers=headers)
+        if r.status_code not in (200, 204):
+            raise RuntimeError(f"callback answered {r.status_code}: {r.text[:500]}")
+        return r
+
+    def refresh_body(self) -> bytes:
+        """The body of the next interval tick, with the states this screen holds now."""
+        self.n += 1
+        values = {"wall-interval.n_intervals": self.n}
+        for s in self.refresh["state"]:
+            values[f"{s['id']}.{s['property']}"] = self.props.get(s["id"], {}).get(s["property"])
+        return self._body(self.refresh, values, "wall-interval.n_intervals")
+
+    def keep(self, response: requests.Response) -> None:
+        """Hold what a refresh returned (a map Patch is not applied: the tests check those)."""
+        for key, changed in response.json()["response"].items():
+            if key == "wall-map":
+                continue
+            self.props.setdefault(key, {}).update(changed)
+
+    def trivial_body(self) -> bytes:
+        return self._body(
+            self.deps[TRIVIAL_OUTPUT], {"bench-trivial-in.n_clicks": 1}, "bench-trivial-in.n_clicks"
+        )
+
+    def control(self, path: str, payload: dict[str, Any]) -> bytes:
+        return self.http.post(f"{self.base}/_bench/{path}", json=payload).content
+
 
 _COUNT_FETCHES = """
 (() => {

@@ -129,6 +129,8 @@ class SourceConfig(BaseModel):
     type: str
     interval_s: int = Field(default=60, ge=1)
     enabled: bool = True
+    # Bound of each network call a connector makes (its HTTP/MQTT client gets it); a run still
+    # going at its next interval is skipped, never overlapped.
     timeout_s: float = Field(default=30, gt=0)
 
     @property

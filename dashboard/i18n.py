@@ -123,9 +123,9 @@ TEXT: Final[dict[str, dict[Lang, str]]] = {
     "wall.tile.lighting.faulty": {"vi": "Đèn hỏng", "en": "Faulty lights"},
     "wall.tile.lighting.energy_today": {"vi": "Điện hôm nay", "en": "Energy today"},
     "wall.tile.air.worst_aqi": {"vi": "VN_AQI cao nhất", "en": "Worst VN_AQI"},
-    "wall.tile.water.highest": {"vi": "Mực nước cao nhất", "en": "Highest water"},
+    "wall.tile.water.highest": {"vi": "Nước cao nhất", "en": "Highest water"},
     "wall.tile.reports.open": {"vi": "Phản ánh mở", "en": "Open reports"},
-    "wall.tile.reports.overdue": {"vi": "Quá hạn xử lý", "en": "Overdue reports"},
+    "wall.tile.reports.overdue": {"vi": "Quá hạn xử lý", "en": "Overdue"},
     "wall.tile.alerts.active": {"vi": "Cảnh báo", "en": "Active alerts"},
     "wall.ticker": {"vi": "Sự kiện mới nhất", "en": "Latest events"},
     "wall.no_events": {"vi": "Chưa có sự kiện", "en": "No events yet"},
@@ -155,7 +155,10 @@ TEXT: Final[dict[str, dict[Lang, str]]] = {
         "vi": "Mất kết nối máy chủ — đang kết nối lại…",
         "en": "Server connection lost — reconnecting…",
     },
-    "wall.vs_week": {"vi": "so với tuần trước", "en": "vs last week"},
+    "wall.vs_week_note": {
+        "vi": "▲▼ so với cùng giờ tuần trước",
+        "en": "▲▼ against the same hour last week",
+    },
     "wall.trends": {"vi": "24 giờ qua", "en": "Last 24 hours"},
     # the city map, trend strip and KPI tiles (dashboard/figures: citymap, trends, tiles)
     "tile.unit.segments": {"vi": "đoạn", "en": "segments"},

@@ -25,7 +25,9 @@ from typing import Any
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
+from dashboard.basemap import BaseMap
 from dashboard.figures.citymap import LAYERS
+from dashboard.figures.mapbase import fit_view
 from dashboard.figures.theme import PALETTE
 from dashboard.i18n import t
 from layouts import wall_props as props
@@ -50,6 +52,7 @@ __all__ = ["PAGE", "ids", "layout", "register_callbacks"]
 # tests pin that redirect.
 PAGE = PageMeta(path="/wall", order=100, title_key="wall.nav")
 ROTATE_MIN_S = 5
+MAP_PANEL_PX = (1415, 600)  # the map panel's CSS pixels on a 1920x1080 screen (assets/wall.css)
 
 
 def _flag(value: str | None) -> bool:
@@ -81,7 +84,9 @@ def layout(
     is_kiosk = _flag(kiosk)
     first = scene_named(scene) if is_kiosk else 0
     chosen = _layers(None if is_kiosk else layers, SCENES[first].layers)
-    (lon, lat), zoom = scene_view(SCENES[first], config.city.center, config.city.zoom)
+    # The built-up city fills the map panel of a 1920x1080 wall (a 4K wall at 200 % alike).
+    city_view = fit_view(BaseMap.load(config).city_bounds, *MAP_PANEL_PX)
+    (lon, lat), zoom = scene_view(SCENES[first], *city_view)
     refresh_ms = config.wall.refresh_s * 1000
     boot = {
         "version": app_version(),
@@ -89,7 +94,7 @@ def layout(
         "rotate_s": _rotate_s(rotate, config.wall.rotate_s),
         "refresh_ms": refresh_ms,
         "scene": first,
-        "scenes": scenes_data(config.city.center, config.city.zoom, lang),
+        "scenes": scenes_data(*city_view, lang),
         "traces": props.map_traces(),
         "view": {"center": {"lon": lon, "lat": lat}, "zoom": zoom},
         "lang": lang,

@@ -110,10 +110,11 @@ class Scene:
 
 SCENES: tuple[Scene, ...] = (
     Scene("overview", ("traffic", "lighting", "air", "water", "reports"), ()),
-    Scene("traffic", ("traffic",), ("traffic",), 0.4),
-    Scene("lighting", ("lighting",), ("lighting",), 0.9, (-0.006, 0.004)),
-    Scene("environment", ("air", "water"), ("air", "water"), 0.2),
-    Scene("reports", ("reports",), ("reports", "alerts"), 0.5),
+    Scene("traffic", ("traffic",), ("traffic",), 0.5),
+    # Close enough (citymap.LAMP_ZOOM) to show single lamps, over the old town.
+    Scene("lighting", ("lighting",), ("lighting",), 2.5, (-0.01, 0.008)),
+    Scene("environment", ("air", "water"), ("air", "water"), 0.0),
+    Scene("reports", ("reports",), ("reports", "alerts"), 0.3),
 )
 
 
@@ -198,8 +199,9 @@ def _tile(key: str, lang: str) -> html.Div:
 
 def tiles(lang: str) -> html.Section:
     """The KPI tiles, empty until the first refresh fills their properties."""
+    note = html.Div(t("wall.vs_week_note", lang), className="wall-tiles-note")
     return html.Section(
-        [_tile(key, lang) for key in KPI_KEYS], id=ids.tiles, className="wall-tiles"
+        [*(_tile(key, lang) for key in KPI_KEYS), note], id=ids.tiles, className="wall-tiles"
     )
 
 

@@ -200,11 +200,10 @@ def _tile_values(
         if v is None:
             values = ["—", "", "", "", "wall-tile level-none"]
         else:
-            vs = t("wall.vs_week", lang)
             values = [
                 v.value,
                 v.unit,
-                f"{v.delta} {vs}" if v.delta else "",
+                v.delta,
                 v.detail,
                 f"wall-tile level-{'none' if v.stale else v.level}"
                 + (" is-stale" if v.stale else ""),
@@ -217,9 +216,9 @@ def _tile_values(
 def _event_text(row: Any, lang: str) -> str:
     label = t(f"wall.event.{row.kind}", lang)
     name = row.name
-    if row.kind == "report_new":
+    if row.kind == "report_new":  # its name is the category; the ward says where
         category = REPORT_CATEGORIES.get(str(row.name))
-        name = f"{row.asset_id} · {category[1 if lang == 'vi' else 0] if category else row.name}"
+        name = category[1 if lang == "vi" else 0] if category else row.name
     parts = [label, str(name)]
     if isinstance(row.ward, str) and row.ward:
         parts.append(row.ward)
