@@ -225,13 +225,3 @@ def store_readings(
     if out.stored:
         _write(conn, sid, ts, val, latest)
     return out
-    sid, ts, val = _sorted_unique(cols)
-    stored = _already_stored(conn, sid, ts)
-    if stored.any():
-        keep = ~stored
-        sid, ts, val = sid[keep], ts[keep], val[keep]
-    out.stored = len(sid)
-    out.duplicates = valid - out.stored
-    if out.stored:
-        _write(conn, sid, ts, val)
-    return out
