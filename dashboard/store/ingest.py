@@ -62,22 +62,62 @@ def representative_point(geometry: dict[str, Any]) -> tuple[float, float]:
     return float(coords[0]), float(coords[1])
 
 
+def _safe_repr(record: Any) -> str:
+    try:
+        return repr(record)
+    except Exception as exc:  # a broken __repr__ must not cost the batch either
+        return f"<unrepresentable {type(record).__name__}: {type(exc).__name__}>"
+
+
 def _json_default(obj: Any) -> Any:
     if isinstance(obj, datetime | date):
         return obj.isoformat()
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
-    return repr(obj)
+        return {f.name: getattr(obj, f.name, None) for f in dataclasses.fields(obj)}
+    return _safe_repr(obj)
 
 
-def _quarantine_row(source: str, now: datetime, kind: str, reason: str, record: Any) -> dict:
-    payload = json.dumps(record, default=_json_default, sort_keys=True, ensure_ascii=False)
+def _dumps(record: Any, ascii_only: bool) -> str:
+    try:
+        return json.dumps(record, default=_json_default, sort_keys=True, ensure_ascii=ascii_only)
+    except Exception:  # mixed or tuple keys, cycles, deep nesting, odd objects: any payload
+        return json.dumps(_safe_repr(record), ensure_ascii=ascii_only)
+
+
+def encode_payload(record: Any) -> str:
+    """The quarantine text of `record`; total, because a refused record that cannot be
+    written down must not take the good records of its batch with it.
+
+    JSON with sorted keys when the record allows it (so the digest ignores key order), else
+    a JSON string holding its `repr`; escaped to ASCII only when it holds lone surrogates,
+    which UTF-8 (and so both databases) cannot store.
+    """
+    text = _dumps(record, ascii_only=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _dumps(record, ascii_only=True)
+    return text
+
+
+def _storable(text: str) -> str:
+    """`text` as both databases take it: lone surrogates and NUL (PostgreSQL text cannot
+    hold it) escaped as backslash sequences."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\x00")
+
+
+def _quarantine_row(source: str, now: datetime, kind: str, reason: Any, record: Any) -> dict:
+    payload = encode_payload(record)
     digest = hashlib.sha256(f"{kind}\n{payload}".encode()).hexdigest()
     return {
         "source": source,
         "received_at": now,
         "record_kind": kind,
-        "reason": reason,
+        "reason": _storable(reason if isinstance(reason, str) else _safe_repr(reason)),
         "payload": payload,
         "digest": digest,
     }
