@@ -19,23 +19,12 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from dashboard.config import Config, ConfigError
+from dashboard.geometry import representative_point
 from dashboard.records import Asset, CitizenReport
 
 __all__ = ["AreaSet", "Areas", "representative_point"]
 
 T = TypeVar("T", Asset, CitizenReport)
-
-
-def representative_point(geometry: dict[str, Any]) -> tuple[float, float]:
-    """A (lon, lat) that stands for a geometry: the point itself, a line's midpoint."""
-    geom = shape(geometry)
-    if geom.geom_type == "Point":
-        return (geom.x, geom.y)
-    if geom.geom_type in ("LineString", "MultiLineString"):
-        mid = geom.interpolate(0.5, normalized=True)
-        return (mid.x, mid.y)
-    p = geom.representative_point()
-    return (p.x, p.y)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
+from dashboard.geometry import representative_point
 from dashboard.records import (
     Asset,
     CitizenReport,
@@ -30,7 +31,7 @@ from dashboard.records import (
 from dashboard.store.models import AssetRow, QuarantineRow, ReportRow
 from dashboard.store.readings import SeriesKey, store_readings
 
-__all__ = ["IngestResult", "ingest", "representative_point"]
+__all__ = ["IngestResult", "encode_payload", "ingest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,23 +44,6 @@ class IngestResult:
     duplicates: int
     reports: int
     quarantined: int
-
-
-def representative_point(geometry: dict[str, Any]) -> tuple[float, float]:
-    """A (lon, lat) to place an asset on a map: the point itself, or the middle vertex of a
-    line (the midpoint of a two-vertex segment), or the first vertex of anything larger."""
-    coords: Any = geometry.get("coordinates")
-    gtype = geometry.get("type")
-    if gtype == "LineString" and coords:
-        if len(coords) == 2:
-            (x0, y0), (x1, y1) = coords[0][:2], coords[1][:2]
-            return (x0 + x1) / 2, (y0 + y1) / 2
-        coords = coords[len(coords) // 2]
-    while isinstance(coords, list) and coords and isinstance(coords[0], list):
-        coords = coords[0]
-    if not isinstance(coords, list) or len(coords) < 2:
-        raise ValueError(f"geometry {gtype!r} has no coordinates")
-    return float(coords[0]), float(coords[1])
 
 
 def _safe_repr(record: Any) -> str:
@@ -202,8 +186,8 @@ def ingest(
         if why is None:
             try:
                 representative_point(a.geometry)
-            except (TypeError, ValueError, IndexError) as exc:
-                why = f"geometry has no usable coordinates: {exc}"
+            except ValueError as exc:
+                why = str(exc)
         if why is None:
             good_assets[a.id] = a
         else:
