@@ -7,6 +7,7 @@ reports it as a reject reason instead of guessing a zone.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "DOMAINS",
+    "FIELD_LENGTHS",
     "METRICS",
     "REPORT_CATEGORIES",
     "REPORT_SLA_HOURS",
@@ -165,6 +167,64 @@ class Reject:
     payload: Any
 
 
+# The widest text each field may hold: the store's column widths (dashboard/store/models.py;
+# a store test holds the two together). None: unbounded text.
+FIELD_LENGTHS: dict[str, dict[str, int | None]] = {
+    "asset": {"id": 128, "kind": 32, "name": 256, "ward": 128, "zone": 128},
+    "report": {
+        "external_id": 128,
+        "category": 64,
+        "description": None,
+        "address": 512,
+        "ward": 128,
+        "zone": 128,
+        "agency": 128,
+        "media_url": 1024,
+    },
+}
+_OPTIONAL = frozenset({"ward", "zone", "address", "agency", "media_url"})
+
+
+def _text(name: str, value: object, max_len: int | None) -> str | None:
+    """Why `value` cannot be stored as text field `name` (None: it can). A wrong type, an
+    over-long or unencodable string would otherwise fail the whole batch's transaction."""
+    if value is None:
+        return None if name in _OPTIONAL else f"{name} is missing"
+    if not isinstance(value, str):
+        return f"{name} is {type(value).__name__}, not str"
+    if max_len is not None and len(value) > max_len:
+        return f"{name} is {len(value)} characters long, more than {max_len}"
+    if "\x00" in value:
+        return f"{name} contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{name} is not valid Unicode (lone surrogate)"
+    return None
+
+
+def _texts(kind: str, record: object) -> str | None:
+    for name, max_len in FIELD_LENGTHS[kind].items():
+        if (why := _text(name, getattr(record, name), max_len)) is not None:
+            return why
+    return None
+
+
+def _json(name: str, value: object) -> str | None:
+    """Why `value` cannot be stored in JSON column `name`: not a dict, or not strict JSON."""
+    if not isinstance(value, dict):
+        return f"{name} is {type(value).__name__}, not dict"
+    try:
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as exc:  # UnicodeError is a ValueError
+        return f"{name} is not JSON: {exc}"
+    return None
+
+
+def _real(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _aware_utc(ts: object) -> str | None:
     if not isinstance(ts, datetime):
         return f"timestamp is {type(ts).__name__}, not datetime"
@@ -177,16 +237,20 @@ def _aware_utc(ts: object) -> str | None:
 
 def validate_reading(r: Reading, known_assets: set[str] | None = None) -> str | None:
     """Why `r` cannot be stored, or None when it can."""
+    if not isinstance(r.metric, str):
+        return f"metric is {type(r.metric).__name__}, not str"
     metric = METRICS.get(r.metric)
     if metric is None:
         return f"unknown metric {r.metric!r}"
+    if not isinstance(r.asset_id, str):
+        return f"asset id is {type(r.asset_id).__name__}, not str"
     if not r.asset_id:
         return "empty asset id"
     if known_assets is not None and r.asset_id not in known_assets:
         return f"unknown asset {r.asset_id!r}"
     if (why := _aware_utc(r.ts)) is not None:
         return why
-    if not isinstance(r.value, int | float) or isinstance(r.value, bool):
+    if not _real(r.value):
         return f"value is {type(r.value).__name__}, not a number"
     if math.isnan(r.value) or math.isinf(r.value):
         return "value is not finite"
@@ -197,21 +261,25 @@ def validate_reading(r: Reading, known_assets: set[str] | None = None) -> str | 
 
 def validate_asset(a: Asset) -> str | None:
     """Why `a` cannot be stored, or None when it can."""
-    if not a.id:
+    if isinstance(a.id, str) and not a.id:
         return "empty asset id"
+    if (why := _texts("asset", a)) is not None:
+        return why
     if a.domain not in DOMAINS:
         return f"unknown domain {a.domain!r}"
     gtype = a.geometry.get("type") if isinstance(a.geometry, dict) else None
     if gtype not in ("Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"):
         return f"geometry type {gtype!r} is not supported"
-    return None
+    return _json("geometry", a.geometry) or _json("attributes", a.attributes)
 
 
 def validate_report(r: CitizenReport) -> str | None:
     """Why `r` cannot be stored, or None when it can."""
-    if not r.external_id:
+    if isinstance(r.external_id, str) and not r.external_id:
         return "empty report id"
-    if r.status not in set(ReportStatus):
+    if (why := _texts("report", r)) is not None:
+        return why
+    if not isinstance(r.status, str) or r.status not in set(ReportStatus):
         return f"unknown status {r.status!r}"
     for name in ("created_at", "updated_at", "closed_at"):
         ts = getattr(r, name)
@@ -219,6 +287,8 @@ def validate_report(r: CitizenReport) -> str | None:
             continue
         if (why := _aware_utc(ts)) is not None:
             return f"{name}: {why}"
+    if not (_real(r.lon) and _real(r.lat)):
+        return f"location ({r.lon!r}, {r.lat!r}) is not a pair of numbers"
     if not (-180 <= r.lon <= 180 and -90 <= r.lat <= 90):
         return f"location ({r.lon}, {r.lat}) is not WGS84 lon/lat"
     return None

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from operator import attrgetter
+from typing import cast
 
 import numpy as np
 
@@ -26,6 +27,8 @@ Columns = tuple[np.ndarray, np.ndarray, np.ndarray]  # series id int64, epoch s 
 _TZINFO = attrgetter("tzinfo")
 _TS = attrgetter("ts")
 _VALUE = attrgetter("value")
+_ASSET_ID = attrgetter("asset_id")
+_METRIC = attrgetter("metric")
 
 
 @cache
@@ -59,6 +62,19 @@ def _values(values: list[object]) -> np.ndarray:
     )
 
 
+def _keys(readings: Sequence[Reading]) -> tuple[list[str], list[str]]:
+    """Asset ids and metrics; a key that is not a string (an int id, a list) becomes "" so it
+    can neither break a lookup nor match one: it fails the fast check and `validate_reading`
+    names the wrong type."""
+    aids: list[object] = list(map(_ASSET_ID, readings))
+    mets: list[object] = list(map(_METRIC, readings))
+    if not set(map(type, aids)) | set(map(type, mets)) <= {str}:
+        ok = [isinstance(a, str) and isinstance(m, str) for a, m in zip(aids, mets, strict=True)]
+        aids = [a if k else "" for a, k in zip(aids, ok, strict=True)]
+        mets = [m if k else "" for m, k in zip(mets, ok, strict=True)]
+    return cast(list[str], aids), cast(list[str], mets)
+
+
 def to_columns(
     readings: Sequence[Reading],
     series: Mapping[SeriesKey, int],
@@ -71,10 +87,11 @@ def to_columns(
     Refused readings are appended to `rejected` with their reason.
     """
     n = len(readings)
+    aids, mets = _keys(readings)
     get = series.get
-    sid = np.array([get((r.asset_id, r.metric), -1) for r in readings], dtype=np.int64)
+    sid = np.array([get(k, -1) for k in zip(aids, mets, strict=True)], dtype=np.int64)
     codes_of, low, high = _metric_table()
-    code = np.array([codes_of.get(r.metric, 0) for r in readings], dtype=np.intp)
+    code = np.array([codes_of.get(m, 0) for m in mets], dtype=np.intp)
     ts = _epochs(list(map(_TS, readings)))
     val = _values(list(map(_VALUE, readings)))
     fast = (low[code] <= val) & (val <= high[code]) & ~np.isnan(ts)  # NaN fails both
