@@ -4,25 +4,20 @@
 into the refresh callback's outputs, in its order. Only properties change (text, class,
 figure patches): the components themselves were all built by the layout.
 
-The map is drawn whole once per page (and again only when a layer turns stale or fresh, which
-changes how it is drawn); every other refresh sends a `Patch` touching the lamps whose state
-changed since the version the browser holds, the segments' colours, and the small layers.
+The map's part (a whole figure once, then Patches of what changed) is layouts/wall_map.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from dash import Patch, no_update
-from plotly.io.json import to_json_plotly
+from dash import no_update
 
-from dashboard.basemap import ROAD_CLASSES, BaseMap
 from dashboard.config import Config
 from dashboard.figures import citymap
 from dashboard.figures.tiles import format_number, tile_view
@@ -32,6 +27,7 @@ from dashboard.queries import from_epoch, to_epoch
 from dashboard.queries import wall as q
 from dashboard.records import REPORT_CATEGORIES
 from dashboard.store import Store
+from layouts.wall_map import digest, map_output
 from layouts.wall_parts import TICKER_ROWS
 
 __all__ = [
@@ -313,156 +309,6 @@ def _stale_banner(
     return " · ".join(parts), "wall-stale"
 
 
-# -- the map ----------------------------------------------------------------------------------
-
-# The lighting traces change only when `lamp_changes` reports changed lamps: the lamps' colour
-# codes and fault marks through `citymap.lamp_patch_values`, and the changed lamps' cabinets
-# row by row. Every other trace is compared attribute by attribute with what the browser has.
-_LAMP_TRACES = ("lighting.lamps", "lighting.fault_ring", "lighting.faults", "lighting.cabinets")
-PATCHED_TRACES: tuple[int, ...] = tuple(
-    i for name, i in citymap.TRACE.items() if name not in _LAMP_TRACES
-)
-_TRACE_KEYS = ("lon", "lat", "marker", "line", "customdata", "name", "opacity")
-_EMPTY = {"type": "FeatureCollection", "features": []}
-
-
-def _no_base(config: Config) -> BaseMap:
-    # The base map is drawn once with the whole figure; a refresh's traces need none of it.
-    streets = {c: _EMPTY for c in ROAD_CLASSES}
-    base = BaseMap.load(config)
-    return replace(base, land=_EMPTY, wards=_EMPTY, zones=_EMPTY, streets=streets, canals=_EMPTY)
-
-
-def _frame_digest(frame: pd.DataFrame, columns: Sequence[str]) -> str:
-    picked = frame[[c for c in columns if c in frame.columns]]
-    hashed = pd.util.hash_pandas_object(picked.astype(str), index=False).to_numpy()
-    return hashlib.blake2b(hashed.tobytes(), digest_size=8).hexdigest()
-
-
-def _inputs_digest(state: q.MapState) -> str:
-    """A digest of the values the segments, stations, gauges and reports are drawn from."""
-    parts = (
-        _frame_digest(state.segments, ("id", "speed_kmh", "free_flow_kmh", "ts")),
-        _frame_digest(state.air, ("id", "aqi", "band", "dominant", "pm25_ugm3", "ts")),
-        _frame_digest(state.water, ("id", "level_cm", "alert_stage_cm", "flood_stage_cm", "ts")),
-        _frame_digest(state.reports, ("id", "category", "status", "overdue", "lon", "lat")),
-    )
-    return hashlib.blake2b("".join(parts).encode(), digest_size=8).hexdigest()
-
-
-def _digest(value: Any) -> str:
-    return hashlib.blake2b(to_json_plotly(value).encode(), digest_size=8).hexdigest()
-
-
-# plotly.js drops empty objects from `layout.map.style` when a later `Plotly.react` sets the
-# style again (any Patch of the figure does), and MapLibre then rejects a style without
-# "sources" ("Map error.", and dcc.Graph stops drawing every later figure). One empty GeoJSON
-# source keeps the object non-empty; it names nothing remote, so the map stays offline.
-_PLACEHOLDER_SOURCE = {"cityops-none": {"type": "geojson", "data": _EMPTY}}
-
-
-def _with_style_source(figure: dict[str, Any]) -> dict[str, Any]:
-    style = figure["layout"]["map"].get("style")
-    if isinstance(style, dict) and not style.get("sources"):
-        figure["layout"]["map"]["style"] = {**style, "sources": _PLACEHOLDER_SOURCE}
-    return figure
-
-
-def _map_parts(figure: dict[str, Any], lamps: Any) -> dict[str, Any]:
-    """ "index.attribute path" -> value of everything a refresh may patch: the attributes of
-    the patched traces, and the lamp traces' values from `lamp_patch_values`."""
-    data = figure["data"]
-    parts = {f"{i}.{k}": data[i][k] for i in PATCHED_TRACES for k in _TRACE_KEYS if k in data[i]}
-    for index, values in lamps.updates.items() if lamps is not None else ():
-        parts.update({f"{index}.{path}": value for path, value in values.items()})
-    return parts
-
-
-def _assign(patch: Patch, key: str, value: Any) -> None:
-    index, *parents, leaf = key.split(".")
-    node = patch["data"][int(index)]
-    for part in parents:
-        node = node[part]
-    node[leaf] = value
-
-
-def _patch_cabinets(
-    patch: Patch, figure: dict[str, Any], cabinets: pd.DataFrame, changed: pd.DataFrame
-) -> None:
-    """The cabinets of the changed lamps: every cabinet's colour (one small typed array) and
-    the hover rows of the changed ones only."""
-    index = citymap.TRACE["lighting.cabinets"]
-    trace = figure["data"][index]
-    patch["data"][index]["marker"]["color"] = trace["marker"]["color"]
-    rows = trace.get("customdata")
-    if rows is None:
-        return
-    position = {cabinet: k for k, cabinet in enumerate(cabinets["id"])}
-    for cabinet in sorted(set(changed["cabinet"].dropna())):
-        k = position.get(cabinet)
-        if k is not None and k < len(rows):
-            row = rows[k]
-            patch["data"][index]["customdata"][k] = row.tolist() if hasattr(row, "tolist") else row
-
-
-@dataclass(frozen=True, slots=True)
-class MapOutput:
-    figure: Any  # a whole figure, a Patch, or no_update
-    held: dict[str, Any]  # what the browser keeps: data version, stale layers, digests
-    full: bool
-
-
-def map_output(
-    data: WallData, request: RefreshRequest, config: Config, stale_layers: tuple[str, ...]
-) -> MapOutput:
-    """The whole map when none is on screen or its stale layers changed; else a Patch of the
-    attributes that changed since the browser's version (often nothing at all)."""
-    state, changed = data.state, data.changed_lamps
-    draw = dict(
-        layers=request.layers,
-        lang=request.lang,
-        center=request.center,
-        zoom=request.zoom,
-        tile_url=config.map.tile_url,
-        attribution=config.map.tile_attribution,
-        stale=stale_layers,
-        tz=config.city.tz,
-    )
-    # What the non-lamp traces are drawn from: when it is what the browser's map was drawn
-    # from and no lamp changed, nothing needs building at all (the common, quiet refresh).
-    inputs = _inputs_digest(state)
-    held = {"v": state.version, "stale": list(stale_layers), "in": inputs}
-    full = changed is None or stale_layers != request.stale_drawn
-    quiet = changed is not None and not len(changed)
-    if not full and quiet and request.held.get("in") == inputs:
-        return MapOutput(no_update, {**held, "h": request.digests}, False)
-    lamps = (
-        citymap.lamp_patch_values(state.lamps, request.lang, config.city.tz)
-        if full or (changed is not None and len(changed))
-        else None
-    )
-    if full:
-        figure = _with_style_source(
-            citymap.city_map(BaseMap.load(config), state, **draw).to_plotly_json()
-        )
-        digests = {k: _digest(v) for k, v in _map_parts(figure, lamps).items()}
-        return MapOutput(figure, {**held, "h": digests}, True)
-    assert changed is not None
-    small = replace(state, lamps=state.lamps.iloc[:0])  # type: ignore[type-var]
-    figure = citymap.city_map(_no_base(config), small, **draw).to_plotly_json()
-    patch, digests = Patch(), dict(request.digests)
-    sent = False
-    for key, value in _map_parts(figure, lamps).items():
-        digest = _digest(value)
-        if digests.get(key) != digest:
-            _assign(patch, key, value)
-            digests[key], sent = digest, True
-    if len(changed):
-        _patch_cabinets(patch, figure, state.cabinets, changed)
-        sent = True
-    return MapOutput(patch if sent else no_update, {**held, "h": digests}, False)
-
-
 def refresh_values(
     data: WallData,
     request: RefreshRequest,
@@ -478,7 +324,7 @@ def refresh_values(
     lang, now = request.lang, request.now
     stale = data.stale
     stale_layers = tuple(sorted(DOMAIN_LAYER[d] for d in stale if d in DOMAIN_LAYER))
-    drawn = map_output(data, request, config, stale_layers)
+    drawn = map_output(data.state, data.changed_lamps, request, config, stale_layers)
     trends = (
         no_update
         if data.trends is None
@@ -497,7 +343,7 @@ def refresh_values(
     ]
     # Send a property only when it differs from what the browser shows (its digest is kept
     # with the map's in the browser's store; a page drawn afresh has none and gets all).
-    digests = [_digest(v) for v in texts]
+    digests = [digest(v) for v in texts]
     shown = request.held.get("o") if not drawn.full else None
     if not isinstance(shown, list) or len(shown) != len(texts):
         shown = [None] * len(texts)
