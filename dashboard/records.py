@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "DOMAINS",
     "FIELD_LENGTHS",
+    "FUTURE_TOLERANCE",
     "METRICS",
     "REPORT_CATEGORIES",
     "REPORT_SLA_HOURS",
@@ -167,6 +168,9 @@ class Reject:
     payload: Any
 
 
+# How far ahead of the ingest's clock a reading may be (sensor clocks drift; years do not).
+FUTURE_TOLERANCE = timedelta(hours=1)
+
 # The widest text each field may hold: the store's column widths (dashboard/store/models.py;
 # a store test holds the two together). None: unbounded text.
 FIELD_LENGTHS: dict[str, dict[str, int | None]] = {
@@ -235,8 +239,14 @@ def _aware_utc(ts: object) -> str | None:
     return None
 
 
-def validate_reading(r: Reading, known_assets: set[str] | None = None) -> str | None:
-    """Why `r` cannot be stored, or None when it can."""
+def validate_reading(
+    r: Reading, known_assets: set[str] | None = None, now: datetime | None = None
+) -> str | None:
+    """Why `r` cannot be stored, or None when it can.
+
+    Given `now`, a reading more than FUTURE_TOLERANCE after it is refused: the latest value
+    of a series only moves forward, so one clock glitch years ahead would pin it for good.
+    """
     if not isinstance(r.metric, str):
         return f"metric is {type(r.metric).__name__}, not str"
     metric = METRICS.get(r.metric)
@@ -250,6 +260,9 @@ def validate_reading(r: Reading, known_assets: set[str] | None = None) -> str | 
         return f"unknown asset {r.asset_id!r}"
     if (why := _aware_utc(r.ts)) is not None:
         return why
+    if now is not None and r.ts - now > FUTURE_TOLERANCE:
+        ahead = r.ts - now
+        return f"timestamp in the future: {r.ts.isoformat()} is {ahead} after the ingest's clock"
     if not _real(r.value):
         return f"value is {type(r.value).__name__}, not a number"
     if math.isnan(r.value) or math.isinf(r.value):

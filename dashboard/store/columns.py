@@ -18,7 +18,7 @@ from typing import cast
 
 import numpy as np
 
-from dashboard.records import METRICS, Reading, validate_reading
+from dashboard.records import FUTURE_TOLERANCE, METRICS, Reading, validate_reading
 
 __all__ = ["SeriesKey", "to_columns"]
 
@@ -80,12 +80,15 @@ def to_columns(
     series: Mapping[SeriesKey, int],
     rejected: list[tuple[Reading, str]],
     known_assets: set[str] | None = None,
+    now: datetime | None = None,
 ) -> tuple[Columns, list[Reading]]:
     """The valid readings whose series id is in `series`, as columns, and the readings whose
     series is not known yet (or, given `known_assets`, rejects them as unknown assets).
 
-    Refused readings are appended to `rejected` with their reason.
+    Refused readings are appended to `rejected` with their reason; given `now`, those more
+    than FUTURE_TOLERANCE ahead of it too.
     """
+    not_after = np.inf if now is None else (now + FUTURE_TOLERANCE).timestamp()
     n = len(readings)
     aids, mets = _keys(readings)
     get = series.get
@@ -94,16 +97,19 @@ def to_columns(
     code = np.array([codes_of.get(m, 0) for m in mets], dtype=np.intp)
     ts = _epochs(list(map(_TS, readings)))
     val = _values(list(map(_VALUE, readings)))
-    fast = (low[code] <= val) & (val <= high[code]) & ~np.isnan(ts)  # NaN fails both
+    fast = (low[code] <= val) & (val <= high[code]) & (ts <= not_after)  # NaN fails all
     keep = fast & (sid >= 0)
     unresolved: list[Reading] = []
     for i in np.flatnonzero(~keep).tolist():
         r = readings[i]
         if not fast[i]:
-            if (why := validate_reading(r)) is not None:
+            if (why := validate_reading(r, now=now)) is not None:
                 rejected.append((r, why))
                 continue
             ts[i], val[i] = r.ts.timestamp(), float(r.value)
+            if ts[i] > not_after:  # at the boundary, float rounding may disagree
+                rejected.append((r, "timestamp in the future"))
+                continue
         if sid[i] < 0:
             if known_assets is None:
                 unresolved.append(r)

@@ -205,7 +205,7 @@ def ingest(
     with engine.connect() as conn, conn.begin():
         if good_assets:
             _upsert_assets(conn, source, list(good_assets.values()), now)
-        outcome = store_readings(conn, readings, series_cache, good_assets.keys())
+        outcome = store_readings(conn, readings, series_cache, good_assets.keys(), now)
         bad += [_quarantine_row(source, now, "reading", why, r) for r, why in outcome.rejected]
         if good_reports:
             _upsert_reports(conn, source, list(good_reports.values()))

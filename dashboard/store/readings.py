@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import Connection, bindparam, case, select, tuple_
@@ -195,8 +196,10 @@ def store_readings(
     readings: Sequence[Reading],
     series_cache: dict[SeriesKey, int],
     batch_assets: Iterable[str],
+    now: datetime,
 ) -> ReadingsOutcome:
-    """Store `readings` inside the caller's transaction; see the module docstring."""
+    """Store `readings` inside the caller's transaction; see the module docstring. Readings
+    more than FUTURE_TOLERANCE after the ingest's `now` are refused."""
     out = ReadingsOutcome()
     if not readings:
         return out
@@ -204,12 +207,12 @@ def store_readings(
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_INGEST_LOCK})")
     rejected = out.rejected
     parts = []
-    cols, unresolved = to_columns(readings, series_cache, rejected)
+    cols, unresolved = to_columns(readings, series_cache, rejected, now=now)
     parts.append(cols)
     if unresolved:
         pairs = {(r.asset_id, r.metric) for r in unresolved}
         out.new_series, known = _resolve_series(conn, pairs, set(batch_assets))
-        cols, _ = to_columns(unresolved, out.new_series, rejected, known_assets=known)
+        cols, _ = to_columns(unresolved, out.new_series, rejected, known_assets=known, now=now)
         parts.append(cols)
     valid = sum(len(p[0]) for p in parts)
     if valid == 0:
