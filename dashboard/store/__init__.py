@@ -219,7 +219,8 @@ class Store:
     def apply_retention(
         self, now: datetime, *, raw_days: int, quarantine_days: int, runs_days: int
     ) -> dict[str, int]:
-        """Delete raw readings, quarantine rows and runs past their age; rollups stay."""
+        """Delete raw readings, quarantine rows and runs past their age; rollups stay, and
+        ingest refuses readings older than the raw cut from then on (they would count twice)."""
 
         return runs.apply_retention(
             self._writer,

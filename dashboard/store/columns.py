@@ -62,6 +62,11 @@ def _values(values: list[object]) -> np.ndarray:
     )
 
 
+def _too_old(floor: float) -> str:
+    cut = datetime.fromtimestamp(floor, UTC).isoformat()
+    return f"older than the raw retention horizon ({cut}): its rollups are final"
+
+
 def _keys(readings: Sequence[Reading]) -> tuple[list[str], list[str]]:
     """Asset ids and metrics; a key that is not a string (an int id, a list) becomes "" so it
     can neither break a lookup nor match one: it fails the fast check and `validate_reading`
@@ -81,14 +86,17 @@ def to_columns(
     rejected: list[tuple[Reading, str]],
     known_assets: set[str] | None = None,
     now: datetime | None = None,
+    not_before: int | None = None,
 ) -> tuple[Columns, list[Reading]]:
     """The valid readings whose series id is in `series`, as columns, and the readings whose
     series is not known yet (or, given `known_assets`, rejects them as unknown assets).
 
     Refused readings are appended to `rejected` with their reason; given `now`, those more
-    than FUTURE_TOLERANCE ahead of it too.
+    than FUTURE_TOLERANCE ahead of it too, and given `not_before` (epoch seconds, the
+    retention watermark) those before it.
     """
     not_after = np.inf if now is None else (now + FUTURE_TOLERANCE).timestamp()
+    floor = -np.inf if not_before is None else float(not_before)
     n = len(readings)
     aids, mets = _keys(readings)
     get = series.get
@@ -97,7 +105,9 @@ def to_columns(
     code = np.array([codes_of.get(m, 0) for m in mets], dtype=np.intp)
     ts = _epochs(list(map(_TS, readings)))
     val = _values(list(map(_VALUE, readings)))
-    fast = (low[code] <= val) & (val <= high[code]) & (ts <= not_after)  # NaN fails all
+    fast = (
+        (low[code] <= val) & (val <= high[code]) & (floor <= ts) & (ts <= not_after)
+    )  # NaN fails all
     keep = fast & (sid >= 0)
     unresolved: list[Reading] = []
     for i in np.flatnonzero(~keep).tolist():
@@ -109,6 +119,9 @@ def to_columns(
             ts[i], val[i] = r.ts.timestamp(), float(r.value)
             if ts[i] > not_after:  # at the boundary, float rounding may disagree
                 rejected.append((r, "timestamp in the future"))
+                continue
+            if ts[i] < floor:
+                rejected.append((r, _too_old(floor)))
                 continue
         if sid[i] < 0:
             if known_assets is None:

@@ -41,6 +41,7 @@ __all__ = [
     "SourceRun",
     "SourceState",
     "UTCDateTime",
+    "Watermark",
 ]
 
 
@@ -219,3 +220,14 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
+
+
+class Watermark(Base):
+    """A store-wide mark. `raw_retained_before` (epoch seconds): retention deleted the raw
+    readings before it, so the store can no longer tell a re-delivered reading from a new one
+    there, and refuses them (see `dashboard.store.readings`)."""
+
+    __tablename__ = "watermarks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

@@ -10,6 +10,15 @@ timestamp ever stored for a series (it never goes back, retention leaves it), so
 or before it can exist already, and only those are looked up, in one join. The ingest holds
 the write lock (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory lock) so the answer stays true
 until commit.
+
+That check has a blind spot: retention deletes raw readings but keeps rollups and latest, so
+a reading older than the retention cut cannot be found in `readings` however often it was
+stored before, and re-delivering it (a `backfill --days` longer than `raw_days`) would count
+it in the rollups again. Retention therefore leaves the watermark `raw_retained_before`, and
+readings before it are quarantined ("older than the raw retention horizon") rather than
+dropped as duplicates: the store cannot know whether such a reading is a re-delivery or new,
+and a refused record is written down with its reason, never silently lost. Its rollups stay
+as they were (retention holds the same lock, so no ingest sees half of it).
 """
 
 from __future__ import annotations
@@ -25,9 +34,26 @@ from sqlalchemy.dialects import postgresql, sqlite
 from dashboard.records import Reading
 from dashboard.store import bulk
 from dashboard.store.columns import Columns, SeriesKey, to_columns
-from dashboard.store.models import AssetRow, Latest, ReadingRow, Rollup1h, Rollup5m, Series
+from dashboard.store.models import (
+    AssetRow,
+    Latest,
+    ReadingRow,
+    Rollup1h,
+    Rollup5m,
+    Series,
+    Watermark,
+)
 
-__all__ = ["ReadingsOutcome", "SeriesKey", "store_readings"]
+__all__ = [
+    "RAW_RETAINED_BEFORE",
+    "ReadingsOutcome",
+    "SeriesKey",
+    "lock_readings",
+    "raw_retained_before",
+    "store_readings",
+]
+
+RAW_RETAINED_BEFORE = "raw_retained_before"  # the watermark's name in `watermarks`
 
 _IN_CHUNK = 500  # ids per IN (...) list: far below every driver's parameter limit
 _PG_INGEST_LOCK = 0x636974796F7073  # "cityops": one readings writer at a time
@@ -40,6 +66,22 @@ class ReadingsOutcome:
     duplicates: int = 0
     rejected: list[tuple[Reading, str]] = field(default_factory=list)
     new_series: dict[SeriesKey, int] = field(default_factory=dict)
+
+
+def lock_readings(conn: Connection) -> None:
+    """Make this transaction the only one writing readings (or deleting them) until it ends.
+
+    SQLite writers hold the database lock already (`BEGIN IMMEDIATE`); PostgreSQL takes a
+    transaction-level advisory lock.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_INGEST_LOCK})")
+
+
+def raw_retained_before(conn: Connection) -> int | None:
+    """The retention watermark (epoch seconds), or None before any retention ran."""
+    q = select(Watermark.value).where(Watermark.name == RAW_RETAINED_BEFORE)
+    return conn.execute(q).scalar_one_or_none()
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -199,20 +241,23 @@ def store_readings(
     now: datetime,
 ) -> ReadingsOutcome:
     """Store `readings` inside the caller's transaction; see the module docstring. Readings
-    more than FUTURE_TOLERANCE after the ingest's `now` are refused."""
+    more than FUTURE_TOLERANCE after the ingest's `now`, or before the retention watermark,
+    are refused."""
     out = ReadingsOutcome()
     if not readings:
         return out
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_INGEST_LOCK})")
+    lock_readings(conn)
+    horizon = raw_retained_before(conn)
     rejected = out.rejected
     parts = []
-    cols, unresolved = to_columns(readings, series_cache, rejected, now=now)
+    cols, unresolved = to_columns(readings, series_cache, rejected, now=now, not_before=horizon)
     parts.append(cols)
     if unresolved:
         pairs = {(r.asset_id, r.metric) for r in unresolved}
         out.new_series, known = _resolve_series(conn, pairs, set(batch_assets))
-        cols, _ = to_columns(unresolved, out.new_series, rejected, known_assets=known, now=now)
+        cols, _ = to_columns(
+            unresolved, out.new_series, rejected, known_assets=known, now=now, not_before=horizon
+        )
         parts.append(cols)
     valid = sum(len(p[0]) for p in parts)
     if valid == 0:

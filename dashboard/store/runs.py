@@ -15,7 +15,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dashboard.store.models import Lease, QuarantineRow, ReadingRow, SourceRun, SourceState
+from dashboard.store.models import (
+    Lease,
+    QuarantineRow,
+    ReadingRow,
+    SourceRun,
+    SourceState,
+    Watermark,
+)
+from dashboard.store.readings import RAW_RETAINED_BEFORE, lock_readings
 
 __all__ = [
     "SourceStateView",
@@ -171,10 +179,23 @@ def apply_retention(
     """Delete raw readings, quarantine rows and run records older than their age.
 
     Rollups and latest values stay: they are what history pages read beyond the raw window.
+    Because they stay, the cut becomes the watermark `raw_retained_before` (it only moves
+    forward), before which ingest refuses readings it could no longer recognise as already
+    counted; see `dashboard.store.readings`.
     """
     _aware("now", now)
     raw_cut = int((now - timedelta(days=raw_days)).timestamp())
     with engine.begin() as conn:
+        lock_readings(conn)
+        stmt = _insert(conn)(Watermark).values(name=RAW_RETAINED_BEFORE, value=raw_cut)
+        table = Watermark.__table__
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["name"],
+                set_={"value": stmt.excluded.value},
+                where=table.c.value < stmt.excluded.value,  # type: ignore[attr-defined]
+            )
+        )
         readings = conn.execute(delete(ReadingRow).where(ReadingRow.ts < raw_cut)).rowcount
         quarantine = conn.execute(
             delete(QuarantineRow).where(
