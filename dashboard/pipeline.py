@@ -58,8 +58,11 @@ def _recorded(
     """Run `work` as one recorded run; it adds stored and rejected rows to `counts`.
 
     Any exception is caught, logged, recorded on the run and the source state, and returned
-    as an "error" outcome: one feed's failure never reaches another's.
+    as an "error" outcome: one feed's failure never reaches another's. When even recording
+    failed (the database dropped), the run stays "running" until this source's next start
+    closes it as interrupted.
     """
+    store.close_stale_runs(name, started)
     run_id = store.start_run(name, started)
     counts = [0, 0]
     try:

@@ -160,6 +160,11 @@ class Store:
 
         return runs.start_run(self._writer, source, started_at)
 
+    def close_stale_runs(self, source: str, before: datetime) -> int:
+        """Close `source`'s runs left "running" from before `before` (a process or database
+        stopped mid-run) as errors, "interrupted (process or database stopped)"; how many."""
+        return runs.close_stale_runs(self._writer, source, before)
+
     def finish_run(
         self,
         run_id: int,

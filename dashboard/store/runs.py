@@ -26,8 +26,10 @@ from dashboard.store.models import (
 from dashboard.store.readings import RAW_RETAINED_BEFORE, lock_readings
 
 __all__ = [
+    "INTERRUPTED",
     "SourceStateView",
     "apply_retention",
+    "close_stale_runs",
     "finish_run",
     "record_error",
     "release_lease",
@@ -72,6 +74,31 @@ def start_run(engine: Engine, source: str, started_at: datetime) -> int:
             .returning(SourceRun.id)
         )
         return int(conn.execute(stmt).scalar_one())
+
+
+INTERRUPTED = "interrupted (process or database stopped)"
+
+
+def close_stale_runs(engine: Engine, source: str, before: datetime) -> int:
+    """Close `source`'s runs still "running" that started before `before` as errors.
+
+    A run whose process died, or whose database dropped so that even recording its failure
+    failed, would otherwise say "running" forever. Runs of one source never overlap (the
+    scheduler's lease, one job instance per source), so at the start of the next run any
+    older "running" row is such a leftover. It ends at `before`: when it was found.
+    """
+    _aware("before", before)
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(SourceRun)
+            .where(
+                SourceRun.source == source,
+                SourceRun.status == "running",
+                SourceRun.started_at < before,
+            )
+            .values(status="error", ended_at=before, error=INTERRUPTED)
+        )
+        return int(done.rowcount)
 
 
 def finish_run(
