@@ -125,6 +125,7 @@ def backfill(
     """
     name = connector.settings.name
     state = store.source_state(name)
+    kept = state.cursor if state else None
     start = now - timedelta(days=days)
     if resume and state and state.cursor and state.cursor > start:
         start = state.cursor
@@ -139,7 +140,8 @@ def backfill(
             rows, rejected = _store_batch(store, name, connector.fetch(a, b), areas, b)
             counts[0] += rows
             counts[1] += rejected
-            store.set_cursor(name, b, success_at=utcnow())
+            # never move the cursor back: live data after the backfill window stays counted
+            store.set_cursor(name, max(b, kept) if kept else b, success_at=utcnow())
             if progress:
                 progress(i, len(steps))
 

@@ -232,6 +232,7 @@ class CityScheduler:
         """
         r = self.config.retention
         started = self.clock()
+        self.store.close_stale_runs(HOUSEKEEPING, started)
         run_id = self.store.start_run(HOUSEKEEPING, started)
         try:
             deleted = self.store.apply_retention(

@@ -105,3 +105,16 @@ def test_backfill_then_live_run_continues_from_the_cursor(config: Config, store:
     assert count(store, ReadingRow) > readings
     state = store.source_state("sim")
     assert state is not None and state.cursor == later
+
+
+def test_backfill_of_an_older_window_never_moves_the_cursor_back(
+    config: Config, store: Store
+) -> None:
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    sim = FlakySimulator(config.sources[0], config).inner
+    areas = Areas.from_config(config)
+    assert run_source(store, sim, areas, clock=lambda: now).status == "ok"
+    earlier = now - timedelta(days=1)
+    assert backfill(store, sim, areas, days=0.25, now=earlier).status == "ok"
+    state = store.source_state("sim")
+    assert state is not None and state.cursor == now
