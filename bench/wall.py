@@ -37,6 +37,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -196,11 +198,10 @@ def measure(targets: list[Target], rounds: int, warmup: int) -> dict[str, list[f
     tasks: list[tuple[str, Callable[[], Any]]] = []
     for t in targets:
         tag = f"{t.db}/{t.days:g}d"
-        s = t.screen
-        tasks.append((f"{tag}/trivial", lambda s=s: s.post(s.trivial_body())))
+        tasks.append((f"{tag}/trivial", partial(t.screen.post, t.screen.trivial_body())))
         for v in VARIANTS:
-            tasks.append((f"{tag}/{v}/http", lambda s=s, b=t.bodies[v]: s.post(b)))
-            tasks.append((f"{tag}/{v}/bare", lambda t=t, v=v: bare(t.bare_conn, t.sql[v])))
+            tasks.append((f"{tag}/{v}/http", partial(t.screen.post, t.bodies[v])))
+            tasks.append((f"{tag}/{v}/bare", partial(bare, t.bare_conn, t.sql[v])))
     samples: dict[str, list[float]] = {name: [] for name, _ in tasks}
     for k in range(warmup + rounds):
         shift = k % len(tasks)
@@ -297,6 +298,46 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def run_db(
+    db: str, args: argparse.Namespace, workdir: Path, browser: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Everything on one database: the 1-day and `--days` cities served side by side."""
+    pin = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
+    cpus = os.sched_getaffinity(0) if pin else set()
+    if pin:
+        os.sched_setaffinity(0, {0})  # the client; the servers get the other core
+    targets: list[Target] = []
+    try:
+        for days in sorted({1.0, args.days}):
+            targets.append(prepare(db, days, workdir, 1 if pin else None))
+        samples = measure(targets, args.rounds, warmup=5)
+        rows, figures = evaluate(targets, samples, args.days)
+        longest = next(t for t in targets if t.days == args.days)
+        breakdown = split(longest.url, longest.held, LATER, rounds=15)
+        page = None
+        if browser and not args.no_browser:
+            if pin:
+                os.sched_setaffinity(0, cpus)  # Chromium gets the machine
+            page = page_ready(longest.screen.base, args.loads)
+            rows += page["rows"]
+    finally:
+        if pin:
+            os.sched_setaffinity(0, cpus)
+        for t in targets:
+            t.proc.terminate()
+            t.proc.join(10)
+            t.bare_conn.close()
+    return rows, {
+        "figures": figures,
+        "payload": {f"{t.days:g}d": t.payload for t in targets},
+        "sql": {
+            f"{t.days:g}d": {v: [s for s, _, _ in t.sql[v]] for v in VARIANTS} for t in targets
+        },
+        "split": breakdown,
+        "browser": page,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--days", type=float, default=30)
@@ -306,52 +347,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loads", type=int, default=None)
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args(argv)
-    rounds = args.rounds or (30 if args.quick else 60)
-    loads = args.loads or (5 if args.quick else 9)
+    args.rounds = args.rounds or (30 if args.quick else 60)
+    args.loads = args.loads or (5 if args.quick else 9)
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    pin = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
-    cpus = os.sched_getaffinity(0) if pin else set()
+    sha = _git_sha()  # the code measured (others may commit during the run)
     rows: list[dict[str, Any]] = []
-    report: dict[str, Any] = {"now": NOW.isoformat(), "rounds": rounds, "dbs": {}}
+    report: dict[str, Any] = {"now": NOW.isoformat(), "rounds": args.rounds, "dbs": {}}
     with tempfile.TemporaryDirectory(prefix="cityops-wall-") as tmp:
         for db in dbs:
-            if pin:
-                os.sched_setaffinity(0, {0})
-            day_list = sorted({1.0, args.days})
-            targets = [prepare(db, d, Path(tmp), 1 if pin else None) for d in day_list]
             try:
-                samples = measure(targets, rounds, warmup=5)
-                db_rows, figures = evaluate(targets, samples, args.days)
-                longest = next(t for t in targets if t.days == args.days)
-                breakdown = split(longest.url, longest.held, LATER, rounds=15)
-                page = None
-                if not args.no_browser and db == dbs[0]:
-                    if pin:
-                        os.sched_setaffinity(0, cpus)
-                    page = page_ready(longest.screen.base, loads)
-                    db_rows += page["rows"]
-            finally:
-                for t in targets:
-                    t.proc.terminate()
-                    t.proc.join(10)
-                    t.bare_conn.close()
+                db_rows, report["dbs"][db] = run_db(db, args, Path(tmp), browser=db == dbs[0])
+            except Exception as exc:  # one database down must not lose the other
+                db_rows = [
+                    {
+                        "what": f"{db}: the run failed",
+                        "value": repr(exc)[:200],
+                        "bare": "-",
+                        "ratio": "-",
+                        "goal": "runs",
+                        "pass": False,
+                    }
+                ]
+                report["dbs"][db] = {"error": repr(exc)}
             rows += db_rows
-            report["dbs"][db] = {
-                "figures": figures,
-                "payload": {f"{t.days:g}d": t.payload for t in targets},
-                "sql": {
-                    f"{t.days:g}d": {v: [s for s, _, _ in t.sql[v]] for v in VARIANTS}
-                    for t in targets
-                },
-                "split": breakdown,
-                "browser": page,
-            }
             print(table(db_rows), flush=True)
     report["rows"] = rows
-    report["versions"] = _versions(PG_URL, dbs)
+    report["versions"] = {
+        **_versions(PG_URL, dbs),
+        "dash": metadata.version("dash"),
+        "plotly": metadata.version("plotly"),
+        "chromium": next(
+            (e["browser"]["chromium"] for e in report["dbs"].values() if e.get("browser")), None
+        ),
+    }
     out = table(rows)
     RESULTS.mkdir(exist_ok=True)
-    stem = f"{datetime.now(UTC):%Y-%m-%d}-{_git_sha()}-wall"
+    stem = f"{datetime.now(UTC):%Y-%m-%d}-{sha}-wall"
     (RESULTS / f"{stem}.md").write_text(out + "\n", encoding="utf-8")
     (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=1, default=str), "utf-8")
     print(f"written {RESULTS / stem}.{{json,md}}")

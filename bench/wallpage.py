@@ -208,6 +208,7 @@ def page_ready(base: str, loads: int) -> dict[str, Any]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
+            version = browser.version
             _load(browser, url)
             samples = [_load(browser, url) for _ in range(loads)]
         finally:
@@ -237,4 +238,10 @@ def page_ready(base: str, loads: int) -> dict[str, Any]:
             "pass": calls <= GOAL_CALLBACKS,
         },
     ]
-    return {"rows": rows, "samples": samples, "medians": med, "ready_s": ready}
+    return {
+        "rows": rows,
+        "samples": samples,
+        "medians": med,
+        "ready_s": ready,
+        "chromium": version,
+    }
