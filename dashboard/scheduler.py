@@ -241,6 +241,7 @@ class CityScheduler:
                 quarantine_days=r.quarantine_days,
                 runs_days=r.runs_days,
             )
+            self.store.optimize()
         except Exception as exc:
             log.exception("housekeeping failed")
             self.store.finish_run(

@@ -221,6 +221,15 @@ class Store:
 
         runs.release_lease(self._writer, name, holder)
 
+    def optimize(self) -> None:
+        """Refresh the planner's statistics (SQLite; PostgreSQL's autovacuum already analyses),
+        so the wall's queries keep their index plans as tables grow."""
+        if self.dialect == "sqlite":
+            with self.engine.begin() as conn:
+                # a sampled ANALYZE: milliseconds even on millions of readings
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+                conn.exec_driver_sql("ANALYZE")
+
     def apply_retention(
         self, now: datetime, *, raw_days: int, quarantine_days: int, runs_days: int
     ) -> dict[str, int]:
