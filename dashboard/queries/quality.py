@@ -3,11 +3,18 @@
 Vietnam's IOC guidance (1709/BKHCN-CĐSQG, 2025) asks an IOC's data to be correct, complete,
 clean and live; these are the measures the wall shows for it, per configured, enabled source:
 
+- domains: the domains of the assets the source supplies (assets.source -> assets.domain), plus
+  "reports" when it stored citizen reports; a domain is drawn stale exactly when a feed that
+  supplies it is stale (a number's own timestamp says when it was measured, not whether its
+  feed is alive: a 60-s feed may carry 5-minute readings).
 - age_s: now − the source's data time (its cursor, else its last success). None: no data yet.
 - stale: age > config.wall.stale_factor × interval_s, or no data at all (no data is not live);
   stale_since = data time + stale_factor × interval_s (None when there is no data).
-- on_time_pct: runs that ended ok in the last 24 h, as a share of the runs expected
-  (86,400 / interval_s), capped at 100.
+- on_time_pct: runs that ended ok in the last 24 h, as a share of the runs due since the later
+  of the window's start and the feed's first run ever: floor((now − start) / interval_s), the
+  run due now left out (it may still be running), at least 1 once a run ended ok; capped at
+  100. A feed started minutes ago (a demo whose 7-day backfill is one run) is owed minutes of
+  runs, not a day's; a feed that has run every interval since it started is 100 % on time.
 - complete_pct: the (series, hour) pairs of the last 24 complete hours that have data
   (rollup_1h), among the source's periodic series seen in the last 7 days (assets.source says
   whose; lamp_on/lamp_fault report on change only and are left out).
@@ -20,7 +27,7 @@ Each measure is None when it cannot be known (no runs, no series). Times are awa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -28,7 +35,15 @@ from sqlalchemy.orm import Session
 from dashboard.config import Config
 from dashboard.queries import to_epoch
 from dashboard.queries.snapshot import EVENT_METRICS, HOUR_S, WEEK_S, session_memo
-from dashboard.store.models import AssetRow, Latest, Rollup1h, Series, SourceRun, SourceState
+from dashboard.store.models import (
+    AssetRow,
+    Latest,
+    ReportRow,
+    Rollup1h,
+    Series,
+    SourceRun,
+    SourceState,
+)
 
 __all__ = ["FeedQuality", "feed_quality"]
 
@@ -47,6 +62,17 @@ class FeedQuality:
     on_time_pct: float | None
     complete_pct: float | None
     plausible_pct: float | None
+    domains: tuple[str, ...] = ()  # what the feed supplies (sorted); stale with it
+
+
+def _aware(at: datetime | None) -> datetime | None:
+    # An aggregate (min) comes back from SQLite as the raw stored value, without the column's
+    # type processing: a naive UTC datetime (or its text) there, an aware one on PostgreSQL.
+    if at is None:
+        return None
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _pct(part: float, whole: float) -> float | None:
@@ -78,12 +104,38 @@ def _completeness(session: Session, names: list[str], now: datetime) -> dict[str
     return {n: _pct(buckets.get(n, 0), 24 * series.get(n, 0)) for n in names}
 
 
+def _domains(session: Session, names: list[str]) -> dict[str, tuple[str, ...]]:
+    """Per source, the domains of its assets (+ "reports" when it stored any): one grouped read
+    of the assets and an index probe of the reports per source."""
+    found: dict[str, set[str]] = {n: set() for n in names}
+    for source, domain in session.execute(
+        select(AssetRow.source, AssetRow.domain)
+        .where(AssetRow.source.in_(names))
+        .group_by(AssetRow.source, AssetRow.domain)
+    ).all():
+        found[source].add(domain)
+    for source in names:
+        probe = select(ReportRow.id).where(ReportRow.source == source).limit(1)
+        if session.execute(probe).first() is not None:
+            found[source].add("reports")
+    return {n: tuple(sorted(d)) for n, d in found.items()}
+
+
+def _on_time(ok: int, first_run: datetime | None, interval_s: int, now: datetime) -> float | None:
+    """Runs ended ok as a share of the runs due since the feed started (module docstring)."""
+    window_start = now - timedelta(seconds=DAY_S)
+    start = window_start if first_run is None else max(window_start, first_run)
+    due = int((now - start).total_seconds() // interval_s)
+    return _pct(ok, max(due, 1 if ok else 0))
+
+
 def feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQuality]:
     """Freshness and quality of every enabled source at `now` (aware), in configuration order.
 
-    Three small queries whatever the number of feeds: states, runs of the last 24 h grouped by
-    source, and the rollup buckets of their series (see the module docstring); once per read
-    session and instant (the wall's tiles, ticker and feed strip all ask).
+    A few small queries: states, runs of the last 24 h and each feed's first run grouped by
+    source, the rollup buckets of their series, the domains of their assets and one indexed
+    probe of the reports per feed (see the module docstring); once per read session and
+    instant (the wall's tiles, ticker and feed strip all ask).
     """
     key = (
         "feed_quality",
@@ -119,7 +171,15 @@ def _feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQ
             .group_by(SourceRun.source)
         ).all()
     }
+    first_runs: dict[str, datetime] = dict(
+        session.execute(
+            select(SourceRun.source, func.min(SourceRun.started_at))
+            .where(SourceRun.source.in_(names), SourceRun.started_at <= now)
+            .group_by(SourceRun.source)
+        ).all()
+    )
     complete = _completeness(session, names, now)
+    domains = _domains(session, names)
     factor = config.wall.stale_factor
     out = []
     for cfg in sources:
@@ -138,9 +198,10 @@ def _feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQ
                 age_s=age,
                 stale=stale,
                 stale_since=stale_since,
-                on_time_pct=_pct(ok, DAY_S / cfg.interval_s),
+                on_time_pct=_on_time(ok, _aware(first_runs.get(cfg.name)), cfg.interval_s, now),
                 complete_pct=complete[cfg.name],
                 plausible_pct=_pct(rows, rows + rejected) if n_runs else None,
+                domains=domains[cfg.name],
             )
         )
     return out

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from dashboard.config import Config, SourceConfig
 from dashboard.queries.wall import feed_quality
-from dashboard.records import Asset, Reading, Reject
+from dashboard.records import Asset, CitizenReport, Reading, Reject
 from dashboard.store import Store
 from dashboard.store.models import SourceRun
 
@@ -141,3 +141,107 @@ def test_one_session_reads_feed_quality_once_per_instant(store: Store) -> None:
         event.remove(store.engine, "before_cursor_execute", record)
     assert again == first and again is not first
     assert later[0].age_s == first[0].age_s + 60
+
+
+# -- domains and exact staleness (a feed's own age, never its data's timestamps) -------------
+
+LIVE = [
+    SourceConfig(name="sim", type="simulator", interval_s=60),
+    SourceConfig(name="citizens", type="open311", interval_s=300),
+]
+
+
+def segment() -> Asset:
+    return Asset(
+        "seg-1",
+        "traffic",
+        "road_segment",
+        "Đường Nguyễn Trung Trực",
+        {"type": "LineString", "coordinates": [[105.08, 10.0], [105.09, 10.01]]},
+    )
+
+
+def report(n: int) -> CitizenReport:
+    at = NOW - timedelta(hours=2)
+    return CitizenReport(f"r-{n}", "pothole", "Ổ gà", "open", 105.08, 10.0, at, at)
+
+
+def test_each_feed_names_the_domains_it_supplies(store: Store) -> None:
+    seed(store)
+    store.ingest("citizens", reports=[report(1)], now=NOW)
+    config = Config(sources=[*SOURCES, *LIVE])
+    with store.read_session() as session:
+        found = {q.source: q.domains for q in feed_quality(session, config, NOW)}
+    assert found["gauges"] == ("lighting", "water")  # its gauges and its lamp
+    assert found["citizens"] == ("reports",)
+    assert found["fast"] == found["never"] == found["sim"] == ()  # nothing stored yet
+
+
+def test_a_live_feed_with_5_minute_readings_is_not_stale(store: Store) -> None:
+    # The simulator runs every 60 s but its traffic readings sit on a 5-minute grid: the
+    # newest is 4.5 minutes old (> 3 x 60 s) while the feed ran 20 s ago.
+    store.ingest(
+        "sim",
+        assets=[segment()],
+        readings=[Reading("seg-1", "speed_kmh", NOW - timedelta(seconds=270), 31.0)],
+        now=NOW,
+    )
+    store.set_cursor("sim", NOW - timedelta(seconds=20), NOW - timedelta(seconds=19))
+    with store.read_session() as session:
+        sim = feed_quality(session, Config(sources=LIVE), NOW)[0]
+    assert (sim.domains, sim.stale, sim.age_s) == (("traffic",), False, 20.0)
+
+
+def test_a_dead_feed_with_recent_looking_data_is_stale(store: Store) -> None:
+    # Its newest readings carry recent timestamps (a device clock, a late batch), but the feed
+    # itself last succeeded 181 s ago: older than 3 x 60 s, so it and its domain are stale.
+    store.ingest(
+        "sim",
+        assets=[segment()],
+        readings=[Reading("seg-1", "speed_kmh", NOW - timedelta(seconds=5), 31.0)],
+        now=NOW,
+    )
+    store.set_cursor("sim", NOW - timedelta(seconds=181), NOW - timedelta(seconds=181))
+    with store.read_session() as session:
+        sim = feed_quality(session, Config(sources=LIVE), NOW)[0]
+    assert (sim.domains, sim.stale) == (("traffic",), True)
+    assert sim.stale_since == NOW - timedelta(seconds=1)
+    store.set_cursor("sim", NOW - timedelta(seconds=180), NOW - timedelta(seconds=180))
+    with store.read_session() as session:
+        assert not feed_quality(session, Config(sources=LIVE), NOW)[0].stale  # exactly 3 x
+
+
+# -- on time counts only the runs due since the feed started ----------------------------------
+
+
+def start_demo(store: Store, minutes: int, skip: tuple[int, ...] = ()) -> None:
+    """A demo started `minutes` ago: one backfill run (7 days of data), then a run a minute
+    (2 s late each), the one due now not started yet: `minutes` runs in all."""
+    started = NOW - timedelta(minutes=minutes)
+    with store.write_session() as session:
+        session.add_all(runs("sim", [started], "ok", 2_000_000, 0))  # the backfill
+        every = [started + timedelta(minutes=k, seconds=2) for k in range(1, minutes)]
+        session.add_all(runs("sim", [t for k, t in enumerate(every) if k not in skip], "ok", 9, 0))
+
+
+def test_a_demo_started_minutes_ago_that_ran_every_minute_is_on_time(store: Store) -> None:
+    start_demo(store, minutes=10)
+    with store.read_session() as session:
+        assert feed_quality(session, Config(sources=LIVE[:1]), NOW)[0].on_time_pct == 100.0
+
+
+def test_a_young_feed_that_missed_runs_is_not_on_time(store: Store) -> None:
+    start_demo(store, minutes=10, skip=(2, 3, 4, 5, 6))
+    with store.read_session() as session:
+        sim = feed_quality(session, Config(sources=LIVE[:1]), NOW)[0]
+    assert sim.on_time_pct == pytest.approx(100 * 5 / 10)  # 10 runs due since it started
+
+
+def test_a_feed_older_than_the_window_owes_a_whole_day(store: Store) -> None:
+    # Runs 30 h ago, then only the last hour: the window's 24 h are due (60 of 1,440 ran).
+    start_demo(store, minutes=60)
+    with store.write_session() as session:
+        session.add_all(runs("sim", [NOW - timedelta(hours=30)], "ok", 9, 0))
+    with store.read_session() as session:
+        sim = feed_quality(session, Config(sources=LIVE[:1]), NOW)[0]
+    assert sim.on_time_pct == pytest.approx(100 * 60 / 1440)
