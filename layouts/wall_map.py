@@ -69,20 +69,6 @@ def digest(value: Any) -> str:
     return hashlib.blake2b(to_json_plotly(value).encode(), digest_size=8).hexdigest()
 
 
-# plotly.js drops empty objects from `layout.map.style` when a later `Plotly.react` sets the
-# style again (any Patch of the figure does), and MapLibre then rejects a style without
-# "sources" ("Map error.", and dcc.Graph stops drawing every later figure). One empty GeoJSON
-# source keeps the object non-empty; it names nothing remote, so the map stays offline.
-_PLACEHOLDER_SOURCE = {"cityops-none": {"type": "geojson", "data": _EMPTY}}
-
-
-def _with_style_source(figure: dict[str, Any]) -> dict[str, Any]:
-    style = figure["layout"]["map"].get("style")
-    if isinstance(style, dict) and not style.get("sources"):
-        figure["layout"]["map"]["style"] = {**style, "sources": _PLACEHOLDER_SOURCE}
-    return figure
-
-
 def _map_parts(figure: dict[str, Any], lamps: Any) -> dict[str, Any]:
     """ "index.attribute path" -> value of everything a refresh may patch: the attributes of
     the patched traces, and the lamp traces' values from `lamp_patch_values`."""
@@ -160,9 +146,7 @@ def map_output(
         else None
     )
     if full:
-        figure = _with_style_source(
-            citymap.city_map(BaseMap.load(config), state, **draw).to_plotly_json()
-        )
+        figure = citymap.city_map(BaseMap.load(config), state, **draw).to_plotly_json()
         digests = {k: digest(v) for k, v in _map_parts(figure, lamps).items()}
         return MapOutput(figure, {**held, "h": digests}, True)
     assert changed is not None

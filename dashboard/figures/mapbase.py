@@ -1,7 +1,7 @@
 """The city map's ground: an offline MapLibre style, the base layers and the default view.
 
-`map_style()` is a style object with one background layer (the sea) and no sources, glyphs or
-sprite, so MapLibre has nothing to download; the shipped GeoJSON (dashboard.basemap) becomes
+`map_style()` is a style object with one background layer (the sea), one empty inline GeoJSON
+source and no glyphs or sprite, so MapLibre has nothing to download; the shipped GeoJSON (dashboard.basemap) becomes
 `layout.map.layers` drawn below the traces: land, canals, streets by class, zones (dashed),
 wards. A city's own tile server, when configured, is one raster layer at the bottom.
 """
@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from dashboard.basemap import ROAD_CLASSES, BaseMap
 
-__all__ = ["LAND", "SEA", "base_layers", "fit_view", "map_style"]
+__all__ = ["EMPTY_SOURCE", "LAND", "SEA", "base_layers", "fit_view", "map_style"]
 
 SEA: Final = "#06121d"
 LAND: Final = "#18212c"
@@ -25,13 +25,24 @@ _ZONE = "#66788f"
 _WARD = "#9db0c8"
 
 
+EMPTY_SOURCE: Final = "cityops-empty"
+
+
 def map_style() -> dict[str, Any]:
-    """A MapLibre style with nothing remote: no sources, no glyphs, no sprite; the sea only."""
+    """A MapLibre style with nothing remote: no glyphs, no sprite; the sea only.
+
+    Its "sources" holds one empty inline GeoJSON source rather than nothing: plotly.js drops
+    empty objects when a later `Plotly.react` sets the style again (every redraw or Patch of
+    the figure), MapLibre then rejects a style without "sources" ("Map error.") and the graph
+    never draws again. The source names nothing remote, so the map stays offline.
+    """
     return {
         "version": 8,
         "id": "cityops-offline",
         "name": "cityops offline",
-        "sources": {},
+        "sources": {
+            EMPTY_SOURCE: {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}
+        },
         "layers": [{"id": "sea", "type": "background", "paint": {"background-color": SEA}}],
     }
 

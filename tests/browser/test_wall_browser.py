@@ -229,6 +229,28 @@ def test_a_stale_feed_shows_its_banner(page: Page, served: WallServer, shot: Any
     shot("stale")
 
 
+def test_the_map_draws_again_after_whole_redraws(page: Page, served: WallServer) -> None:
+    # A layer turning stale and fresh again redraws the whole figure (Plotly.react sets the
+    # style again): the map must keep drawing, with no "Map error.".
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text))
+    page.on("pageerror", lambda e: messages.append(str(e)))
+    open_wall(page, f"{served.url}/wall?lang=en")
+    stale_word = t("map.stale", "en")
+    names = """() => document.querySelector('#wall-map .js-plotly-plot').data
+                 .filter(t => t.meta.startsWith('traffic.') && t.name).map(t => t.name)"""
+    served.clock.now = NOW + timedelta(hours=2)
+    page.wait_for_function(f"() => ({names})().every(n => n.includes({stale_word!r}))")
+    served.clock.now = NOW
+    page.wait_for_function(f"() => ({names})().every(n => !n.includes({stale_word!r}))")
+    page.wait_for_timeout(1000)
+    assert not [m for m in messages if "Map error" in m or "sources" in m], messages
+    assert page.evaluate(
+        """() => document.querySelector('#wall-map .js-plotly-plot')._fullLayout.map._subplot
+             .map.getStyle().layers.some(l => l.id.startsWith('plotly-trace-layer-'))"""
+    )
+
+
 def test_kiosk_hides_controls_and_rotates_scenes(page: Page, served: WallServer, shot: Any) -> None:
     open_wall(page, f"{served.url}/wall?kiosk=1&rotate=5&lang=en")
     expect(page.locator(".shell-header")).to_be_hidden()
