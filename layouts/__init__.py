@@ -6,6 +6,6 @@ so importing `layouts` does no work.
 """
 
 PAGES: list[str] = [
-    "layouts.sources",
     "layouts.wall",
+    "layouts.sources",
 ]

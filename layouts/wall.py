@@ -48,9 +48,9 @@ from layouts.wall_parts import (
 
 __all__ = ["PAGE", "ids", "layout", "register_callbacks"]
 
-# After /sources in the navigation for now: "/" redirects to the first page, and the /sources
-# tests pin that redirect.
-PAGE = PageMeta(path="/wall", order=100, title_key="wall.nav")
+# The operations room's home page: first in the navigation, and "/" (which redirects to the
+# first page) opens it.
+PAGE = PageMeta(path="/wall", order=10, title_key="wall.nav")
 ROTATE_MIN_S = 5
 MAP_PANEL_PX = (1415, 600)  # the map panel's CSS pixels on a 1920x1080 screen (assets/wall.css)
 

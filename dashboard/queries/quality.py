@@ -3,8 +3,9 @@
 Vietnam's IOC guidance (1709/BKHCN-CĐSQG, 2025) asks an IOC's data to be correct, complete,
 clean and live; these are the measures the wall shows for it, per configured, enabled source:
 
-- domains: the domains of the assets the source supplies (assets.source -> assets.domain), plus
-  "reports" when it stored citizen reports; a domain is drawn stale exactly when a feed that
+- domains: the domains of the assets the source supplies (assets.source -> assets.domain, named
+  as the wall's tiles name them: environment -> air; citizen reports are not assets: their
+  counts are true at `now`); a domain is drawn stale exactly when a feed that
   supplies it is stale (a number's own timestamp says when it was measured, not whether its
   feed is alive: a 60-s feed may carry 5-minute readings).
 - age_s: now − the source's data time (its cursor, else its last success). None: no data yet.
@@ -38,7 +39,6 @@ from dashboard.queries.snapshot import EVENT_METRICS, HOUR_S, WEEK_S, session_me
 from dashboard.store.models import (
     AssetRow,
     Latest,
-    ReportRow,
     Rollup1h,
     Series,
     SourceRun,
@@ -48,6 +48,9 @@ from dashboard.store.models import (
 __all__ = ["FeedQuality", "feed_quality"]
 
 DAY_S = 86400
+# Asset domains (records.DOMAINS) by the names the wall gives them (its tiles' key prefixes):
+# the environment domain's stations are the wall's air tiles and layer.
+WALL_DOMAIN = {"environment": "air"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,19 +108,14 @@ def _completeness(session: Session, names: list[str], now: datetime) -> dict[str
 
 
 def _domains(session: Session, names: list[str]) -> dict[str, tuple[str, ...]]:
-    """Per source, the domains of its assets (+ "reports" when it stored any): one grouped read
-    of the assets and an index probe of the reports per source."""
+    """Per source, the domains of its assets: one grouped read of the assets table."""
     found: dict[str, set[str]] = {n: set() for n in names}
     for source, domain in session.execute(
         select(AssetRow.source, AssetRow.domain)
         .where(AssetRow.source.in_(names))
         .group_by(AssetRow.source, AssetRow.domain)
     ).all():
-        found[source].add(domain)
-    for source in names:
-        probe = select(ReportRow.id).where(ReportRow.source == source).limit(1)
-        if session.execute(probe).first() is not None:
-            found[source].add("reports")
+        found[source].add(WALL_DOMAIN.get(domain, domain))
     return {n: tuple(sorted(d)) for n, d in found.items()}
 
 
@@ -133,8 +131,7 @@ def feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQu
     """Freshness and quality of every enabled source at `now` (aware), in configuration order.
 
     A few small queries: states, runs of the last 24 h and each feed's first run grouped by
-    source, the rollup buckets of their series, the domains of their assets and one indexed
-    probe of the reports per feed (see the module docstring); once per read session and
+    source, the rollup buckets of their series and the domains of their assets (see the module docstring); once per read session and
     instant (the wall's tiles, ticker and feed strip all ask).
     """
     key = (

@@ -115,7 +115,11 @@ def test_navigation_is_built_from_the_page_registry(client: FlaskClient) -> None
     nav = json.dumps(layout, ensure_ascii=False)
     titled = [p for p in dash.page_registry.values() if p.get("title_key")]
     assert titled and all(f'"href": "{p["relative_path"]}"' in nav for p in titled)
-    assert client.get("/?lang=en").headers["Location"] == "/sources?lang=en"
+    # The wall is the operations room's home page: first in the navigation, and "/" opens it.
+    hrefs = [p["relative_path"] for p in titled]
+    assert nav.index('"href": "/wall"') < nav.index('"href": "/sources"')
+    assert hrefs.index("/wall") < hrefs.index("/sources")
+    assert client.get("/?lang=en").headers["Location"] == "/wall?lang=en"
 
 
 def test_two_apps_keep_their_own_store_and_sources(client: FlaskClient, tmp_path: Any) -> None:

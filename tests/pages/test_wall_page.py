@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import dash
+import pytest
 from flask.testing import FlaskClient
 
 from dashboard.i18n import t
@@ -223,3 +224,55 @@ def test_data_as_of_is_the_newest_reading_in_city_time(client: FlaskClient) -> N
     wall.refresh()
     # The seed's newest reading is a minute before the app's fixed clock (10:00 local).
     assert wall.state("wall-as-of", "children") == "09:59:00"
+
+
+# -- which domains are drawn stale: exactly those of the stale feeds -------------------------
+
+
+def _feed(stale: bool, domains: tuple[str, ...]) -> Any:
+    from dashboard.queries.wall import FeedQuality
+
+    return FeedQuality(
+        "sim", 60, 200.0 if stale else 20.0, stale, None, 100.0, 100.0, 100.0, domains
+    )
+
+
+def _kpi(key: str, age_s: float) -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    from dashboard.queries.wall import Kpi
+
+    return Kpi(
+        key, 1.0, "", None, "ok", as_of=datetime(2025, 6, 2, tzinfo=UTC) - timedelta(seconds=age_s)
+    )
+
+
+def test_a_stale_feed_stales_its_domains_even_when_its_data_looks_recent() -> None:
+    from datetime import UTC, datetime
+
+    from dashboard.config import Config, SourceConfig
+    from layouts.wall_props import stale_domains
+
+    config = Config(sources=[SourceConfig(name="sim", type="simulator", interval_s=60)])
+    now = datetime(2025, 6, 2, tzinfo=UTC)
+    quality = [_feed(True, ("air", "traffic"))]
+    assert stale_domains([_kpi("traffic.avg_speed", 5)], quality, config, now) == {"air", "traffic"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="layouts/wall_props.stale_domains still stales by Kpi.as_of age when feeds name "
+    "their domains (owner: the refresh engineer); remove this mark with that change",
+)
+def test_a_live_feed_with_5_minute_readings_does_not_stale_its_domain() -> None:
+    # Right after a demo restart: the simulator ran 20 s ago, its traffic readings are 270 s
+    # old (> 3 x 60 s) because they sit on a 5-minute grid. Nothing is stale.
+    from datetime import UTC, datetime
+
+    from dashboard.config import Config, SourceConfig
+    from layouts.wall_props import stale_domains
+
+    config = Config(sources=[SourceConfig(name="sim", type="simulator", interval_s=60)])
+    now = datetime(2025, 6, 2, tzinfo=UTC)
+    quality = [_feed(False, ("traffic",))]
+    assert stale_domains([_kpi("traffic.avg_speed", 270)], quality, config, now) == set()

@@ -163,7 +163,7 @@ def test_a_silent_feed_turns_stale_with_a_banner(wall: WallClient, clock: Clock)
     assert wall.state("wall-stale", "className") == "wall-stale"
     # Stale since its data time + 3 x 60 s: 18:27:30 + 3 min, local time.
     assert banner == t("wall.stale_banner", "en").format(name="sim", since="18:30")
-    for key in ("traffic.avg_speed", "traffic.congested", "water.highest"):
+    for key in ("traffic.avg_speed", "traffic.congested", "water.highest", "lighting.faulty"):
         assert wall.tile(key, "class").endswith("is-stale"), key
     # No VN_AQI is computed from two-hour-old data at all: no number, nothing that looks live.
     assert wall.tile("air.worst_aqi") == "—"
@@ -175,4 +175,5 @@ def test_a_silent_feed_turns_stale_with_a_banner(wall: WallClient, clock: Clock)
     names = [tr.get("name", "") for tr in figure["data"]]
     stale = t("map.stale", "en")
     assert any(stale in n for n in names if n)
-    assert out["wall-version"]["data"]["stale"] == ["traffic", "water"]
+    # Every domain the silent feed supplies is stale with it (feed_quality's domains).
+    assert out["wall-version"]["data"]["stale"] == ["air", "lighting", "traffic", "water"]

@@ -173,8 +173,21 @@ def test_each_feed_names_the_domains_it_supplies(store: Store) -> None:
     with store.read_session() as session:
         found = {q.source: q.domains for q in feed_quality(session, config, NOW)}
     assert found["gauges"] == ("lighting", "water")  # its gauges and its lamp
-    assert found["citizens"] == ("reports",)
-    assert found["fast"] == found["never"] == found["sim"] == ()  # nothing stored yet
+    # Reports are not assets: their counts are true at `now`, whichever feed brought them.
+    assert found["citizens"] == found["fast"] == found["never"] == found["sim"] == ()
+
+
+def test_domains_are_named_as_the_wall_names_them(store: Store) -> None:
+    station = Asset(
+        "air-1",
+        "environment",
+        "air_station",
+        "Trạm 1",
+        {"type": "Point", "coordinates": [105.08, 10.0]},
+    )
+    store.ingest("sim", assets=[segment(), station], now=NOW)
+    with store.read_session() as session:
+        assert feed_quality(session, Config(sources=LIVE), NOW)[0].domains == ("air", "traffic")
 
 
 def test_a_live_feed_with_5_minute_readings_is_not_stale(store: Store) -> None:
