@@ -29,6 +29,7 @@ from dashboard.basemap import BaseMap
 from dashboard.figures.citymap import LAYERS
 from dashboard.figures.mapbase import fit_view
 from dashboard.figures.theme import PALETTE
+from dashboard.figures.trends import SERIES as TREND_SERIES
 from dashboard.i18n import t
 from layouts import wall_props as props
 from layouts.components import PageMeta, app_context, page_language
@@ -137,13 +138,26 @@ def layout(
         ],
         className="wall-panel wall-map",
     )
+    # One cell over each small chart, in the strip's order: a kiosk scene lights up its
+    # domains' charts and dims the others (assets/wall.css), as it does with the tiles.
+    trend_cells = html.Div(
+        [
+            html.Div(className="wall-trend-cell", **{"data-domain": name.split(".", 1)[0]})
+            for name in TREND_SERIES
+        ],
+        className="wall-trend-cells",
+        **{"aria-hidden": "true"},
+    )
     trends = html.Section(
-        dcc.Graph(
-            id=ids.trends,
-            figure=props.placeholder_figure(),
-            config={"displayModeBar": False, "staticPlot": True, "responsive": True},
-            className="wall-trends-graph",
-        ),
+        [
+            dcc.Graph(
+                id=ids.trends,
+                figure=props.placeholder_figure(),
+                config={"displayModeBar": False, "staticPlot": True, "responsive": True},
+                className="wall-trends-graph",
+            ),
+            trend_cells,
+        ],
         className="wall-panel wall-trends",
         **{"aria-label": t("wall.trends", lang)},
     )

@@ -262,6 +262,16 @@ def test_kiosk_hides_controls_and_rotates_scenes(page: Page, served: WallServer,
     traces = map_traces(page)
     shown = {tr["meta"].split(".")[0] for tr in traces if tr["visible"] is not False}
     assert shown == {"traffic"}
+    # The scene's trend chart stands out like its tiles; the other charts step back.
+    cells = page.locator(".wall-trend-cell")
+    expect(cells).to_have_count(5)
+    looks = cells.evaluate_all(
+        """els => els.map(e => [e.dataset.domain, getComputedStyle(e).outlineStyle,
+                                getComputedStyle(e).backgroundColor])"""
+    )
+    assert [(d, o) for d, o, _ in looks if o != "none"] == [("traffic", "solid")]
+    assert all(b != "rgba(0, 0, 0, 0)" for d, _, b in looks if d != "traffic")
+    assert [b for d, _, b in looks if d == "traffic"] == ["rgba(0, 0, 0, 0)"]
     shot("traffic")
     expect(page.locator("#wall-scene-name")).to_have_text(t("wall.scene.lighting", "en"))
     zoom = page.evaluate(
