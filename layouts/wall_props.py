@@ -135,20 +135,24 @@ def read_wall(store: Store, config: Config, request: RefreshRequest) -> WallData
     """Every query of one refresh, in one read session (one consistent view of the store).
 
     The trend strip (hourly rollups) is read again only in a new 5-minute bucket or when its
-    domains turn stale or fresh."""
+    domains turn stale or fresh. The lamps are read once (the map's frame, itself read only
+    when their state moved: `q.lamp_state`), and the changed ones are taken from it."""
     now = request.now
     with store.read_session() as session:
         kpis = q.wall_kpis(session, config, now)
         quality = q.feed_quality(session, config, now)
         stale = stale_domains(kpis, quality, config, now)
         trend_key = {"b": to_epoch(now) // TREND_BUCKET_S, "s": sorted(stale)}
-        changed = None if request.version is None else q.lamp_changes(session, request.version)
+        state = q.map_state(session, config, now)
+        changed = (
+            None if request.version is None else q.lamps_changed_since(state.lamps, request.version)
+        )
         return WallData(
             kpis=kpis,
             quality=quality,
             stale=stale,
             events=q.ticker_events(session, config, now, limit=TICKER_ROWS),
-            state=q.map_state(session, config, now),
+            state=state,
             changed_lamps=changed,
             trends=None if trend_key == request.trend_key else q.trends_24h(session, config, now),
             trend_key=trend_key,

@@ -20,7 +20,7 @@ from dashboard.queries.quality import feed_quality
 from dashboard.queries.snapshot import (
     LAMP_METRICS,
     query_frame,
-    segment_frame,
+    segments_now,
     session_memo,
     station_frame,
     water_frame,
@@ -153,7 +153,7 @@ def ticker_events(session: Session, config: Config, now: datetime, limit: int = 
         kind, severity = ("lamp_failed", "warn") if lamp.value else ("lamp_repaired", "info")
         rows.append((lamp.ts, kind, severity, lamp.asset_id, lamp.name, lamp.ward, None))
     threshold = config.wall.congested_below
-    segments = session_memo(session, ("segments", now_s), lambda: segment_frame(session))
+    segments = segments_now(session, now_s)
     for seg in segments[segments["ratio"] < threshold].itertuples(index=False):
         severity = "bad" if seg.ratio < threshold / 2 else "warn"
         rows.append((seg.ts, "segment_jammed", severity, seg.id, seg.name, seg.ward, seg.speed_kmh))

@@ -24,6 +24,7 @@ from dashboard.records import REPORT_SLA_HOURS, ReportStatus
 from dashboard.store.models import AssetRow, Latest, ReportRow, Rollup1h, Rollup5m, Series
 
 __all__ = [
+    "BUCKET_S",
     "EVENT_METRICS",
     "HOUR_S",
     "LAMP_METRICS",
@@ -36,10 +37,13 @@ __all__ = [
     "energy_kwh",
     "lamp_counts",
     "lamp_frame",
+    "lamp_signature",
+    "lamp_summary",
     "line_coords",
     "query_frame",
     "reports_open",
     "segment_frame",
+    "segments_now",
     "session_memo",
     "station_aqi",
     "station_frame",
@@ -47,6 +51,7 @@ __all__ = [
 ]
 
 HOUR_S = 3600
+BUCKET_S = 300  # rollup_5m's bucket
 WEEK_S = 7 * 86400
 PREVIOUS_LOOKBACK_S = 3600
 # Lamps report on change only: their series have data in few hours, on purpose.
@@ -77,8 +82,12 @@ def session_memo(session: Session, key: tuple[Hashable, ...], compute: Callable[
 
 def query_frame(session: Session, stmt: Any, columns: Sequence[str]) -> pd.DataFrame:
     """The rows of `stmt` as a DataFrame, built column by column (pandas' row-by-row path
-    costs more than the query on a few thousand SQLAlchemy rows)."""
-    rows = session.execute(stmt).all()
+    costs more than the query on a few thousand rows).
+
+    Executed on the session's Core connection: the ORM's row loading (entity bookkeeping per
+    row) cost more than the driver on the wall's statements, and these are plain column
+    selects, so Core rows carry the same values (the same result processors run)."""
+    rows = session.connection().execute(stmt).all()
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return pd.DataFrame(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
@@ -114,6 +123,12 @@ def segment_frame(session: Session, geometry: bool = False) -> pd.DataFrame:
     frame["ts"] = frame["ts"].astype("int64")
     frame["ratio"] = frame["speed_kmh"] / frame["free_flow_kmh"]
     return frame
+
+
+def segments_now(session: Session, now_s: int) -> pd.DataFrame:
+    """segment_frame with geometry, once per read session and instant (the tiles, the ticker
+    and the map all ask)."""
+    return session_memo(session, ("segments", now_s), lambda: segment_frame(session, True))
 
 
 def bucket_values_at(session: Session, metric: str, at: int) -> pd.DataFrame:
@@ -159,7 +174,13 @@ def lamp_frame(session: Session, changed_after: int | None = None) -> pd.DataFra
         .group_by(Series.asset_id)
     )
     if changed_after is not None:
-        state = state.having(func.max(Latest.ts) > changed_after)
+        # Pivot only the lamps with a newer state (few, usually none), not all of them.
+        newer = (
+            select(Series.asset_id)
+            .join(Latest, Latest.series_id == Series.id)
+            .where(Series.metric.in_(LAMP_METRICS), Latest.ts > changed_after)
+        )
+        state = state.where(Series.asset_id.in_(newer)).having(func.max(Latest.ts) > changed_after)
     lamps = state.subquery()
     cabinet = AssetRow.attributes["cabinet_id"].as_string()
     stmt = (
@@ -177,20 +198,42 @@ def lamp_frame(session: Session, changed_after: int | None = None) -> pd.DataFra
     return frame
 
 
-def lamp_counts(session: Session) -> dict[str, tuple[int, int, int]]:
-    """Per lamp metric: (lamps with a state, lamps whose latest value is 1, newest ts)."""
+def lamp_summary(session: Session) -> dict[str, tuple[int, int, int, int]]:
+    """Per lamp metric: (lamps with a state, lamps whose latest value is 1, newest ts, sum of
+    the lamps' latest ts). The sum grows whenever any lamp's latest state moves, so it tells
+    a changed lamp state apart from an unchanged one without reading the lamps. Once per
+    read session."""
     stmt = (
         select(
             Series.metric,
             func.count(),
             func.coalesce(func.sum(case((Latest.value >= 0.5, 1), else_=0)), 0),
             func.max(Latest.ts),
+            func.sum(Latest.ts),
         )
         .join(Latest, Latest.series_id == Series.id)
         .where(Series.metric.in_(LAMP_METRICS))
         .group_by(Series.metric)
     )
-    return {m: (int(n), int(ones), int(ts)) for m, n, ones, ts in session.execute(stmt).all()}
+
+    def read() -> dict[str, tuple[int, int, int, int]]:
+        rows = session.connection().execute(stmt).all()
+        return {m: (int(n), int(ones), int(ts), int(total)) for m, n, ones, ts, total in rows}
+
+    return dict(session_memo(session, ("lamp_summary",), read))
+
+
+def lamp_counts(session: Session) -> dict[str, tuple[int, int, int]]:
+    """Per lamp metric: (lamps with a state, lamps whose latest value is 1, newest ts)."""
+    return {m: (n, ones, ts) for m, (n, ones, ts, _) in lamp_summary(session).items()}
+
+
+def lamp_signature(session: Session) -> tuple[Hashable, ...]:
+    """What the lamps' state and the lighting map are computed from, in a few numbers: the
+    lamp states' summary and the assets' count and newest update (a lamp or cabinet added,
+    moved or re-attached changes it). Equal signatures: equal lamp_frame and cabinet_frame."""
+    assets = session.connection().execute(select(func.count(), func.max(AssetRow.updated_at))).one()
+    return (tuple(sorted(lamp_summary(session).items())), tuple(assets))
 
 
 def energy_kwh(session: Session, start: int, end: int) -> float | None:

@@ -6,9 +6,9 @@ and reads latest values, rollups and the small tables only; the sole raw-reading
 the bounded lamp-event queries in `dashboard.queries.events`. `/api/v1/kpis` calls `wall_kpis`
 too, so the wall and the API never disagree.
 
-The KPI definitions, as the operators read them (`previous` is the same value at the same
-hour one week earlier, from 5-minute rollups at now − 7 d — see `snapshot` —, None when the
-store has no data then):
+The KPI definitions, as the operators read them (`previous` is the same value one week
+earlier, at the start of the 5-minute bucket holding now − 7 d — the rollups' resolution, see
+`snapshot` —, None when the store has no data then):
 
 - traffic.avg_speed (km/h): the latest speed of every segment, averaged weighted by segment
   length (attribute length_m; a segment without it weighs the mean length). Level: network
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -45,25 +45,25 @@ from sqlalchemy.orm import Session
 
 from dashboard.config import Config
 from dashboard.queries import from_epoch, to_epoch
-from dashboard.queries.events import lamp_states_at, ticker_events
+from dashboard.queries.datacache import cached
+from dashboard.queries.events import ticker_events
 from dashboard.queries.quality import FeedQuality, feed_quality
 from dashboard.queries.snapshot import (
     POLLUTANT_LABEL,
-    WEEK_S,
-    bucket_values_at,
     cabinet_frame,
     energy_kwh,
     lamp_counts,
     lamp_frame,
+    lamp_signature,
     line_coords,
     reports_open,
-    segment_frame,
+    segments_now,
     session_memo,
-    station_aqi,
     station_frame,
     water_frame,
 )
 from dashboard.queries.trends import trends_24h
+from dashboard.queries.weekago import local_midnight, week_ago, week_ago_s
 from dashboard.store.models import ReportRow
 
 __all__ = [
@@ -73,6 +73,8 @@ __all__ = [
     "MapState",
     "feed_quality",
     "lamp_changes",
+    "lamp_state",
+    "lamps_changed_since",
     "map_state",
     "ticker_events",
     "trends_24h",
@@ -181,35 +183,24 @@ def _aqi_level(value: float | None) -> str:
     return "bad" if value > AQI_LEVEL[1] else "warn" if value > AQI_LEVEL[0] else "ok"
 
 
-def _local_midnight(at: datetime, config: Config) -> int:
-    local = at.astimezone(config.city.tz)
-    return to_epoch(datetime.combine(local.date(), time(), tzinfo=config.city.tz))
-
-
-def _previous_water(session: Session, at: int, stages: pd.DataFrame) -> tuple[float | None, int]:
-    then = bucket_values_at(session, "water_level_cm", at)
+def _previous_water(then: pd.DataFrame, stages: pd.DataFrame) -> tuple[float | None, int]:
     if then.empty:
         return None, 0
     merged = then.merge(stages, left_on="asset_id", right_on="id")
     return float(then["value"].max()), int((merged["value"] > merged["flood_stage_cm"]).sum())
 
 
-def _reports_before(session: Session, at: datetime) -> bool:
-    first = session.scalar(select(func.min(ReportRow.created_at)))
-    return first is not None and first <= at
-
-
 def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
     """The ten KPI tiles at `now` (aware UTC), in KPI_KEYS order (definitions: module docstring)."""
     now_s = to_epoch(now)
-    then_s, then = now_s - WEEK_S, now - timedelta(seconds=WEEK_S)
+    then_s = week_ago_s(now)
+    past = week_ago(session, config, then_s)
     threshold = config.wall.congested_below
 
-    segs = session_memo(session, ("segments", now_s), lambda: segment_frame(session))
+    segs = segments_now(session, now_s)
     road = _traffic(segs, threshold)
     attrs = segs[["id", "free_flow_kmh", "length_m"]]
-    past = bucket_values_at(session, "speed_kmh", then_s).rename(columns={"value": "speed_kmh"})
-    road_then = _traffic(attrs.merge(past, left_on="id", right_on="asset_id"), threshold)
+    road_then = _traffic(attrs.merge(past.speeds, left_on="id", right_on="asset_id"), threshold)
     road_at = _at(segs["ts"].max() if len(segs) else None)
     ratio = road.network_ratio if road else None
     speed_level = (
@@ -223,15 +214,15 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
     )
 
     lamps = lamp_counts(session)
-    lamps_then = lamp_states_at(session, then_s)
+    lamps_then = past.lamps
     n_lamps = max((n for n, _, _ in lamps.values()), default=0)
     lamp_at = _at(max((ts for _, _, ts in lamps.values()), default=None))
     on = lamps.get("lamp_on")
     faulty = lamps.get("lamp_fault")
     on_then, faulty_then = lamps_then.get("lamp_on"), lamps_then.get("lamp_fault")
 
-    energy = energy_kwh(session, _local_midnight(now, config), now_s)
-    energy_then = energy_kwh(session, _local_midnight(then, config), then_s)
+    energy = energy_kwh(session, local_midnight(now, config), now_s)
+    energy_then = past.energy
 
     air = session_memo(session, ("stations", now_s), lambda: station_frame(session, now_s))
     worst_aqi = detail_air = air_at = None
@@ -239,7 +230,7 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
         top = air.loc[air["aqi"].idxmax()]
         worst_aqi, air_at = float(top["aqi"]), _at(top["ts"])
         detail_air = f"{top['name']} ({POLLUTANT_LABEL.get(top['dominant'], top['dominant'])})"
-    aqi_then = station_aqi(session, then_s)["aqi"]
+    aqi_then = past.aqi
     worst_then = _none(aqi_then.max()) if aqi_then.notna().any() else None
 
     water = session_memo(session, ("gauges", now_s), lambda: water_frame(session))
@@ -252,14 +243,11 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
         alerting = bool((water["level_cm"] > water["alert_stage_cm"]).any())
         water_level = "bad" if flooding else "warn" if alerting else "ok"
     stages = water[["id", "flood_stage_cm"]]
-    highest_then, flooding_then = _previous_water(session, then_s, stages)
+    highest_then, flooding_then = _previous_water(past.water, stages)
 
     reports = session_memo(session, ("reports", now_s), lambda: reports_open(session, now))
     n_open, n_overdue = len(reports), int(reports["overdue"].sum())
-    open_then = overdue_then = None
-    if _reports_before(session, then):
-        past_reports = reports_open(session, now, at=then)
-        open_then, overdue_then = len(past_reports), int(past_reports["overdue"].sum())
+    open_then, overdue_then = past.reports if past.reports is not None else (None, None)
     overdue_level = (
         "ok" if n_overdue == 0 else "bad" if n_overdue > OVERDUE_BAD_SHARE * n_open else "warn"
     )
@@ -344,11 +332,11 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
 def map_state(session: Session, config: Config, now: datetime) -> MapState:
     """The city map's state at `now` (aware UTC); see MapState for the frames."""
     now_s = to_epoch(now)
-    segs = segment_frame(session, geometry=True)
+    segs = segments_now(session, now_s)
     coords = [line_coords(g) for g in segs["geometry"]]
     segs["lons"] = [c[0] for c in coords]
     segs["lats"] = [c[1] for c in coords]
-    lamps = lamp_frame(session)
+    lamps, cabinets = lamp_state(session)
     air = session_memo(session, ("stations", now_s), lambda: station_frame(session, now_s))
     water = session_memo(session, ("gauges", now_s), lambda: water_frame(session))
     reports = session_memo(session, ("reports", now_s), lambda: reports_open(session, now))
@@ -367,12 +355,30 @@ def map_state(session: Session, config: Config, now: datetime) -> MapState:
     return MapState(
         segments=segs[seg_cols],
         lamps=lamps,
-        cabinets=cabinet_frame(session, lamps),
+        cabinets=cabinets,
         air=air,
         water=water,
         reports=reports,
         version=version,
     )
+
+
+def lamp_state(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(snapshot.lamp_frame, snapshot.cabinet_frame of it): every lamp and cabinet, read only
+    when the lamps' state or the assets changed (`datacache`, keyed by
+    snapshot.lamp_signature: equal signatures, equal frames). Copies: change them freely."""
+
+    def read() -> tuple[pd.DataFrame, pd.DataFrame]:
+        lamps = lamp_frame(session)
+        return lamps, cabinet_frame(session, lamps)
+
+    lamps, cabinets = cached(session, "lamp_state", lamp_signature(session), read, keep=2)
+    return lamps.copy(), cabinets.copy()
+
+
+def lamps_changed_since(lamps: pd.DataFrame, since_ts: int) -> pd.DataFrame:
+    """`lamp_changes(session, since_ts)` computed from a current MapState.lamps frame."""
+    return lamps[lamps["ts"] > since_ts].reset_index(drop=True)
 
 
 def lamp_changes(session: Session, since_ts: int) -> pd.DataFrame:

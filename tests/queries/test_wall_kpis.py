@@ -49,18 +49,21 @@ def test_kpis_equal_independent_aggregates(city: City, truth: Truth) -> None:
 
 def test_previous_is_the_same_hour_last_week(city: City, truth: Truth) -> None:
     k = kpis(city)
-    then = epoch(THEN)
+    # `previous` describes the start of the 5-minute bucket holding now - 7 d.
+    then_at = THEN - timedelta(seconds=epoch(THEN) % 300)
+    assert then_at < THEN
+    then = epoch(then_at)
     assert k["traffic.avg_speed"].previous == pytest.approx(truth.avg_speed(then), rel=1e-9)
     assert k["traffic.congested"].previous == truth.congested(then)
     assert k["lighting.on"].previous == truth.lamps("lamp_on", then)
     assert k["lighting.faulty"].previous == truth.lamps("lamp_fault", then)
-    assert k["lighting.energy_today"].previous == pytest.approx(truth.energy_kwh(THEN), rel=1e-9)
+    assert k["lighting.energy_today"].previous == pytest.approx(truth.energy_kwh(then_at), rel=1e-9)
     stations = truth.aqi(then)
     assert k["air.worst_aqi"].previous == max(r.aqi for r in stations.values() if r)
     assert k["water.highest"].previous == pytest.approx(
         truth.bucket_at("water_level_cm", then).max()
     )
-    open_then = truth.open_reports(THEN)
+    open_then = truth.open_reports(then_at)
     assert k["reports.open"].previous == len(open_then)
     assert k["reports.overdue"].previous == sum(overdue for _, overdue in open_then)
     # Last week's numbers differ from this week's somewhere: the lookup really moved in time.

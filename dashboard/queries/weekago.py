@@ -1,0 +1,104 @@
+"""The wall's "same time last week": what the store says about one instant a week back.
+
+Every KPI tile shows its value beside `previous`, the same value one week earlier. That
+instant is the start of the 5-minute bucket holding now − 7 d (`week_ago_s`): the rollups'
+resolution, so every refresh within those five minutes asks about the same past instant,
+and its answer is read once per process and store (`datacache`, keyed by that instant and
+the city's time zone). The past does not move when new readings arrive; readings written
+late for last week (a backfill) show when the bucket moves on, within five minutes.
+
+Only the raw inputs are kept (last week's speeds, lamp states, energy, station VN_AQI, water
+levels, open and overdue reports); today's asset attributes (free-flow speeds, lengths,
+flood stages) are applied to them by `wall.wall_kpis` on every refresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dashboard.config import Config
+from dashboard.queries import from_epoch, to_epoch
+from dashboard.queries.datacache import cached
+from dashboard.queries.events import lamp_states_at
+from dashboard.queries.snapshot import (
+    BUCKET_S,
+    WEEK_S,
+    bucket_values_at,
+    energy_kwh,
+    reports_open,
+    station_aqi,
+)
+from dashboard.store.models import ReportRow
+
+__all__ = ["WeekAgo", "local_midnight", "read_week_ago", "week_ago", "week_ago_s"]
+
+
+@dataclass(frozen=True)
+class WeekAgo:
+    """The inputs of every tile's `previous` at `then` (epoch s)."""
+
+    then: int
+    speeds: pd.DataFrame  # bucket_values_at("speed_kmh"), its value column named speed_kmh
+    lamps: dict[str, tuple[int, int]]  # events.lamp_states_at
+    energy: float | None  # kWh from the local midnight before `then` to `then`
+    aqi: pd.Series  # each station's VN_AQI (NaN: unknown)
+    water: pd.DataFrame  # bucket_values_at("water_level_cm")
+    reports: tuple[int, int] | None  # open, overdue; None: no report existed yet
+
+    def copy(self) -> WeekAgo:
+        return WeekAgo(
+            self.then,
+            self.speeds.copy(),
+            dict(self.lamps),
+            self.energy,
+            self.aqi.copy(),
+            self.water.copy(),
+            self.reports,
+        )
+
+
+def week_ago_s(now: datetime) -> int:
+    """The instant `previous` describes: the start of the 5-minute bucket holding now − 7 d."""
+    return (to_epoch(now) - WEEK_S) // BUCKET_S * BUCKET_S
+
+
+def local_midnight(at: datetime, config: Config) -> int:
+    """Epoch s of the city's local midnight starting the day of `at`."""
+    local = at.astimezone(config.city.tz)
+    return to_epoch(datetime.combine(local.date(), time(), tzinfo=config.city.tz))
+
+
+def _reports_before(session: Session, at: datetime) -> bool:
+    first = session.scalar(select(func.min(ReportRow.created_at)))
+    return first is not None and first <= at
+
+
+def read_week_ago(session: Session, config: Config, then_s: int) -> WeekAgo:
+    """Read the inputs of `previous` at `then_s` from the store (no cache)."""
+    then = from_epoch(then_s)
+    reports = None
+    if _reports_before(session, then):
+        past = reports_open(session, then, at=then)
+        reports = (len(past), int(past["overdue"].sum()))
+    speeds = bucket_values_at(session, "speed_kmh", then_s)
+    return WeekAgo(
+        then=then_s,
+        speeds=speeds.rename(columns={"value": "speed_kmh"}),
+        lamps=lamp_states_at(session, then_s),
+        energy=energy_kwh(session, local_midnight(then, config), then_s),
+        aqi=station_aqi(session, then_s)["aqi"],
+        water=bucket_values_at(session, "water_level_cm", then_s),
+        reports=reports,
+    )
+
+
+def week_ago(session: Session, config: Config, then_s: int) -> WeekAgo:
+    """`read_week_ago`, read once per process, store and (then_s, city time zone)."""
+    key = (then_s, str(config.city.tz))
+    found = cached(session, "week_ago", key, lambda: read_week_ago(session, config, then_s))
+    return found.copy()
