@@ -20,6 +20,7 @@ URL parameters: `lang` (vi|en), `kiosk` (1), `rotate` (seconds per scene), `laye
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import dash
@@ -71,6 +72,39 @@ def _layers(value: str | None, default: tuple[str, ...]) -> list[str]:
     return [name for name in LAYERS if name in asked]
 
 
+def _fit_terms(bounds: tuple[float, float, float, float], zoom: float) -> dict[str, float]:
+    """What the browser needs to fit the city to the map panel it really has (FIT_JS).
+
+    fit_view's zoom is min(log2(width) + x, log2(height) + y) for constants x, y of the city's
+    box; `zoom` is the one the views were made for (MAP_PANEL_PX)."""
+    huge = 1 << 20
+    x = fit_view(bounds, MAP_PANEL_PX[0], huge)[1] - math.log2(MAP_PANEL_PX[0])
+    y = fit_view(bounds, huge, MAP_PANEL_PX[1])[1] - math.log2(MAP_PANEL_PX[1])
+    return {"x": x, "y": y, "zoom": zoom}
+
+
+# Before the first refresh draws the map: the zoom that fits the city to the panel this
+# screen really has (1920x1080, a 4K wall at 100 %, a half-height window), added to the page's
+# view and every kiosk scene. The refresh takes `fitted` (set with the boot data) as an input,
+# so the renderer runs it after this, with the fitted boot data.
+FIT_JS = """
+function (_id, boot) {
+  var dc = window.dash_clientside;
+  var graph = document.getElementById("__MAP_ID__");
+  if (!boot || boot.fitted || !boot.fit || !graph) { return [dc.no_update, true]; }
+  var box = graph.getBoundingClientRect();
+  var out = Object.assign({}, boot, {fitted: true});
+  if (box.width > 50 && box.height > 50) {
+    var zoom = Math.min(Math.log2(box.width) + boot.fit.x, Math.log2(box.height) + boot.fit.y);
+    var dz = Math.round((Math.min(zoom, 18) - boot.fit.zoom) * 100) / 100;
+    out.view = Object.assign({}, boot.view, {zoom: boot.view.zoom + dz});
+    out.scenes = boot.scenes.map(function (s) { return Object.assign({}, s, {zoom: s.zoom + dz}); });
+  }
+  return [out, true];
+}
+""".replace("__MAP_ID__", ids.map)
+
+
 def layout(
     lang: str | None = None,
     kiosk: str | None = None,
@@ -86,7 +120,8 @@ def layout(
     first = scene_named(scene) if is_kiosk else 0
     chosen = _layers(None if is_kiosk else layers, SCENES[first].layers)
     # The built-up city fills the map panel of a 1920x1080 wall (a 4K wall at 200 % alike).
-    city_view = fit_view(BaseMap.load(config).city_bounds, *MAP_PANEL_PX)
+    bounds = BaseMap.load(config).city_bounds
+    city_view = fit_view(bounds, *MAP_PANEL_PX)
     (lon, lat), zoom = scene_view(SCENES[first], *city_view)
     refresh_ms = config.wall.refresh_s * 1000
     boot = {
@@ -98,6 +133,7 @@ def layout(
         "scenes": scenes_data(*city_view, lang),
         "traces": props.map_traces(),
         "view": {"center": {"lon": lon, "lat": lat}, "zoom": zoom},
+        "fit": _fit_terms(bounds, city_view[1]),
         "lang": lang,
     }
     title = t(f"wall.scene.{SCENES[first].name}", lang) if is_kiosk else t("wall.title", lang)
@@ -169,6 +205,7 @@ def layout(
             dcc.Store(id=ids.version),
             dcc.Store(id=ids.trend_key),
             dcc.Store(id=ids.boot, data=boot),
+            dcc.Store(id=ids.fitted),
             dcc.Store(id=ids.server),
             dcc.Store(id=ids.scene, data=first),
             top,
@@ -223,11 +260,12 @@ def _refresh_outputs() -> list[Output]:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """Wire the wall's callbacks to `app`: one server refresh, three clientside helpers."""
+    """Wire the wall's callbacks to `app`: one server refresh, four clientside helpers."""
 
     @app.callback(
         *_refresh_outputs(),
         Input(ids.interval, "n_intervals"),
+        Input(ids.fitted, "data"),  # waits for FIT_JS on first load; changes only then
         State(ids.version, "data"),
         State(ids.trend_key, "data"),
         State(ids.layers, "value"),
@@ -236,7 +274,13 @@ def register_callbacks(app: dash.Dash) -> None:
         running=[(Output(ids.interval, "disabled"), True, False)],
     )
     def refresh(
-        _n: int | None, held: Any, trend_key: Any, layers: Any, scene: Any, boot: Any
+        _n: int | None,
+        _fitted: Any,
+        held: Any,
+        trend_key: Any,
+        layers: Any,
+        scene: Any,
+        boot: Any,
     ) -> Any:
         ctx = app_context()
         request = props.RefreshRequest.parse(held, trend_key, layers, scene, boot, ctx.clock())
@@ -244,6 +288,13 @@ def register_callbacks(app: dash.Dash) -> None:
         keys = [[o["id"]["key"] for o in group] for group in dash.ctx.outputs_list[8:]]
         return props.refresh_values(data, request, ctx.config, keys, app_version())
 
+    app.clientside_callback(
+        FIT_JS,
+        Output(ids.boot, "data"),
+        Output(ids.fitted, "data"),
+        Input(ids.root, "id"),
+        State(ids.boot, "data"),
+    )
     app.clientside_callback(
         ClientsideFunction("wall", "applyLayers"),
         Output(ids.map, "figure", allow_duplicate=True),

@@ -42,6 +42,7 @@ class ids:
     interval = "wall-interval"
     version = "wall-version"  # the map data version the client holds (max epoch-s ts)
     boot = "wall-boot"  # what the page was built with: app version, scenes, trace indices
+    fitted = "wall-fitted"  # set once the boot view is fitted to the real map panel
     server = "wall-server"  # the app version the last refresh came from
     trend_key = "wall-trend-key"  # the 5-minute bucket of the trend strip on screen
     scene = "wall-scene"  # index of the kiosk scene on screen (wall.js advances it)

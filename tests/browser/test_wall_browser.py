@@ -251,6 +251,40 @@ def test_the_map_draws_again_after_whole_redraws(page: Page, served: WallServer)
     )
 
 
+@pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)])
+def test_the_city_fills_the_map_panel(
+    browser: Browser, served: WallServer, size: tuple[int, int]
+) -> None:
+    from dashboard.basemap import BaseMap
+
+    context = browser.new_context(
+        timezone_id=BROWSER_TZ, viewport={"width": size[0], "height": size[1]}
+    )
+    page = context.new_page()
+    try:
+        open_wall(page, f"{served.url}/wall?kiosk=1&rotate=600&lang=en")
+        page.wait_for_timeout(500)
+        west, south, east, north = BaseMap.load(served.config).city_bounds
+        box = page.evaluate(
+            """([w, s, e, n]) => {
+                 const m = document.querySelector('#wall-map .js-plotly-plot')
+                   ._fullLayout.map._subplot.map;
+                 const a = m.project([w, n]), b = m.project([e, s]), c = m.getContainer();
+                 return [b.x - a.x, b.y - a.y, c.clientWidth, c.clientHeight, a.x, a.y];
+               }""",
+            [west, south, east, north],
+        )
+        width, height, panel_w, panel_h, left, top = box
+        # The city's box fits inside the panel and fills it on its limiting side.
+        assert left >= 0 and top >= 0 and left + width <= panel_w and top + height <= panel_h, (
+            box,
+            page.evaluate("() => [document.getElementById('wall-map').getBoundingClientRect().height, document.querySelector('#wall-map .js-plotly-plot').layout.map.zoom]"),
+        )
+        assert max(width / panel_w, height / panel_h) > 0.88, box
+    finally:
+        context.close()
+
+
 def test_kiosk_hides_controls_and_rotates_scenes(page: Page, served: WallServer, shot: Any) -> None:
     open_wall(page, f"{served.url}/wall?kiosk=1&rotate=5&lang=en")
     expect(page.locator(".shell-header")).to_be_hidden()

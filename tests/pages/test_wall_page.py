@@ -111,7 +111,10 @@ class WallClient:
         body = {
             "output": self.dep["output"],
             "outputs": self.outputs,
-            "inputs": [{"id": "wall-interval", "property": "n_intervals", "value": self.n}],
+            "inputs": [
+                {"id": "wall-interval", "property": "n_intervals", "value": self.n},
+                {"id": "wall-fitted", "property": "data", "value": True},
+            ],
             "state": [{"id": i, "property": p, "value": self.state(i, p)} for i, p in states],
             "changedPropIds": ["wall-interval.n_intervals"],
         }
@@ -198,8 +201,10 @@ def test_one_server_callback_refreshes_the_wall_and_never_piles_up(client: Flask
     server = [d for d in wall if not d.get("clientside_function")]
     assert len(server) == 1
     refresh = server[0]
+    # The interval, and the fit of the map view to the real panel (once, in the browser).
     assert [f"{i['id']}.{i['property']}" for i in refresh["inputs"]] == [
-        "wall-interval.n_intervals"
+        "wall-interval.n_intervals",
+        "wall-fitted.data",
     ]
     assert refresh["prevent_initial_call"] is False  # the first refresh fills the skeleton
     # While a refresh runs, the interval is disabled: ticks cannot queue behind it.
@@ -207,8 +212,11 @@ def test_one_server_callback_refreshes_the_wall_and_never_piles_up(client: Flask
         "running": {"wall-interval.disabled": True},
         "runningOff": {"wall-interval.disabled": False},
     }
-    # Every clientside helper waits for a change: none runs on the first load.
-    assert all(d["prevent_initial_call"] for d in wall if d.get("clientside_function"))
+    # Every clientside helper waits for a change but the fit, which runs before the first
+    # refresh (in the browser: no request).
+    helpers = [d for d in wall if d.get("clientside_function")]
+    first = [d["output"] for d in helpers if not d["prevent_initial_call"]]
+    assert first == ["..wall-boot.data...wall-fitted.data.."]
 
 
 def test_wall_skeleton_is_built_without_the_clock_or_the_store(client: FlaskClient) -> None:
