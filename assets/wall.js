@@ -92,6 +92,85 @@
     });
   }
 
+  // -- lamp changes as (index, code) pairs ------------------------------------------------------
+  // A refresh where some lamps switched sends only their (index, code) pairs as the lamps
+  // trace's "marker.color" (dashboard.figures.maplamps.lamp_pairs). Here, before Dash sees the
+  // answer, the pairs are written into a copy of the codes on screen (kept from the last
+  // whole map) and replaced by the whole typed array, so the figure Dash keeps stays a plain
+  // plotly figure. Pairs that do not fit the copy (none kept, another lamp count) are dropped
+  // and the map's version cleared: the next refresh draws the whole map.
+  var PAIRS = "cityops_pairs";
+  var LAMPS_META = "lighting.lamps";
+  var lampCodes = null;  // Uint8Array of the lamps trace's codes on screen
+
+  function fromBase64(text) {
+    var raw = window.atob(text);
+    var out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
+    return out;
+  }
+  function toBase64(bytes) {
+    var parts = [];
+    for (var i = 0; i < bytes.length; i += 0x8000) {
+      parts.push(String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000)));
+    }
+    return window.btoa(parts.join(""));
+  }
+  function typed(spec) {
+    var bytes = fromBase64(spec.bdata);
+    if (spec.dtype === "u1") { return bytes; }
+    if (spec.dtype === "u2") { return new Uint16Array(bytes.buffer); }
+    if (spec.dtype === "u4") { return new Uint32Array(bytes.buffer); }
+    return null;
+  }
+
+  function applyPairs(map, body) {
+    var figure = map.figure;
+    if (figure.data) {  // a whole map: keep its lamp codes
+      figure.data.forEach(function (trace) {
+        if (trace.meta !== LAMPS_META) { return; }
+        var colour = trace.marker && trace.marker.color;
+        lampCodes = colour && colour.dtype === "u1" ? fromBase64(colour.bdata) : null;
+      });
+      return;
+    }
+    var stale = false;
+    figure.operations = figure.operations.filter(function (op) {
+      var value = op.params && op.params.value;
+      if (!value || !value[PAIRS]) { return true; }
+      var index = typed(value[PAIRS].index);
+      var code = typed(value[PAIRS].code);
+      if (!lampCodes || lampCodes.length !== value.n || !index || !code) { stale = true; return false; }
+      var next = new Uint8Array(lampCodes);
+      for (var i = 0; i < index.length; i++) { next[index[i]] = code[i]; }
+      lampCodes = next;
+      op.params.value = { dtype: "u1", bdata: toBase64(next) };
+      return true;
+    });
+    var version = body.response["wall-version"];
+    if (stale && version && version.data) { version.data.v = null; }
+  }
+
+  function expandLampPairs(response) {
+    if (!root()) { return response; }
+    return response.clone().text().then(function (text) {
+      var whole = text.indexOf(LAMPS_META) !== -1;
+      if (!whole && text.indexOf(PAIRS) === -1) { return response; }
+      var body = JSON.parse(text);
+      var map = body && body.response && body.response["wall-map"];
+      if (!map || !map.figure) { return response; }
+      applyPairs(map, body);
+      if (!whole || text.indexOf(PAIRS) !== -1) {
+        return new Response(JSON.stringify(body), {
+          status: response.status,
+          statusText: response.statusText,
+          headers: { "Content-Type": "application/json" },
+        });
+      }
+      return response;
+    }, function () { return response; });
+  }
+
   // -- the fetch wrapper ----------------------------------------------------------------------
   var originalFetch = window.fetch.bind(window);
   window.fetch = function (input, init) {
@@ -107,7 +186,7 @@
       window.clearTimeout(timer);
       if (response.status >= 500) { goOffline("HTTP " + response.status); }
       else { goOnline(); }
-      return response;
+      return response.ok ? expandLampPairs(response) : response;
     }, function (error) {
       window.clearTimeout(timer);
       goOffline(error && error.name === "AbortError" ? "timeout" : "network");

@@ -10,6 +10,7 @@ store, which live on each app (`server.extensions["cityops"]`, `app.callback`).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from datetime import datetime
 from types import ModuleType
@@ -108,6 +109,9 @@ def create_app(
         title=config.city.name,
         update_title=None,  # type: ignore[arg-type]  # keep the tab title steady on a wall screen
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        # gzip on the wire (the wall's first map is ~0.5 MB of JSON, ~0.1 MB gzipped); Dash
+        # needs flask-compress for it, so a deployment without it still serves, uncompressed.
+        compress=importlib.util.find_spec("flask_compress") is not None,
     )
     server = app.server
     server.extensions[EXTENSION] = context

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from dash import no_update
+from dash import Patch, no_update
 
 from dashboard.config import Config
 from dashboard.figures import citymap
@@ -27,7 +27,7 @@ from dashboard.queries import from_epoch, to_epoch
 from dashboard.queries import wall as q
 from dashboard.records import REPORT_CATEGORIES
 from dashboard.store import Store
-from layouts.wall_map import digest, map_output
+from layouts.wall_map import MapOutput, digest, map_output
 from layouts.wall_parts import TICKER_ROWS
 
 __all__ = [
@@ -313,6 +313,43 @@ def _stale_banner(
     return " · ".join(parts), "wall-stale"
 
 
+def _map_with_lamps(
+    data: WallData, request: RefreshRequest, config: Config, stale_layers: tuple[str, ...]
+) -> MapOutput:
+    """`map_output`, with lamp changes sent compactly: the changed lamps' (index, code) pairs
+    (`citymap.lamp_pairs`, expanded by assets/wall.js), the cabinets' colours and counts as
+    two small typed arrays, and the fault traces only when they differ from those on screen.
+    `map_output` itself sees no lamp change, so it patches the other traces (or nothing)."""
+    changed = data.changed_lamps
+    whole = changed is None or stale_layers != request.stale_drawn
+    if whole or changed is None or not len(changed):
+        return map_output(data.state, changed, request, config, stale_layers)
+    drawn = map_output(data.state, changed.iloc[:0], request, config, stale_layers)
+    patch = drawn.figure if isinstance(drawn.figure, Patch) else Patch()
+    digests = dict(drawn.held.get("h") or {})
+    state, trace = data.state, citymap.TRACE
+    patch["data"][trace["lighting.lamps"]]["marker"]["color"] = citymap.lamp_pairs(
+        state.lamps, changed
+    )
+    cabinets = patch["data"][trace["lighting.cabinets"]]
+    values = citymap.cabinet_values(state.cabinets)
+    cabinets["marker"]["color"] = values["marker.color"]
+    cabinets["customdata"] = values["customdata"]
+    faults = (trace["lighting.fault_ring"], trace["lighting.faults"])
+    lamps = citymap.lamp_patch_values(state.lamps, request.lang, config.city.tz)
+    for index in faults:
+        for path, value in lamps.updates.get(index, {}).items():
+            key, now_digest = f"{index}.{path}", digest(value)
+            if digests.get(key) != now_digest:
+                node = patch["data"][index]
+                *parents, leaf = path.split(".")
+                for part in parents:
+                    node = node[part]
+                node[leaf] = value
+                digests[key] = now_digest
+    return MapOutput(patch, {**drawn.held, "h": digests}, False)
+
+
 def refresh_values(
     data: WallData,
     request: RefreshRequest,
@@ -328,7 +365,7 @@ def refresh_values(
     lang, now = request.lang, request.now
     stale = data.stale
     stale_layers = tuple(sorted(DOMAIN_LAYER[d] for d in stale if d in DOMAIN_LAYER))
-    drawn = map_output(data.state, data.changed_lamps, request, config, stale_layers)
+    drawn = _map_with_lamps(data, request, config, stale_layers)
     trends = (
         no_update
         if data.trends is None

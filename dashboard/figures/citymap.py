@@ -47,7 +47,15 @@ import shapely
 from dashboard.basemap import BaseMap
 from dashboard.figures.mapbase import base_layers, map_style
 from dashboard.figures.maphover import HOVER, customdata
-from dashboard.figures.maplamps import LampPatch, lamp_codes, lamp_patch_values, lighting_traces
+from dashboard.figures.maplamps import (
+    PAIRS_KEY,
+    LampPatch,
+    cabinet_values,
+    lamp_codes,
+    lamp_pairs,
+    lamp_patch_values,
+    lighting_traces,
+)
 from dashboard.figures.maplayers import (
     CITY_TZ,
     LAMP_TRACES,
@@ -71,11 +79,14 @@ __all__ = [
     "LAMP_ZOOM",
     "LAYERS",
     "LAYER_TRACES",
+    "PAIRS_KEY",
     "TRACE",
     "LampPatch",
     "MapStateLike",
+    "cabinet_values",
     "city_map",
     "lamp_codes",
+    "lamp_pairs",
     "lamp_patch_values",
     "visible_traces",
 ]
@@ -164,6 +175,8 @@ def city_map(
         trace.visible = bool(visible) if trace.visible is not False else False
     fig = go.Figure(data=traces)
     fig.update_layout(_layout(base, center, zoom, tile_url, attribution))
+    # Hover numbers formatted in the browser (the cabinets' counts) use the language's marks.
+    fig.update_layout(separators=",." if lang == "vi" else ".,")
     return fig
 
 

@@ -29,8 +29,21 @@ from dashboard.figures.maplayers import (
     points,
 )
 from dashboard.figures.theme import PALETTE
+from dashboard.i18n import t
 
-__all__ = ["LampPatch", "lamp_codes", "lamp_patch_values", "lighting_traces"]
+__all__ = [
+    "PAIRS_KEY",
+    "LampPatch",
+    "cabinet_values",
+    "lamp_codes",
+    "lamp_pairs",
+    "lamp_patch_values",
+    "lighting_traces",
+]
+
+# A lamps-trace colour value that assets/wall.js expands in the browser: only the changed
+# lamps' (index, code) pairs travel, a few bytes each instead of the whole code array.
+PAIRS_KEY: Final = "cityops_pairs"
 
 LAMP_COLOURS: Final = ("#56627a", "#ffc533", "#2a313c")  # by lamp_codes: off, on, unknown
 STALE_LAMPS: Final = ("#3b424d", "#8a929e", "#2a313c")
@@ -79,19 +92,51 @@ def _lamp_marker(codes: np.ndarray, stale: bool) -> dict[str, Any]:
     return {"color": codes, "size": LAMP_SIZE, "colorscale": scale, "cmin": -0.5, "cmax": 2.5}
 
 
+def cabinet_values(cabinets: pd.DataFrame) -> dict[str, Any]:
+    """What a lamp change alters on the cabinets trace, as small typed arrays: "marker.color"
+    (each cabinet's share of faulty lamps, float32) and "customdata" (lamps, on, faulty per
+    cabinet, uint16 rows). Names and wards ride in `text`/`hovertext`, which never change,
+    so a refresh re-sends these two arrays (~1.6 kB for 120 cabinets), never hover rows."""
+    count = coords(cabinets, "lamps")
+    faulty = coords(cabinets, "lamps_faulty")
+    share = np.divide(faulty, count, out=np.zeros_like(count), where=count > 0)
+    cols = [coords(cabinets, c) for c in ("lamps", "lamps_on", "lamps_faulty")]
+    top = np.iinfo(np.uint32).max
+    dtype = np.uint16 if max((c.max() for c in cols if len(c)), default=0) < 65536 else np.uint32
+    rows = np.clip(np.column_stack(cols) if len(cabinets) else np.empty((0, 3)), 0, top)
+    return {
+        "marker.color": to_typed_array_spec(share.astype(np.float32)),
+        "customdata": to_typed_array_spec(np.ascontiguousarray(rows.astype(dtype))),
+    }
+
+
+def _cabinet_hover(lang: str, stale: bool) -> str:
+    """The cabinets' hover: name (text), counts (customdata), share (the colour), ward."""
+    share = "" if stale else " (%{marker.color:.1%})"
+    return (
+        f"<b>{t('map.h.cabinet', lang)} %{{text}}</b><br>"
+        f"{t('map.h.lamps', lang)}: %{{customdata[0]:,}} · {t('map.h.on', lang)} "
+        f"%{{customdata[1]:,}} · {t('map.h.faulty', lang)} <b>%{{customdata[2]:,}}</b>{share}<br>"
+        "%{hovertext}<extra></extra>"
+    )
+
+
 def lighting_traces(state: MapStateLike, lang: str, tz: tzinfo, stale: bool) -> list[go.Scattermap]:
     cab, lamps = state.cabinets, _by_id(state.lamps)
     count = coords(cab, "lamps")
-    share = np.divide(coords(cab, "lamps_faulty"), count, out=np.zeros_like(count), where=count > 0)
+    values = cabinet_values(cab)
     codes = lamp_codes(lamps) if len(lamps) else np.empty(0, dtype=np.uint8)
+    named = cab["name"] if "name" in cab else cab["id"]
     cabinets = points(
         "lighting.cabinets",
         cab,
-        colour=STALE_COLOUR if stale else share,
+        colour=STALE_COLOUR if stale else values["marker.color"],
         size=np.clip(8 + 2.2 * np.sqrt(count), 8, 34),
         name=layer_name("map.cabinets", lang, stale),
-        customdata=customdata("cabinets", cab, lang, tz) if len(cab) else None,
-        hovertemplate=HOVER["cabinets"](lang),
+        customdata=values["customdata"] if len(cab) else None,
+        text=named.astype(object).where(named.notna(), "—").to_numpy(dtype=object),
+        hovertext=cab["ward"].astype(object).where(cab["ward"].notna(), "—").to_numpy(dtype=object),
+        hovertemplate=_cabinet_hover(lang, stale),
         legendgroup="lighting",
     ).update(marker={"colorscale": CABINET_SCALE, "cmin": 0, "cmax": CABINET_BAD_SHARE})
     lamp_trace = go.Scattermap(
@@ -191,3 +236,25 @@ def lamp_patch_values(lamps: pd.DataFrame, lang: str = "vi", tz: tzinfo = CITY_T
         },
     }
     return LampPatch(updates=updates, faulty=len(_faulty(lamps)))
+
+
+def lamp_pairs(lamps: pd.DataFrame, changed: pd.DataFrame) -> dict[str, Any]:
+    """The changed lamps' switch codes as (index, code) pairs for the lamps trace's
+    "marker.color": `{PAIRS_KEY: {"index": typed uint16/32, "code": typed uint8}, "n": lamps}`.
+
+    `lamps` are all the lamps (MapState.lamps: the trace holds them sorted by id), `changed`
+    some of them (lamp_changes). assets/wall.js writes the codes into the array on screen and
+    hands Dash the whole array, so the figure it keeps stays a plain typed array; `n` lets
+    it refuse pairs meant for another array (it then asks for a whole map)."""
+    ids = _by_id(lamps)["id"].to_numpy(dtype=object) if len(lamps) else np.empty(0, dtype=object)
+    mine = changed[changed["id"].isin(ids)] if len(changed) else changed
+    index = np.searchsorted(ids, mine["id"].to_numpy(dtype=object)) if len(mine) else []
+    dtype = np.uint16 if len(ids) <= 65536 else np.uint32
+    codes = lamp_codes(mine) if len(mine) else np.empty(0, dtype=np.uint8)
+    return {
+        PAIRS_KEY: {
+            "index": to_typed_array_spec(np.asarray(index, dtype=dtype)),
+            "code": to_typed_array_spec(codes.astype(np.uint8)),
+        },
+        "n": len(ids),
+    }

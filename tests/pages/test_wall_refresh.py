@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from dashboard.app import create_app
-from dashboard.figures.citymap import TRACE
+from dashboard.figures.citymap import TRACE, lamp_codes
 from dashboard.figures.tiles import tile_view
 from dashboard.i18n import t
 from dashboard.queries.wall import KPI_KEYS, map_state, ticker_events, wall_kpis
@@ -109,17 +109,63 @@ def test_a_lamp_change_comes_back_as_a_patch_of_that_lamp(
     assert {key[0] for key in ops} <= lighting
     faulty_lons = typed(ops[(TRACE["lighting.faults"], "lon")])
     assert np.isclose(faulty_lons, lamp["lon"], atol=1e-5).sum() == 1
+    # The cabinets' counts: one small typed array (rows of lamps, on, faulty), not hover rows.
     cabinets_i = TRACE["lighting.cabinets"]
-    cabinet_rows = [key[2] for key in ops if key[:2] == (cabinets_i, "customdata")]
+    counts = ops[(cabinets_i, "customdata")]
+    rows = typed(counts).reshape([int(n) for n in counts["shape"].split(",")])
     with city.store.read_session() as session:
-        cabinets = list(map_state(session, city.config, clock.now).cabinets["id"])
-    assert cabinet_rows == [cabinets.index(lamp["cabinet"])]  # the changed lamp's cabinet
+        cabinets = map_state(session, city.config, clock.now).cabinets
+    k = list(cabinets["id"]).index(lamp["cabinet"])
+    assert rows[k].tolist() == cabinets[["lamps", "lamps_on", "lamps_faulty"]].iloc[k].tolist()
+    assert rows[:, 2].sum() == cabinets["lamps_faulty"].sum()
     assert (cabinets_i, "marker", "color") in ops
+    # The lamps' codes: only the changed lamp's (index, code) pair travels.
+    pairs = ops[(TRACE["lighting.lamps"], "marker", "color")]["cityops_pairs"]
+    ids = sorted(lamps["id"])
+    assert typed(pairs["index"]).tolist() == [ids.index(lamp["id"])]
+    assert typed(pairs["code"]).tolist() == [1]  # a faulty lamp is drawn "on" under its mark
     assert len(json.dumps(out["wall-map"])) < 0.02 * full_bytes
     assert (
         int(wall.tile("lighting.faulty").replace(",", ""))
         == int(faulty_before.replace(",", "")) + 1
     )
+
+
+def test_switched_lamps_travel_as_index_code_pairs(
+    wall: WallClient, city: City, clock: Clock
+) -> None:
+    full = wall.refresh()
+    lamps_i = TRACE["lighting.lamps"]
+    codes = typed(full["wall-map"]["figure"]["data"][lamps_i]["marker"]["color"]).copy()
+    with city.store.read_session() as session:
+        lamps = map_state(session, city.config, NOW).lamps.sort_values("id", ignore_index=True)
+    picked = lamps[lamps["fault"] == 0].iloc[::50]
+    at = NOW + timedelta(seconds=20)
+    readings = [
+        Reading(i, "lamp_on", at, 1.0 - float(on))
+        for i, on in zip(picked["id"], picked["on"], strict=True)
+    ]
+    city.store.ingest("sim", readings=readings, now=at)
+    clock.now = NOW + timedelta(seconds=30)
+
+    out = wall.refresh()
+    ops = {
+        tuple(op["location"][1:]): op["params"]["value"]
+        for op in out["wall-map"]["figure"]["operations"]
+    }
+    value = ops[(lamps_i, "marker", "color")]
+    assert value["n"] == len(lamps) == len(codes)
+    index = typed(value["cityops_pairs"]["index"])
+    code = typed(value["cityops_pairs"]["code"])
+    assert index.tolist() == picked.index.tolist()
+    # Applied to the codes on screen (as assets/wall.js does), they give a fresh draw's codes.
+    codes[index] = code
+    with city.store.read_session() as session:
+        now = map_state(session, city.config, clock.now)
+    assert codes.tolist() == lamp_codes(now.lamps.sort_values("id")).tolist()
+    assert (code == 1 - picked["on"].to_numpy()).all()
+    # Nothing else about lamps is re-sent: the faults did not change.
+    assert (TRACE["lighting.faults"], "lon") not in ops
 
 
 def test_an_unchanged_city_sends_only_the_pages_own_store(wall: WallClient) -> None:
