@@ -20,6 +20,7 @@ from dash import dcc, html
 
 from dashboard.config import PROJECT_ROOT, SourceConfig
 from dashboard.i18n import t
+from dashboard.queries.wall import KPI_KEYS  # the tiles across the top, in reading order
 
 __all__ = [
     "KPI_KEYS",
@@ -79,19 +80,6 @@ def pid(kind: str, key: Any) -> dict[str, Any]:
     return {"type": kind, "key": key}
 
 
-# The tiles across the top, in reading order; the key's first word is its domain.
-KPI_KEYS: tuple[str, ...] = (
-    "traffic.avg_speed",
-    "traffic.congested",
-    "lighting.on",
-    "lighting.faulty",
-    "lighting.energy_today",
-    "air.worst_aqi",
-    "water.highest",
-    "reports.open",
-    "reports.overdue",
-    "alerts.active",
-)
 TICKER_ROWS = 12
 
 
