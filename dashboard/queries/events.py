@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session, aliased
 
 from dashboard.config import Config
 from dashboard.queries import to_epoch
+from dashboard.queries.datacache import cached
+from dashboard.queries.lamps import lamp_summary
 from dashboard.queries.quality import feed_quality
 from dashboard.queries.snapshot import (
+    HOUR_S,
     LAMP_METRICS,
     query_frame,
     segments_now,
@@ -87,7 +90,22 @@ def lamp_states_at(session: Session, at: int) -> dict[str, tuple[int, int]]:
 def lamp_fault_transitions(session: Session, start: int, end: int) -> pd.DataFrame:
     """Lamps that failed or were repaired in (start, end]: asset_id, name, ward, ts (epoch s),
     value (1 failed, 0 repaired). A reading repeating the previous value (a connector's state
-    snapshot) is no transition; a lamp's first reading counts only when it says "faulty"."""
+    snapshot) is no transition; a lamp's first reading counts only when it says "faulty".
+
+    Read for whole hours around the window and kept per process (`datacache`) while the
+    lamp_fault states stand still (snapshot.lamp_summary: a new fault reading moves it), then
+    cut to (start, end]: each transition depends on its reading and the one before, never on
+    the window, so the cut equals a read of the window itself."""
+    first, last = start // HOUR_S * HOUR_S, (end // HOUR_S + 1) * HOUR_S
+    key = (lamp_summary(session).get("lamp_fault"), first, last)
+    found = cached(
+        session, "lamp_fault_transitions", key, lambda: _transitions(session, first, last)
+    )
+    inside = (found["ts"] > start) & (found["ts"] <= end)
+    return found[inside].reset_index(drop=True)
+
+
+def _transitions(session: Session, start: int, end: int) -> pd.DataFrame:
     # Only series with a reading after `start` can have one in the window: the latest table
     # names them, and an explicit id list keeps PostgreSQL on the primary key (given a
     # subquery it scans the whole readings table in parallel).

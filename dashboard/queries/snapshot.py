@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard import aqi
+from dashboard.queries.datacache import cached
 from dashboard.records import REPORT_SLA_HOURS, ReportStatus
 from dashboard.store.models import AssetRow, Latest, ReportRow, Rollup1h, Rollup5m, Series
 
@@ -35,10 +36,6 @@ __all__ = [
     "bucket_values_at",
     "cabinet_frame",
     "energy_kwh",
-    "lamp_counts",
-    "lamp_frame",
-    "lamp_signature",
-    "lamp_summary",
     "line_coords",
     "query_frame",
     "reports_open",
@@ -154,86 +151,6 @@ def bucket_values_at(session: Session, metric: str, at: int) -> pd.DataFrame:
     frame["value"] = frame["sum"].astype("float64") / frame["count"].astype("float64")
     frame["max"] = frame["max"].astype("float64")
     return frame[["asset_id", "value", "max", "ts"]]
-
-
-def lamp_frame(session: Session, changed_after: int | None = None) -> pd.DataFrame:
-    """Lamps with their latest state: id, lon, lat, cabinet, ward, on (0/1), fault (0/1),
-    ts (epoch s of the newer of the two). With `changed_after`, only lamps with a state newer
-    than it. A lamp is an asset with a `lamp_on` or `lamp_fault` series; a missing state is 0."""
-    # Pivot the two states per lamp first, then meet the assets: half the JSON reads.
-    newest = func.max(Latest.ts).label("ts")
-    state = (
-        select(
-            Series.asset_id.label("asset_id"),
-            func.max(case((Series.metric == "lamp_on", Latest.value))).label("on"),
-            func.max(case((Series.metric == "lamp_fault", Latest.value))).label("fault"),
-            newest,
-        )
-        .join(Latest, Latest.series_id == Series.id)
-        .where(Series.metric.in_(LAMP_METRICS))
-        .group_by(Series.asset_id)
-    )
-    if changed_after is not None:
-        # Pivot only the lamps with a newer state (few, usually none), not all of them.
-        newer = (
-            select(Series.asset_id)
-            .join(Latest, Latest.series_id == Series.id)
-            .where(Series.metric.in_(LAMP_METRICS), Latest.ts > changed_after)
-        )
-        state = state.where(Series.asset_id.in_(newer)).having(func.max(Latest.ts) > changed_after)
-    lamps = state.subquery()
-    cabinet = AssetRow.attributes["cabinet_id"].as_string()
-    stmt = (
-        select(AssetRow.id, AssetRow.lon, AssetRow.lat, cabinet, AssetRow.ward)
-        .add_columns(lamps.c.on, lamps.c.fault, lamps.c.ts)
-        .join(lamps, lamps.c.asset_id == AssetRow.id)
-        .order_by(AssetRow.id)
-    )
-    columns = ["id", "lon", "lat", "cabinet", "ward", "on", "fault", "ts"]
-    frame = query_frame(session, stmt, columns)
-    for col in ("on", "fault"):
-        frame[col] = (frame[col].astype("float64").fillna(0.0) >= 0.5).astype("int8")
-    frame["ts"] = frame["ts"].astype("int64")
-    frame[["lon", "lat"]] = frame[["lon", "lat"]].astype("float64")
-    return frame
-
-
-def lamp_summary(session: Session) -> dict[str, tuple[int, int, int, int]]:
-    """Per lamp metric: (lamps with a state, lamps whose latest value is 1, newest ts, sum of
-    the lamps' latest ts). The sum grows whenever any lamp's latest state moves, so it tells
-    a changed lamp state apart from an unchanged one without reading the lamps. Once per
-    read session."""
-    stmt = (
-        select(
-            Series.metric,
-            func.count(),
-            func.coalesce(func.sum(case((Latest.value >= 0.5, 1), else_=0)), 0),
-            func.max(Latest.ts),
-            func.sum(Latest.ts),
-        )
-        .join(Latest, Latest.series_id == Series.id)
-        .where(Series.metric.in_(LAMP_METRICS))
-        .group_by(Series.metric)
-    )
-
-    def read() -> dict[str, tuple[int, int, int, int]]:
-        rows = session.connection().execute(stmt).all()
-        return {m: (int(n), int(ones), int(ts), int(total)) for m, n, ones, ts, total in rows}
-
-    return dict(session_memo(session, ("lamp_summary",), read))
-
-
-def lamp_counts(session: Session) -> dict[str, tuple[int, int, int]]:
-    """Per lamp metric: (lamps with a state, lamps whose latest value is 1, newest ts)."""
-    return {m: (n, ones, ts) for m, (n, ones, ts, _) in lamp_summary(session).items()}
-
-
-def lamp_signature(session: Session) -> tuple[Hashable, ...]:
-    """What the lamps' state and the lighting map are computed from, in a few numbers: the
-    lamp states' summary and the assets' count and newest update (a lamp or cabinet added,
-    moved or re-attached changes it). Equal signatures: equal lamp_frame and cabinet_frame."""
-    assets = session.connection().execute(select(func.count(), func.max(AssetRow.updated_at))).one()
-    return (tuple(sorted(lamp_summary(session).items())), tuple(assets))
 
 
 def energy_kwh(session: Session, start: int, end: int) -> float | None:
@@ -357,9 +274,23 @@ def station_frame(session: Session, at: int) -> pd.DataFrame:
     newest = dict(session.execute(stmt).all())
     pm = select(Series.asset_id, Latest.value).join(Latest, Latest.series_id == Series.id)
     pm25 = dict(session.execute(pm.where(Series.metric == "pm25_ugm3")).all())
-    frame = stations.merge(
-        station_aqi(session, at), left_on="id", right_on="asset_id", how="left"
-    ).drop(columns="asset_id")
+    # The VN_AQI of the hour holding `at` moves only with new pollutant readings, which move
+    # the latest table: kept per process while neither the hour nor the stations' latest
+    # readings change (a reading arriving late, behind the latest, shows with the next one).
+    signature = (
+        session.connection()
+        .execute(
+            select(func.count(), func.sum(Latest.ts), func.max(Latest.ts))
+            .join(Series, Series.id == Latest.series_id)
+            .where(Series.metric.in_(list(aqi.METRIC_POLLUTANT)))
+        )
+        .one()
+    )
+    key = (at // HOUR_S, tuple(signature))
+    by_station = cached(session, "station_aqi", key, lambda: station_aqi(session, at))
+    frame = stations.merge(by_station, left_on="id", right_on="asset_id", how="left").drop(
+        columns="asset_id"
+    )
     frame["aqi"] = frame["aqi"].astype("float64")
     frame["pm25_ugm3"] = frame["id"].map(pm25).astype("float64")
     frame["ts"] = frame["id"].map(newest).astype("Int64")

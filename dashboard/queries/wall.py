@@ -47,14 +47,12 @@ from dashboard.config import Config
 from dashboard.queries import from_epoch, to_epoch
 from dashboard.queries.datacache import cached
 from dashboard.queries.events import ticker_events
+from dashboard.queries.lamps import lamp_counts, lamp_frame, lamp_signature
 from dashboard.queries.quality import FeedQuality, feed_quality
 from dashboard.queries.snapshot import (
     POLLUTANT_LABEL,
     cabinet_frame,
     energy_kwh,
-    lamp_counts,
-    lamp_frame,
-    lamp_signature,
     line_coords,
     reports_open,
     segments_now,
