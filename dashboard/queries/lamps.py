@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from dashboard.queries.snapshot import LAMP_METRICS, query_frame, session_memo
+from dashboard.queries.snapshot import LAMP_METRICS, asset_signature, query_frame, session_memo
 from dashboard.store.models import AssetRow, Latest, Series
 
 __all__ = ["lamp_counts", "lamp_frame", "lamp_signature", "lamp_summary"]
@@ -94,5 +94,4 @@ def lamp_signature(session: Session) -> tuple[Hashable, ...]:
     """What the lamps' state and the lighting map are computed from, in a few numbers: the
     lamp states' summary and the assets' count and newest update (a lamp or cabinet added,
     moved or re-attached changes it). Equal signatures: equal lamp_frame and cabinet_frame."""
-    assets = session.connection().execute(select(func.count(), func.max(AssetRow.updated_at))).one()
-    return (tuple(sorted(lamp_summary(session).items())), tuple(assets))
+    return (tuple(sorted(lamp_summary(session).items())), asset_signature(session))

@@ -32,6 +32,7 @@ __all__ = [
     "POLLUTANT_LABEL",
     "PREVIOUS_LOOKBACK_S",
     "WEEK_S",
+    "asset_signature",
     "attribute",
     "bucket_values_at",
     "cabinet_frame",
@@ -40,6 +41,7 @@ __all__ = [
     "query_frame",
     "reports_open",
     "segment_frame",
+    "segment_lines",
     "segments_now",
     "session_memo",
     "station_aqi",
@@ -123,9 +125,29 @@ def segment_frame(session: Session, geometry: bool = False) -> pd.DataFrame:
 
 
 def segments_now(session: Session, now_s: int) -> pd.DataFrame:
-    """segment_frame with geometry, once per read session and instant (the tiles, the ticker
-    and the map all ask)."""
-    return session_memo(session, ("segments", now_s), lambda: segment_frame(session, True))
+    """segment_frame, once per read session and instant (the tiles, the ticker and the map
+    all ask)."""
+    return session_memo(session, ("segments", now_s), lambda: segment_frame(session))
+
+
+def asset_signature(session: Session) -> tuple[Hashable, ...]:
+    """The assets' count and newest update: an asset added, moved or changed moves it. Once
+    per read session."""
+    stmt = select(func.count(), func.max(AssetRow.updated_at))
+    return session_memo(
+        session, ("asset_signature",), lambda: tuple(session.connection().execute(stmt).one())
+    )
+
+
+def segment_lines(session: Session) -> dict[str, tuple[list[float | None], list[float | None]]]:
+    """Each road segment's line (lons, lats; see line_coords), by asset id: parsed once per
+    process while the assets stand still (`datacache`, keyed by asset_signature)."""
+
+    def read() -> dict[str, tuple[list[float | None], list[float | None]]]:
+        frame = segment_frame(session, geometry=True)
+        return {i: line_coords(g) for i, g in zip(frame["id"], frame["geometry"], strict=True)}
+
+    return cached(session, "segment_lines", asset_signature(session), read, keep=2)
 
 
 def bucket_values_at(session: Session, metric: str, at: int) -> pd.DataFrame:

@@ -53,8 +53,8 @@ from dashboard.queries.snapshot import (
     POLLUTANT_LABEL,
     cabinet_frame,
     energy_kwh,
-    line_coords,
     reports_open,
+    segment_lines,
     segments_now,
     session_memo,
     station_frame,
@@ -331,9 +331,11 @@ def map_state(session: Session, config: Config, now: datetime) -> MapState:
     """The city map's state at `now` (aware UTC); see MapState for the frames."""
     now_s = to_epoch(now)
     segs = segments_now(session, now_s)
-    coords = [line_coords(g) for g in segs["geometry"]]
-    segs["lons"] = [c[0] for c in coords]
-    segs["lats"] = [c[1] for c in coords]
+    lines = segment_lines(session)
+    empty: tuple[list[float | None], list[float | None]] = ([], [])
+    coords = [lines.get(i, empty) for i in segs["id"]]
+    segs["lons"] = [list(c[0]) for c in coords]
+    segs["lats"] = [list(c[1]) for c in coords]
     lamps, cabinets = lamp_state(session)
     air = session_memo(session, ("stations", now_s), lambda: station_frame(session, now_s))
     water = session_memo(session, ("gauges", now_s), lambda: water_frame(session))
