@@ -164,17 +164,20 @@ def stale_domains(
 ) -> set[str]:
     """Domains whose tiles and map layer must be drawn stale at `now`.
 
-    A feed that names the domains it feeds (a `domains` attribute) stales exactly those when
-    it is stale. Without it the wall cannot tell which feed a number came from, so it stales a
-    domain only when its newest data (`Kpi.as_of` of its tiles) is older than `stale_factor` x
-    the longest interval of the enabled feeds: no feed could explain that age. Domains
-    computed at `now` (reports, energy, alerts) are never stale this way.
+    A feed that names the domains it feeds (`FeedQuality.domains`) stales exactly those when
+    it is stale, and then data age plays no part: a 60-s feed whose sensors report every 5
+    minutes is live although its newest reading is 4 minutes old. Only when no feed names its
+    domains does the wall fall back to data age: a domain whose newest data (`Kpi.as_of` of
+    its tiles) is older than `stale_factor` x the longest enabled interval, which no feed
+    could explain. Domains computed at `now` (reports, energy, alerts) are never stale so.
     """
     stale: set[str] = set()
     for feed in quality:
         named = getattr(feed, "domains", None)
         if feed.stale and named:
             stale |= set(named)
+    if any(getattr(feed, "domains", ()) for feed in quality):
+        return stale
     intervals = [s.interval_s for s in config.sources if s.enabled]
     if not intervals:
         return stale

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import dash
-import pytest
 from flask.testing import FlaskClient
 
 from dashboard.i18n import t
@@ -267,11 +266,6 @@ def test_a_stale_feed_stales_its_domains_even_when_its_data_looks_recent() -> No
     assert stale_domains([_kpi("traffic.avg_speed", 5)], quality, config, now) == {"air", "traffic"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="layouts/wall_props.stale_domains still stales by Kpi.as_of age when feeds name "
-    "their domains (owner: the refresh engineer); remove this mark with that change",
-)
 def test_a_live_feed_with_5_minute_readings_does_not_stale_its_domain() -> None:
     # Right after a demo restart: the simulator ran 20 s ago, its traffic readings are 270 s
     # old (> 3 x 60 s) because they sit on a 5-minute grid. Nothing is stale.
