@@ -175,12 +175,16 @@ def bucket_values_at(session: Session, metric: str, at: int) -> pd.DataFrame:
     return frame[["asset_id", "value", "max", "ts"]]
 
 
-def energy_kwh(session: Session, start: int, end: int) -> float | None:
+def energy_kwh(
+    session: Session, start: int, end: int, *, whole_window: bool = False
+) -> float | None:
     """kWh drawn by every `power_w` series over [start, end), from 5-minute rollups.
 
     Each bucket's mean W counts until the series' next bucket with data (its 5 minutes when
     the meter reports every 5 minutes or faster; a 15-minute meter's sample stands for its
     15 minutes), at most ENERGY_HOLD_MAX_S, and the newest one until `end`. None: no data.
+    With `whole_window`, also None when the store's data begins well after `start` (a
+    comparison value must not be a partial day).
     """
     ids = select(Series.id).where(Series.metric == "power_w").scalar_subquery()
     nxt = func.lead(Rollup5m.bucket).over(partition_by=Rollup5m.series_id, order_by=Rollup5m.bucket)
@@ -195,8 +199,12 @@ def energy_kwh(session: Session, start: int, end: int) -> float | None:
     )
     span = func.coalesce(rows.c.next, end) - rows.c.bucket
     hold = case((span > ENERGY_HOLD_MAX_S, ENERGY_HOLD_MAX_S), else_=span)
-    joules = session.execute(select(func.sum(rows.c.watts * hold))).scalar()
-    return None if joules is None else float(joules) / 3.6e6
+    joules, first = session.execute(
+        select(func.sum(rows.c.watts * hold), func.min(rows.c.bucket))
+    ).one()
+    if joules is None or (whole_window and first > start + ENERGY_HOLD_MAX_S):
+        return None
+    return float(joules) / 3.6e6
 
 
 def line_coords(geometry: dict[str, Any]) -> tuple[list[float | None], list[float | None]]:

@@ -90,7 +90,7 @@ def read_week_ago(session: Session, config: Config, then_s: int) -> WeekAgo:
         then=then_s,
         speeds=speeds.rename(columns={"value": "speed_kmh"}),
         lamps=lamp_states_at(session, then_s),
-        energy=energy_kwh(session, local_midnight(then, config), then_s),
+        energy=energy_kwh(session, local_midnight(then, config), then_s, whole_window=True),
         aqi=station_aqi(session, then_s)["aqi"],
         water=bucket_values_at(session, "water_level_cm", then_s),
         reports=reports,
