@@ -278,7 +278,9 @@ def test_the_city_fills_the_map_panel(
         # The city's box fits inside the panel and fills it on its limiting side.
         assert left >= 0 and top >= 0 and left + width <= panel_w and top + height <= panel_h, (
             box,
-            page.evaluate("() => [document.getElementById('wall-map').getBoundingClientRect().height, document.querySelector('#wall-map .js-plotly-plot').layout.map.zoom]"),
+            page.evaluate(
+                "() => [document.getElementById('wall-map').getBoundingClientRect().height, document.querySelector('#wall-map .js-plotly-plot').layout.map.zoom]"
+            ),
         )
         assert max(width / panel_w, height / panel_h) > 0.88, box
     finally:
