@@ -14,11 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import dash
 import psycopg
 import pytest
 from psycopg import sql
 
+from dashboard.app import create_app
 from dashboard.store import Store
+from tests.api.seed import NOW, Seed, seed_store
 
 PG_URL = os.environ.get("CITYOPS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -64,3 +67,16 @@ def store(store_url: str) -> Iterator[Store]:
     s.upgrade()
     yield s
     s.dispose()
+
+
+@pytest.fixture
+def seeded(store: Store) -> Seed:
+    """The `store` fixture (both databases), filled with tests.api.seed's data."""
+    return seed_store(store)
+
+
+@pytest.fixture
+def app(seeded: Seed) -> Iterator[dash.Dash]:
+    """A fresh app on the seeded store, its clock fixed at seed.NOW."""
+    yield create_app(seeded.config, seeded.store, clock=lambda: NOW)
+    dash.page_registry.clear()

@@ -4,28 +4,12 @@ call a callback the way the Dash renderer does (POST /_dash-update-component).""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import dash
 import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
-
-from dashboard.app import create_app
-from dashboard.store import Store
-from tests.api.seed import NOW, Seed, seed_store
-
-
-@pytest.fixture
-def seeded(store: Store) -> Seed:
-    return seed_store(store)
-
-
-@pytest.fixture
-def app(seeded: Seed) -> Iterator[dash.Dash]:
-    yield create_app(seeded.config, seeded.store, clock=lambda: NOW)
-    dash.page_registry.clear()
 
 
 @pytest.fixture
