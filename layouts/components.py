@@ -86,8 +86,11 @@ def data_table(
     columns: list[dict[str, Any]],
     row_styles: list[dict[str, Any]] | None = None,
     page_size: int = 50,
+    lang: str = "en",
 ) -> Component:
     """A read-only table in the house style; callbacks fill its `data` (never its children).
+
+    Numbers use `lang`'s separators (vi "1.234,5", en "1,234.5") where a column has a format.
 
     DataTable is deprecated in Dash 4 in favour of dash-ag-grid, which is not a dependency
     yet; the warning is silenced here, in one place, until the switch.
@@ -100,6 +103,7 @@ def data_table(
             data=[],
             page_size=page_size,
             sort_action="native",
+            locale_format={"group": ".", "decimal": ","} if lang == "vi" else {},
             cell_selectable=False,
             style_as_list_view=True,
             style_table={"overflowX": "auto"},

@@ -85,8 +85,16 @@ HISTORY_COLUMNS = ("started", "run_status", "rows", "rejected", "duration", "run
 RUN_STATUSES = ("ok", "error", "running")
 
 
+# Counts are numbers (they sort as numbers) shown with the language's thousands separator.
+COUNT_COLUMNS = ("rows", "rejected")
+
+
 def _columns(keys: tuple[str, ...], lang: str) -> list[dict[str, Any]]:
-    return [{"id": k, "name": t(f"sources.col.{k}", lang)} for k in keys]
+    count = {"type": "numeric", "format": {"specifier": ",d"}}
+    return [
+        {"id": k, "name": t(f"sources.col.{k}", lang), **(count if k in COUNT_COLUMNS else {})}
+        for k in keys
+    ]
 
 
 # Row colours by the status word shown (i18n key -> meaning in theme.STATUS_ROW): failing red,
@@ -154,7 +162,10 @@ def layout(lang: str | None = None, source: str | None = None, **_: Any) -> html
                 className="updated-line",
             ),
             data_table(
-                ids.table, _columns(TABLE_COLUMNS, lang), _row_styles(lang, "health", HEALTH_LOOKS)
+                ids.table,
+                _columns(TABLE_COLUMNS, lang),
+                _row_styles(lang, "health", HEALTH_LOOKS),
+                lang=lang,
             ),
             *_controls(configured, lang),
             html.H2(t("sources.history", lang), className="section-title"),
@@ -171,6 +182,7 @@ def layout(lang: str | None = None, source: str | None = None, **_: Any) -> html
                 _columns(HISTORY_COLUMNS, lang),
                 _row_styles(lang, "run_status", RUN_LOOKS),
                 HISTORY_RUNS,
+                lang=lang,
             ),
         ],
         className="page page-sources",
