@@ -7,7 +7,6 @@ a gauge above flood stage, a station in every VN_AQI band and overdue reports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -16,21 +15,15 @@ import pandas as pd
 
 from dashboard.aqi import BANDS
 from dashboard.config import Config
+from dashboard.queries.wall import MapState
 from data_sources.simulator import SimulatorSettings, build_city
 
 NOW = datetime(2025, 11, 20, 12, 30, tzinfo=UTC)  # 19:30 in Rạch Giá: lights on
 NOW_TS = int(NOW.timestamp())
 
 
-@dataclass(frozen=True)
-class SampleState:
-    segments: pd.DataFrame
-    lamps: pd.DataFrame
-    cabinets: pd.DataFrame
-    air: pd.DataFrame
-    water: pd.DataFrame
-    reports: pd.DataFrame
-    version: int
+# The figures take the query layer's MapState; the sample is one, built by hand.
+SampleState = MapState
 
 
 @cache
