@@ -25,7 +25,7 @@ LANGUAGES: Final[tuple[Lang, ...]] = ("vi", "en")
 # The cookie that keeps the operator's language choice in the browser.
 LANG_COOKIE: Final = "cityops_lang"
 
-TEXT: Final[dict[str, dict[Lang, str]]] = {
+_CORE: Final[dict[str, dict[Lang, str]]] = {
     # shell
     "app.title": {
         "vi": "Trung tâm điều hành đô thị thông minh",
@@ -214,6 +214,22 @@ TEXT: Final[dict[str, dict[Lang, str]]] = {
     "trend.reports.new_per_hour": {"vi": "Phản ánh mới mỗi giờ", "en": "New reports per hour"},
     "trend.no_data": {"vi": "Chưa có dữ liệu", "en": "No data yet"},
 }
+
+
+def _merged() -> dict[str, dict[Lang, str]]:
+    """The core strings plus every area's module in `dashboard.texts`; a duplicate key fails."""
+    from dashboard.texts import auth, desk, drill
+
+    merged: dict[str, dict[Lang, str]] = dict(_CORE)
+    for module in (auth, drill, desk):
+        for key, entry in module.TEXT.items():
+            if key in merged:
+                raise ValueError(f"UI text key {key!r} defined twice ({module.__name__})")
+            merged[key] = {"vi": entry["vi"], "en": entry["en"]}
+    return merged
+
+
+TEXT: Final[dict[str, dict[Lang, str]]] = _merged()
 
 
 def t(key: str, lang: str) -> str:
