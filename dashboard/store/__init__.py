@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.store import ingest as _ingest
+from dashboard.store.accounts import Accounts
 from dashboard.store import runs
 from dashboard.store.ingest import IngestResult
 from dashboard.store.runs import SourceStateView
@@ -91,6 +92,11 @@ class Store:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def accounts(self) -> Accounts:
+        """Users, tokens, sessions, the audit log, login attempts (`dashboard.store.accounts`)."""
+        return Accounts(self.engine, self._writer)
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:

@@ -28,10 +28,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "ApiTokenRow",
     "AssetRow",
+    "AuditRow",
+    "AuthSessionRow",
     "Base",
     "Latest",
     "Lease",
+    "LoginAttemptRow",
     "QuarantineRow",
     "ReadingRow",
     "ReportRow",
@@ -41,6 +45,7 @@ __all__ = [
     "SourceRun",
     "SourceState",
     "UTCDateTime",
+    "UserRow",
     "Watermark",
 ]
 
@@ -231,3 +236,88 @@ class Watermark(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+# -- accounts (issue 4): users, tokens, sessions, audit, login attempts ------------------------
+
+
+class UserRow(Base):
+    """A person who signs in: a role (viewer < operator < manager < admin), an argon2 hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    password_changed_at: Mapped[datetime]
+
+
+class ApiTokenRow(Base):
+    """A machine's credential: kind "wall" (bound to one page, read-only) or "api" (scoped).
+
+    Only the sha256 of the secret is kept; `prefix` (its first characters) tells tokens apart
+    in lists without revealing them.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(256), default="")  # space-separated
+    bound_path: Mapped[str | None] = mapped_column(String(128))  # wall tokens: the one page
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class AuthSessionRow(Base):
+    """A signed-in browser: the sha256 of its cookie, whose it is (a user or a wall token)."""
+
+    __tablename__ = "auth_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditRow(Base):
+    """One security-relevant event: who (name and kind), did what, to what, from where."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(64))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(256))
+    outcome: Mapped[str] = mapped_column(String(16))  # ok, failed, denied, locked
+    address: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class LoginAttemptRow(Base):
+    """Failed sign-ins counted per key ("account:<name>" or "address:<ip>"), shared by every
+    worker through the store; `locked_until` grows with each failure past the free ones."""
+
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
