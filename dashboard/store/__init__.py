@@ -16,9 +16,11 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.store import ingest as _ingest
-from dashboard.store.accounts import Accounts
+from dashboard.store import report_desk as _desk
 from dashboard.store import runs
+from dashboard.store.accounts import Accounts
 from dashboard.store.ingest import IngestResult
+from dashboard.store.report_desk import DeskOutcome, DeskRefused
 from dashboard.store.runs import SourceStateView
 
 if TYPE_CHECKING:
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = [
     "SQLITE_CACHE_KIB",
     "SQLITE_WAL_AUTOCHECKPOINT",
+    "DeskOutcome",
+    "DeskRefused",
     "IngestResult",
     "SourceStateView",
     "Store",
@@ -248,4 +252,24 @@ class Store:
             raw_days=raw_days,
             quarantine_days=quarantine_days,
             runs_days=runs_days,
+        )
+
+    # -- the citizen-report desk -------------------------------------------------------------
+
+    def desk_action(
+        self,
+        report_id: int,
+        action: str,
+        *,
+        actor: str,
+        at: datetime,
+        agency: str | None = None,
+        text: str | None = None,
+        public: bool = True,
+    ) -> DeskOutcome:
+        """Apply a desk action (acknowledge, start, assign, comment, close) to a report as
+        `actor`, audited; raises `DeskRefused` (nothing written) when it is not allowed from
+        the report's state (see `dashboard.store.report_desk`)."""
+        return _desk.apply_action(
+            self._writer, report_id, action, actor, at, agency=agency, text=text, public=public
         )

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -38,6 +39,8 @@ __all__ = [
     "LoginAttemptRow",
     "QuarantineRow",
     "ReadingRow",
+    "ReportDeskRow",
+    "ReportEventRow",
     "ReportRow",
     "Rollup1h",
     "Rollup5m",
@@ -238,6 +241,48 @@ class Watermark(Base):
     value: Mapped[int] = mapped_column(BigInteger)
 
 
+class ReportDeskRow(Base):
+    """The citizen-report desk's decisions on one report (one row once staff first act on it).
+
+    The feed's row in `reports` stays the feed's record, untouched by staff, so a re-ingest can
+    never undo a decision: the pages show the overlay (dashboard.queries.report_desk), where the
+    status is the further along of the desk's and the feed's (a feed may move a report forward,
+    never back behind the desk) and the desk's agency replaces the feed's once assigned.
+    """
+
+    __tablename__ = "report_desk"
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    agency: Mapped[str | None] = mapped_column(String(128))
+    acknowledged_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(128))
+
+
+class ReportEventRow(Base):
+    """The audit trail of the desk: every change to a report, who made it and when (UTC)."""
+
+    __tablename__ = "report_events"
+    __table_args__ = (Index("ix_report_events_report_at", "report_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))  # acknowledge, start, assign, comment, close
+    status_from: Mapped[str | None] = mapped_column(String(16))
+    status_to: Mapped[str | None] = mapped_column(String(16))
+    agency: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[str | None] = mapped_column(Text)  # the comment or the resolution
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 # -- accounts (issue 4): users, tokens, sessions, audit, login attempts ------------------------
 
 
@@ -321,3 +366,7 @@ class LoginAttemptRow(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+
+
+# The desk list filters and by default sorts reports by creation time (migration 0005).
+Index("ix_reports_created", ReportRow.created_at)
