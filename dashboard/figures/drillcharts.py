@@ -1,0 +1,191 @@
+"""Charts shared by the drill-down pages: the house chart layout, bars by area, asset history.
+
+Pure functions: frames in, plotly figure dicts out (no clock, no query). Figures are plain
+dicts rather than `go.Figure`: the asset history is the drill-down's hot path, and plotly's
+per-property validation cost more than the query behind it. Times are shown in the city's
+zone (`tz`); numbers use the language's separators.
+
+Click-to-filter convention (read by layouts/drill_filters.py): a point's `customdata` starts
+with ["area", "ward" | "zone", name] for an area or ["asset", asset id] for an asset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from dashboard.figures.theme import PALETTE
+from dashboard.i18n import t
+
+__all__ = [
+    "FONT",
+    "PREVIOUS_COLOUR",
+    "area_bars",
+    "chart_layout",
+    "empty_figure",
+    "history_figure",
+    "local_axis",
+]
+
+FONT: Final = "Inter, 'Noto Sans', sans-serif"
+PREVIOUS_COLOUR: Final = "#8d99ab"
+SELECTED_COLOUR: Final = PALETTE["accent"]
+BAR_COLOUR: Final = "#5b8def"
+STEP_METRICS: Final = frozenset({"lamp_on", "lamp_fault"})
+
+
+def chart_layout(title: str = "", *, lang: str, height: int = 340, **extra: Any) -> dict[str, Any]:
+    """The dark layout every drill-down chart uses (axes, fonts, legend above the plot)."""
+    axis = {
+        "gridcolor": PALETTE["line"],
+        "zerolinecolor": PALETTE["line_strong"],
+        "linecolor": PALETTE["line_strong"],
+        "tickfont": {"size": 13, "color": PALETTE["muted"]},
+        "automargin": True,
+    }
+    layout: dict[str, Any] = {
+        "template": None,
+        "height": height,
+        "margin": {"l": 56, "r": 16, "t": 48 if title else 16, "b": 40},
+        "paper_bgcolor": PALETTE["panel"],
+        "plot_bgcolor": PALETTE["panel"],
+        "font": {"color": PALETTE["text"], "size": 14, "family": FONT},
+        "title": {"text": title, "x": 0.01, "font": {"size": 17}},
+        "xaxis": dict(axis),
+        "yaxis": dict(axis),
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        "hoverlabel": {"bgcolor": PALETTE["panel_2"], "font": {"color": PALETTE["text"]}},
+        "separators": ",." if lang == "vi" else ".,",
+    }
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(layout.get(key), dict):
+            layout[key] = {**layout[key], **value}
+        else:
+            layout[key] = value
+    return layout
+
+
+def empty_figure(message: str, *, lang: str, height: int = 340) -> dict[str, Any]:
+    """A chart with no data: the message in the middle, no axes (never a blank box)."""
+    layout = chart_layout(lang=lang, height=height)
+    layout["xaxis"] = {"visible": False}
+    layout["yaxis"] = {"visible": False}
+    layout["annotations"] = [
+        {
+            "text": message,
+            "showarrow": False,
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0.5,
+            "y": 0.5,
+            "font": {"size": 16, "color": PALETTE["muted"]},
+        }
+    ]
+    return {"data": [], "layout": layout}
+
+
+def local_axis(ts: pd.Series, tz: tzinfo) -> np.ndarray:
+    """Aware UTC timestamps as the city's wall-clock times (naive datetime64, what plotly
+    draws as given)."""
+    if not len(ts):
+        return np.array([], dtype="datetime64[s]")
+    return pd.DatetimeIndex(ts).tz_convert(tz).tz_localize(None).to_numpy()
+
+
+def area_bars(
+    names: Sequence[str],
+    values: Sequence[float],
+    *,
+    level: str,
+    title: str,
+    value_label: str,
+    lang: str,
+    selected: Sequence[str] = (),
+    decimals: int = 0,
+) -> dict[str, Any]:
+    """Horizontal bars, one per area (ward or zone, `level`), largest on top; a click on a
+    bar filters the page to that area. Selected areas are drawn in the accent colour."""
+    if not len(names):
+        return empty_figure(t("drill.no_data", lang), lang=lang)
+    order = np.argsort(np.asarray(values, dtype=np.float64), kind="stable")
+    ys = [names[i] for i in order]
+    xs = np.asarray(values, dtype=np.float64)[order]
+    colours = [SELECTED_COLOUR if n in selected else BAR_COLOUR for n in ys]
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": xs,
+        "y": ys,
+        "marker": {"color": colours},
+        "customdata": [["area", level, n] for n in ys],
+        "hovertemplate": f"%{{y}}<br>{value_label}: %{{x:,.{decimals}f}}<extra></extra>",
+    }
+    height = max(220, 60 + 30 * len(ys))
+    layout = chart_layout(title, lang=lang, height=height, xaxis={"title": value_label})
+    layout["margin"]["l"] = 140
+    return {"data": [trace], "layout": layout}
+
+
+def history_figure(
+    history: Any,
+    *,
+    lang: str,
+    tz: tzinfo,
+    title: str,
+    metric_label: str,
+) -> dict[str, Any]:
+    """One metric of one asset over its window, the week before dashed beneath it, and for
+    rollups a min-max band. `history` is a `queries.history.History` (ts aware UTC)."""
+    cur, prev = history.current, history.previous
+    if not len(cur) and not len(prev):
+        return empty_figure(t("drill.no_history", lang), lang=lang)
+    unit = history.unit if history.unit != "bool" else ""
+    shape = "hv" if history.metric in STEP_METRICS else "linear"
+    x_cur, x_prev = local_axis(cur["ts"], tz), local_axis(prev["ts"], tz)
+    fmt = "%{y:,.2f}" + (f" {unit}" if unit else "")
+    traces: list[dict[str, Any]] = []
+    if history.resolution != "raw" and len(cur):
+        band = "rgba(76,195,255,0.18)"
+        traces.append(_line(x_cur, cur["max"], "", band, shape, showlegend=False, width=0))
+        traces.append(
+            _line(x_cur, cur["min"], t("drill.history.range", lang), band, shape, width=0)
+            | {"fill": "tonexty", "fillcolor": band}
+        )
+    traces.append(
+        _line(x_prev, prev["value"], t("drill.history.previous", lang), PREVIOUS_COLOUR, shape)
+        | {"line": {"color": PREVIOUS_COLOUR, "width": 2, "dash": "dash", "shape": shape}}
+    )
+    traces.append(
+        _line(x_cur, cur["value"], t("drill.history.current", lang), PALETTE["accent"], shape)
+        | {"hovertemplate": f"%{{x|%d/%m %H:%M}}<br>{fmt}<extra></extra>"}
+    )
+    y_title = f"{metric_label} ({unit})" if unit else metric_label
+    layout = chart_layout(title, lang=lang, yaxis={"title": y_title}, hovermode="x unified")
+    layout["meta"] = {"resolution": history.resolution, "points": len(cur)}
+    return {"data": traces, "layout": layout}
+
+
+def _line(
+    x: np.ndarray,
+    y: pd.Series,
+    name: str,
+    colour: str,
+    shape: str,
+    *,
+    width: float = 2.5,
+    showlegend: bool = True,
+) -> dict[str, Any]:
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": x,
+        "y": y.to_numpy(dtype=np.float64),
+        "name": name,
+        "line": {"color": colour, "width": width, "shape": shape},
+        "showlegend": showlegend and bool(name),
+        "hoverinfo": "skip" if not name else None,
+    }
