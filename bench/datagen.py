@@ -3,8 +3,10 @@
 Series: 300 road segments (speed, volume, occupancy), 30 air stations (PM2.5, PM10, NO₂, O₃,
 temperature, humidity) and 1,350 street-light cabinets (power draw): 2,430 series. A size is
 a number of rows; the interval (60 s or 300 s) sets how much time they span. Readings come
-tick by tick, every series per tick, the way a connector emits them, and share one datetime
-per tick. Everything is generated before any timing starts.
+tick by tick, every series per tick, the way a connector emits them, in two shapes: as Reading
+objects sharing one datetime per tick (what a message parser produces), and as one
+ReadingBlock of columns per batch (what a connector computing arrays, like the simulator,
+produces). Everything is generated before any timing starts.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from dashboard.records import Asset, Reading
+from dashboard.records import Asset, Reading, ReadingBlock
 
 __all__ = ["SIZES", "BenchData", "generate"]
 
@@ -28,6 +30,7 @@ class BenchData:
     assets: list[Asset]
     series: list[tuple[str, str]]  # (asset id, metric), in a fixed order
     batches: list[list[Reading]]
+    blocks: list[ReadingBlock]  # the same rows as `batches`, one block per batch
     interval_s: int
 
     @property
@@ -96,11 +99,31 @@ def generate(size: str, interval_s: int = 300, batch_s: int = 3600, seed: int = 
     values = np.round(np.clip(values, 0.0, None), 2)
     per_batch = max(1, batch_s // interval_s)
     batches: list[list[Reading]] = []
+    blocks: list[ReadingBlock] = []
+    names = sorted({a for a, _ in series}), sorted({m for _, m in series})
+    asset_of = {a: i for i, a in enumerate(names[0])}
+    metric_of_name = {m: i for i, m in enumerate(names[1])}
+    s_asset = np.array([asset_of[a] for a, _ in series], dtype=np.int64)
+    s_metric = np.array([metric_of_name[m] for _, m in series], dtype=np.int64)
+    start = int(START.timestamp())
     for first in range(0, ticks, per_batch):
         batch: list[Reading] = []
-        for k in range(first, min(first + per_batch, ticks)):
+        last = min(first + per_batch, ticks)
+        for k in range(first, last):
             ts = START + timedelta(seconds=k * interval_s)
             row = values[k].tolist()
             batch += [Reading(a, m, ts, v) for (a, m), v in zip(series, row, strict=True)]
         batches.append(batch)
-    return BenchData(assets, series, batches, interval_s)
+        n_ticks = last - first
+        tick_ts = start + interval_s * np.arange(first, last, dtype=np.int64)
+        blocks.append(
+            ReadingBlock(
+                names[0],
+                names[1],
+                np.tile(s_asset, n_ticks),
+                np.tile(s_metric, n_ticks),
+                np.repeat(tick_ts, len(series)),
+                values[first:last].ravel(),
+            )
+        )
+    return BenchData(assets, series, batches, blocks, interval_s)

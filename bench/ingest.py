@@ -1,6 +1,7 @@
 """Ingest throughput of `Store.ingest` against the bare insert limit, measured in the same run.
 
     python -m bench.ingest --size S --db sqlite|postgres|both --runs N [--interval 60|300]
+                           [--path blocks|readings|both]
 
 Each run gets a fresh database. Before timing: the store is migrated, the assets and one
 reading per series are ingested (so series ids and latest values exist, as in steady state),
@@ -9,8 +10,10 @@ and the bare rows are prepared. Then, interleaved (bare first on even runs, stor
 - bare: the identical (series_id, ts, value) tuples, batch by batch, one transaction per batch,
   into an identical empty table: DB-API `executemany` on SQLite, binary COPY (psycopg
   `cursor.copy`, `write_row`) on PostgreSQL;
-- store: `Store.ingest(source, readings=batch, now=...)` for the same batches (validation,
-  series lookup, duplicate check, readings, 5-minute and hourly rollups, latest).
+- store: `Store.ingest(source, ..., now=...)` for the same batches (validation, series
+  lookup, duplicate check, readings, 5-minute and hourly rollups, latest), the rows handed
+  over either as ReadingBlock columns (`blocks`: the simulator's way, any connector that
+  computes arrays) or as Reading objects (`readings`: a message parser's way).
 
 Figures: medians over runs of readings/s and of the per-run ratio store/bare time.
 Results go to bench/results/<date>-<sha>.json (merged per db/size/interval) and a markdown
@@ -107,10 +110,14 @@ def _bare(db: str, conn: Any, batches: list[list[tuple[int, int, float]]]) -> fl
     return time.perf_counter() - start
 
 
-def _store(store: Store, batches: list[list[Reading]]) -> float:
+def _store(store: Store, data: BenchData, path: str) -> float:
     start = time.perf_counter()
-    for batch in batches:
-        store.ingest("bench", readings=batch, now=batch[-1].ts + timedelta(seconds=5))
+    for batch, block in zip(data.batches, data.blocks, strict=True):
+        now = batch[-1].ts + timedelta(seconds=5)
+        if path == "blocks":
+            store.ingest("bench", blocks=[block], now=now)
+        else:
+            store.ingest("bench", readings=batch, now=now)
     return time.perf_counter() - start
 
 
@@ -126,7 +133,9 @@ def _bare_rows(store: Store, data: BenchData) -> list[list[tuple[int, int, float
     ]
 
 
-def _one_run(db: str, data: BenchData, pg_url: str, workdir: Path, run: int) -> dict[str, float]:
+def _one_run(
+    db: str, data: BenchData, path: str, pg_url: str, workdir: Path, run: int
+) -> dict[str, float]:
     target = Target(db, pg_url, workdir, run)
     try:
         store = Store(target.url)
@@ -138,9 +147,9 @@ def _one_run(db: str, data: BenchData, pg_url: str, workdir: Path, run: int) -> 
         conn = target.bare_conn()
         if run % 2 == 0:
             bare_s = _bare(db, conn, bare_rows)
-            store_s = _store(store, data.batches)
+            store_s = _store(store, data, path)
         else:
-            store_s = _store(store, data.batches)
+            store_s = _store(store, data, path)
             bare_s = _bare(db, conn, bare_rows)
         conn.close()
         with store.engine.connect() as c:
@@ -178,13 +187,13 @@ def _git_sha() -> str:
 
 def _table(entries: list[dict[str, Any]]) -> str:
     lines = [
-        "| db | size | interval | batch | rows | store rows/s | bare rows/s | ratio (median) "
-        "| goal | pass |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| db | rows as | size | interval | batch | rows | store rows/s | bare rows/s "
+        "| ratio (median) | goal | pass |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for e in entries:
         lines.append(
-            f"| {e['db']} | {e['size']} | {e['interval_s']}s | {e['batch_s'] // 60} min "
+            f"| {e['db']} | {e.get('path', 'readings')} | {e['size']} | {e['interval_s']}s | {e['batch_s'] // 60} min "
             f"| {e['rows']:,} | "
             f"{e['store_rows_per_s']:,.0f} | {e['bare_rows_per_s']:,.0f} | {e['ratio_median']:.2f}x "
             f"| ≤ {e['goal']}x | {'pass' if e['pass'] else 'FAIL'} |"
@@ -199,21 +208,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--interval", type=int, choices=[60, 300], default=300)
     parser.add_argument("--batch-s", type=int, default=3600, help="data seconds per batch")
+    parser.add_argument("--path", choices=["blocks", "readings", "both"], default="both")
     parser.add_argument("--pg-url", default=PG_URL)
     args = parser.parse_args(argv)
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    paths = ["blocks", "readings"] if args.path == "both" else [args.path]
     stem = f"{datetime.now(UTC):%Y-%m-%d}-{_git_sha()}"  # the code that was measured
     data = generate(args.size, args.interval, args.batch_s)
     entries: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="cityops-bench-") as tmp:
-        for db in dbs:
-            runs = [_one_run(db, data, args.pg_url, Path(tmp), i) for i in range(args.runs)]
+        for db, path in [(db, path) for db in dbs for path in paths]:
+            runs = [_one_run(db, data, path, args.pg_url, Path(tmp), i) for i in range(args.runs)]
             bare_med = statistics.median(r["bare_s"] for r in runs)
             store_med = statistics.median(r["store_s"] for r in runs)
             ratio = statistics.median(r["ratio"] for r in runs)
             entries.append(
                 {
                     "db": db,
+                    "path": path,
                     "size": args.size,
                     "interval_s": args.interval,
                     "batch_s": args.batch_s,
@@ -232,8 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{stem}.json"
     previous = json.loads(out.read_text())["entries"] if out.exists() else []
-    fresh = {(e["db"], e["size"], e["interval_s"], e["batch_s"]) for e in entries}
-    kept = [e for e in previous if (e["db"], e["size"], e["interval_s"], e["batch_s"]) not in fresh]
+
+    def key(e: dict[str, Any]) -> tuple[Any, ...]:
+        return (e["db"], e.get("path", "readings"), e["size"], e["interval_s"], e["batch_s"])
+
+    fresh = {key(e) for e in entries}
+    kept = [e for e in previous if key(e) not in fresh]
     merged = kept + entries
     out.write_text(
         json.dumps({"versions": _versions(args.pg_url, dbs), "entries": merged}, indent=2)

@@ -45,6 +45,7 @@ def _store_batch(
         source,
         assets=areas.place_assets(batch.assets),
         readings=batch.readings,
+        blocks=batch.blocks,
         reports=areas.place_reports(batch.reports),
         rejects=batch.rejects,
         now=now,

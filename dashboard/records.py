@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+
+import numpy as np
 
 __all__ = [
     "DOMAINS",
@@ -25,6 +28,7 @@ __all__ = [
     "CitizenReport",
     "Metric",
     "Reading",
+    "ReadingBlock",
     "Reject",
     "ReportStatus",
     "validate_asset",
@@ -138,6 +142,74 @@ class Reading:
     metric: str
     ts: datetime
     value: float
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ReadingBlock:
+    """Many readings as columns, the way a connector that computes arrays already holds them.
+
+    Row k stands for `Reading(assets[asset[k]], metrics[metric[k]], ts[k], value[k])`, with
+    `ts` in whole epoch seconds UTC. The contract is that of a list of Reading (the same
+    validation, quarantine and idempotence), without one Python object per value: the store
+    checks and converts a block column-wise, and quarantines a refused row as the Reading it
+    stands for. A block that is malformed as a whole (columns of different lengths, an index
+    past its list) is a connector bug and fails at construction.
+    """
+
+    assets: Sequence[str]
+    metrics: Sequence[str]
+    asset: np.ndarray  # int64 index into `assets`
+    metric: np.ndarray  # int64 index into `metrics`
+    ts: np.ndarray  # int64 epoch seconds, UTC
+    value: np.ndarray  # float64
+
+    def __post_init__(self) -> None:
+        for name, dtype in (("asset", np.int64), ("metric", np.int64), ("ts", np.int64)):
+            column = np.asarray(getattr(self, name))
+            if column.ndim != 1 or not (
+                column.size == 0 or np.issubdtype(column.dtype, np.integer)
+            ):
+                raise ValueError(f"ReadingBlock.{name} must be a 1-D integer array")
+            object.__setattr__(self, name, column.astype(dtype, copy=False))
+        value = np.asarray(self.value, dtype=np.float64)
+        object.__setattr__(self, "value", value)
+        n = len(self.ts)
+        if not len(self.asset) == len(self.metric) == len(value) == n:
+            raise ValueError("ReadingBlock columns differ in length")
+        for name, names in (("asset", self.assets), ("metric", self.metrics)):
+            index = getattr(self, name)
+            if n and (index.min() < 0 or index.max() >= len(names)):
+                raise ValueError(f"ReadingBlock.{name} indexes past its {len(names)} names")
+
+    @classmethod
+    def grid(
+        cls, assets: Sequence[str], metric: str, ts: np.ndarray, values: np.ndarray
+    ) -> ReadingBlock:
+        """One metric of many assets at shared times: `values[j, i]` is `assets[i]` at `ts[j]`."""
+        n_t, n_a = np.shape(values)
+        if n_t != len(ts) or n_a != len(assets):
+            raise ValueError(f"values are {n_t}x{n_a}, times x assets are {len(ts)}x{len(assets)}")
+        return cls(
+            assets=assets,
+            metrics=(metric,),
+            asset=np.tile(np.arange(n_a, dtype=np.int64), n_t),
+            metric=np.zeros(n_t * n_a, dtype=np.int64),
+            ts=np.repeat(np.asarray(ts, dtype=np.int64), n_a),
+            value=np.asarray(values, dtype=np.float64).ravel(),
+        )
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def reading(self, k: int) -> Reading:
+        """Row `k` as the Reading it stands for."""
+        ts = datetime.fromtimestamp(int(self.ts[k]), UTC)
+        name = self.assets[int(self.asset[k])]
+        return Reading(name, self.metrics[int(self.metric[k])], ts, float(self.value[k]))
+
+    def readings(self) -> list[Reading]:
+        """Every row as a Reading (for tests and tools; the store never needs this)."""
+        return [self.reading(k) for k in range(len(self))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 from dashboard.config import Config, SourceConfig
-from dashboard.records import Asset, CitizenReport, Reading, Reject
+from dashboard.records import Asset, CitizenReport, Reading, ReadingBlock, Reject
 
 __all__ = ["BUILTIN_KINDS", "Batch", "Health", "SourceConnector", "connector_class", "create"]
 
@@ -29,16 +29,26 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class Batch:
-    """What one fetch produced. `cursor` is the data time the next fetch should start after."""
+    """What one fetch produced. `cursor` is the data time the next fetch should start after.
+
+    Readings come as objects (`readings`, what a parser of messages produces) or as columns
+    (`blocks`, what a connector computing arrays holds); the store treats both alike.
+    """
 
     assets: list[Asset] = field(default_factory=list)
     readings: list[Reading] = field(default_factory=list)
+    blocks: list[ReadingBlock] = field(default_factory=list)
     reports: list[CitizenReport] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     cursor: datetime | None = None
 
     def __len__(self) -> int:
-        return len(self.assets) + len(self.readings) + len(self.reports)
+        rows = len(self.readings) + sum(len(b) for b in self.blocks)
+        return len(self.assets) + rows + len(self.reports)
+
+    def all_readings(self) -> list[Reading]:
+        """`readings` and the rows of `blocks`, as Reading objects (for tests and tools)."""
+        return [*self.readings, *(r for b in self.blocks for r in b.readings())]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from dashboard.store.report_desk import DeskOutcome, DeskRefused
 from dashboard.store.runs import SourceStateView
 
 if TYPE_CHECKING:
-    from dashboard.records import Asset, CitizenReport, Reading, Reject
+    from dashboard.records import Asset, CitizenReport, Reading, ReadingBlock, Reject
 
 __all__ = [
     "SQLITE_CACHE_KIB",
@@ -147,17 +147,21 @@ class Store:
         *,
         assets: Sequence[Asset] = (),
         readings: Sequence[Reading] = (),
+        blocks: Sequence[ReadingBlock] = (),
         reports: Sequence[CitizenReport] = (),
         rejects: Sequence[Reject] = (),
         now: datetime,
     ) -> IngestResult:
-        """Store one batch in one transaction: upserts, rollups, latest, quarantine."""
+        """Store one batch in one transaction: upserts, rollups, latest, quarantine.
+
+        Readings come as objects (`readings`), as columns (`blocks`), or both."""
         return _ingest.ingest(
             self._writer,
             self._series,
             source,
             assets=assets,
             readings=readings,
+            blocks=blocks,
             reports=reports,
             rejects=rejects,
             now=now,

@@ -20,7 +20,7 @@ import numpy as np
 
 from dashboard.records import FUTURE_TOLERANCE, METRICS, Reading, validate_reading
 
-__all__ = ["SeriesKey", "to_columns"]
+__all__ = ["Columns", "SeriesKey", "metric_table", "to_columns", "too_old"]
 
 SeriesKey = tuple[str, str]  # (asset id, metric)
 Columns = tuple[np.ndarray, np.ndarray, np.ndarray]  # series id int64, epoch s float64, value
@@ -32,7 +32,7 @@ _METRIC = attrgetter("metric")
 
 
 @cache
-def _metric_table() -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+def metric_table() -> tuple[dict[str, int], np.ndarray, np.ndarray]:
     """Metric -> code (0 = unknown), and low/high by code; unknown gets an empty range."""
     codes = {name: i + 1 for i, name in enumerate(METRICS)}
     low = np.array([np.inf] + [m.low for m in METRICS.values()], dtype=np.float64)
@@ -62,7 +62,7 @@ def _values(values: list[object]) -> np.ndarray:
     )
 
 
-def _too_old(floor: float) -> str:
+def too_old(floor: float) -> str:
     cut = datetime.fromtimestamp(floor, UTC).isoformat()
     return f"older than the raw retention horizon ({cut}): its rollups are final"
 
@@ -101,7 +101,7 @@ def to_columns(
     aids, mets = _keys(readings)
     get = series.get
     sid = np.array([get(k, -1) for k in zip(aids, mets, strict=True)], dtype=np.int64)
-    codes_of, low, high = _metric_table()
+    codes_of, low, high = metric_table()
     code = np.array([codes_of.get(m, 0) for m in mets], dtype=np.intp)
     ts = _epochs(list(map(_TS, readings)))
     val = _values(list(map(_VALUE, readings)))
@@ -121,7 +121,7 @@ def to_columns(
                 rejected.append((r, "timestamp in the future"))
                 continue
             if ts[i] < floor:
-                rejected.append((r, _too_old(floor)))
+                rejected.append((r, too_old(floor)))
                 continue
         if sid[i] < 0:
             if known_assets is None:

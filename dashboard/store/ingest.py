@@ -24,6 +24,7 @@ from dashboard.records import (
     Asset,
     CitizenReport,
     Reading,
+    ReadingBlock,
     Reject,
     validate_asset,
     validate_report,
@@ -168,6 +169,7 @@ def ingest(
     *,
     assets: Sequence[Asset] = (),
     readings: Sequence[Reading] = (),
+    blocks: Sequence[ReadingBlock] = (),
     reports: Sequence[CitizenReport] = (),
     rejects: Sequence[Reject] = (),
     now: datetime,
@@ -205,7 +207,7 @@ def ingest(
     with engine.connect() as conn, conn.begin():
         if good_assets:
             _upsert_assets(conn, source, list(good_assets.values()), now)
-        outcome = store_readings(conn, readings, series_cache, good_assets.keys(), now)
+        outcome = store_readings(conn, readings, series_cache, good_assets.keys(), now, blocks)
         bad += [_quarantine_row(source, now, "reading", why, r) for r, why in outcome.rejected]
         if good_reports:
             _upsert_reports(conn, source, list(good_reports.values()))

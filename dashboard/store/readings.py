@@ -23,7 +23,8 @@ as they were (retention holds the same lock, so no ingest sees half of it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,8 +32,9 @@ import numpy as np
 from sqlalchemy import Connection, bindparam, case, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dashboard.records import Reading
+from dashboard.records import METRICS, Reading, ReadingBlock
 from dashboard.store import bulk
+from dashboard.store.blocks import block_columns, block_keys
 from dashboard.store.columns import Columns, SeriesKey, to_columns
 from dashboard.store.models import (
     AssetRow,
@@ -239,26 +241,35 @@ def store_readings(
     series_cache: dict[SeriesKey, int],
     batch_assets: Iterable[str],
     now: datetime,
+    blocks: Sequence[ReadingBlock] = (),
 ) -> ReadingsOutcome:
-    """Store `readings` inside the caller's transaction; see the module docstring. Readings
-    more than FUTURE_TOLERANCE after the ingest's `now`, or before the retention watermark,
-    are refused."""
+    """Store `readings` and the rows of `blocks` inside the caller's transaction; see the
+    module docstring. Readings more than FUTURE_TOLERANCE after the ingest's `now`, or before
+    the retention watermark, are refused."""
     out = ReadingsOutcome()
-    if not readings:
+    blocks = [b for b in blocks if len(b)]
+    if not readings and not blocks:
         return out
     lock_readings(conn)
     horizon = raw_retained_before(conn)
     rejected = out.rejected
-    parts = []
+    parts: list[Columns] = []
     cols, unresolved = to_columns(readings, series_cache, rejected, now=now, not_before=horizon)
     parts.append(cols)
-    if unresolved:
-        pairs = {(r.asset_id, r.metric) for r in unresolved}
-        out.new_series, known = _resolve_series(conn, pairs, set(batch_assets))
+    keys = [block_keys(b) for b in blocks]
+    missing = {(r.asset_id, r.metric) for r in unresolved}
+    missing.update(p for k in keys for p in k.pairs if p not in series_cache and p[1] in METRICS)
+    series: Mapping[SeriesKey, int] = series_cache
+    known: set[str] | None = None
+    if missing:
+        out.new_series, known = _resolve_series(conn, missing, set(batch_assets))
+        series = ChainMap(out.new_series, series_cache)
         cols, _ = to_columns(
             unresolved, out.new_series, rejected, known_assets=known, now=now, not_before=horizon
         )
         parts.append(cols)
+    for block, key in zip(blocks, keys, strict=True):
+        parts.append(block_columns(block, key, series, rejected, known, now, horizon))
     valid = sum(len(p[0]) for p in parts)
     if valid == 0:
         return out

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dashboard.config import Config, ConfigError, SourceConfig
-from dashboard.records import Asset, Reading
+from dashboard.records import Asset, ReadingBlock
 
 from ..base import Batch, Health, SourceConnector
 from .air import AirStations, air_assets, air_quality, place_air_stations, station_id
@@ -36,7 +36,7 @@ from .lighting import (
     lighting_assets,
     switch_schedule,
 )
-from .noise import IntArray, to_datetimes
+from .noise import IntArray
 from .reports import LOOKBACK_S, ReportWorld, plan_reports, report_versions
 from .streets import RoadSegment, build_segments, network_geojson
 from .traffic import road_assets, segment_id, traffic
@@ -110,15 +110,6 @@ def _grid(since: datetime | None, now: datetime, step: int) -> IntArray:
     return np.arange(first, last + 1, step, dtype=np.int64)
 
 
-def _matrix_readings(
-    ids: list[str], metric: str, stamps: list[datetime], values: np.ndarray
-) -> list[Reading]:
-    """Readings from a (times, assets) array, time-major."""
-    n_t, n_a = values.shape
-    when = np.repeat(np.array(stamps, dtype=object), n_a).tolist() if n_t else []
-    return list(map(Reading, ids * n_t, [metric] * (n_t * n_a), when, values.ravel().tolist()))
-
-
 class SimulatorSource(SourceConnector):
     """The simulated city as a connector (see the module docstring for the guarantees)."""
 
@@ -166,23 +157,21 @@ class SimulatorSource(SourceConnector):
             return batch
         lo = int(t[0]) - step  # the window is (lo, t[-1]]
         hi = int(t[-1])
-        stamps = to_datetimes(t)
         seed = opts.seed
-        readings = batch.readings
+        blocks = batch.blocks
 
         road_ids = [segment_id(p, s.index) for s in city.segments]
         flow = traffic(seed, city.segments, t)
         for metric in ("speed_kmh", "volume_vph", "occupancy_pct"):
-            readings += _matrix_readings(road_ids, metric, stamps, getattr(flow, metric))
+            blocks.append(ReadingBlock.grid(road_ids, metric, t, getattr(flow, metric)))
 
         air_ids = [station_id(p, i) for i in range(len(city.air.lon))]
         for metric, values in air_quality(seed, city.air, t).items():
-            readings += _matrix_readings(air_ids, metric, stamps, values)
+            blocks.append(ReadingBlock.grid(air_ids, metric, t, values))
 
         gauge_ids = [gauge_id(p, i) for i in range(len(city.gauges.lon))]
-        readings += _matrix_readings(
-            gauge_ids, "water_level_cm", stamps, water_level(seed, city.gauges, t)
-        )
+        levels = water_level(seed, city.gauges, t)
+        blocks.append(ReadingBlock.grid(gauge_ids, "water_level_cm", t, levels))
 
         day0, day1 = dusk_days(lo - LOOKBACK_S, hi)
         schedule = switch_schedule(seed, city.lamps.n_cabinets, day0, day1, step)
@@ -190,21 +179,15 @@ class SimulatorSource(SourceConnector):
         lamp, metrics, when, value = lamp_events(
             city.lamps, schedule, faults, int(t[0]), hi, step, first
         )
-        by_ts = dict(zip(t.tolist(), stamps, strict=True))
-        readings += list(
-            map(
-                Reading,
-                [lamp_id(p, i) for i in lamp.tolist()],
-                metrics,
-                [by_ts[x] for x in when.tolist()],
-                value.tolist(),
-            )
-        )
+        if len(lamp):
+            names, metric_index = np.unique(np.array(metrics), return_inverse=True)
+            lamp_ids = [lamp_id(p, i) for i in range(city.lamps.n_lamps)]
+            blocks.append(ReadingBlock(lamp_ids, names.tolist(), lamp, metric_index, when, value))
         power_t = _grid(since, now, POWER_STEP_S)
         if power_t.size:
             power = cabinet_power(seed, city.lamps, schedule, faults, power_t)
             cab_ids = [cabinet_id(p, c) for c in range(city.lamps.n_cabinets)]
-            readings += _matrix_readings(cab_ids, "power_w", to_datetimes(power_t), power)
+            blocks.append(ReadingBlock.grid(cab_ids, "power_w", power_t, power))
 
         world = ReportWorld(city.geo, city.segments, city.lamps, faults)
         planned = plan_reports(seed, world, lo, hi, opts.reports_per_day)

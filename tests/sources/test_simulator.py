@@ -41,7 +41,7 @@ def make(config: Config, **options: object) -> SimulatorSource:
 
 
 def reading_rows(batch: Batch) -> list[tuple[str, str, datetime, float]]:
-    return sorted((r.asset_id, r.metric, r.ts, r.value) for r in batch.readings)
+    return sorted((r.asset_id, r.metric, r.ts, r.value) for r in batch.all_readings())
 
 
 def report_rows(batch: Batch) -> list[tuple[str, datetime, str]]:
@@ -51,12 +51,14 @@ def report_rows(batch: Batch) -> list[tuple[str, datetime, str]]:
 def lamp_values(batch: Batch, metric: str) -> dict[str, float]:
     """The value of `metric` for each lamp, from a single-step fetch."""
     return {
-        r.asset_id: r.value for r in batch.readings if r.metric == metric and ":lamp-" in r.asset_id
+        r.asset_id: r.value
+        for r in batch.all_readings()
+        if r.metric == metric and ":lamp-" in r.asset_id
     }
 
 
 def mean_of(batch: Batch, metric: str) -> float:
-    values = [r.value for r in batch.readings if r.metric == metric]
+    values = [r.value for r in batch.all_readings() if r.metric == metric]
     return sum(values) / len(values)
 
 
@@ -72,7 +74,7 @@ def fortnight(config: Config) -> Batch:
     keep = {"lamp_on", "lamp_fault", "water_level_cm"}
     return Batch(
         assets=full.assets,
-        readings=[r for r in full.readings if r.metric in keep],
+        readings=[r for r in full.all_readings() if r.metric in keep],
         reports=full.reports,
         cursor=full.cursor,
     )
@@ -88,10 +90,10 @@ def test_same_seed_gives_the_same_batch_and_another_seed_differs(config: Config)
     b = make(config, seed=7).fetch(since, now)
     c = make(config, seed=8).fetch(since, now)
     assert a.assets == b.assets
-    assert a.readings == b.readings
+    assert a.all_readings() == b.all_readings()
     assert a.reports == b.reports
     assert reading_rows(a) != reading_rows(c)
-    assert {r.asset_id for r in a.readings} == {r.asset_id for r in c.readings}
+    assert {r.asset_id for r in a.all_readings()} == {r.asset_id for r in c.all_readings()}
 
 
 def test_one_two_day_fetch_equals_two_one_day_fetches(config: Config) -> None:
@@ -110,8 +112,8 @@ def test_readings_sit_on_the_step_grid_inside_the_window(config: Config) -> None
     since = utc(WEDNESDAY) + timedelta(seconds=95)
     now = since + timedelta(hours=3, seconds=40)
     batch = make(config, step_s=600).fetch(since, now)
-    stamps = {r.ts for r in batch.readings if r.metric != "power_w"}
-    power = {r.ts for r in batch.readings if r.metric == "power_w"}  # cabinets: every 15 min
+    stamps = {r.ts for r in batch.all_readings() if r.metric != "power_w"}
+    power = {r.ts for r in batch.all_readings() if r.metric == "power_w"}  # cabinets: every 15 min
     assert stamps and power and all(since < ts <= now for ts in stamps | power)
     assert all(int(ts.timestamp()) % 600 == 0 for ts in stamps)
     assert all(int(ts.timestamp()) % 900 == 0 for ts in power)
@@ -121,18 +123,18 @@ def test_readings_sit_on_the_step_grid_inside_the_window(config: Config) -> None
 def test_since_none_gives_only_the_current_step(config: Config) -> None:
     now = utc(WEDNESDAY + timedelta(hours=9, minutes=3))
     batch = make(config).fetch(None, now)
-    assert {r.ts for r in batch.readings if r.metric != "power_w"} == {
+    assert {r.ts for r in batch.all_readings() if r.metric != "power_w"} == {
         utc(WEDNESDAY + timedelta(hours=9))
     }
-    assert {r.metric for r in batch.readings} == set(METRICS) - {"energy_kwh", "noise_dba"}
+    assert {r.metric for r in batch.all_readings()} == set(METRICS) - {"energy_kwh", "noise_dba"}
 
 
 def test_every_record_is_valid_and_uses_the_vocabulary(config: Config, two_days: Batch) -> None:
     known = {a.id for a in two_days.assets}
     assert all(validate_asset(a) is None for a in two_days.assets)
-    problems = Counter(validate_reading(r, known) for r in two_days.readings)
-    assert problems == Counter({None: len(two_days.readings)})
-    assert {r.metric for r in two_days.readings} <= set(METRICS)
+    problems = Counter(validate_reading(r, known) for r in two_days.all_readings())
+    assert problems == Counter({None: len(two_days.all_readings())})
+    assert {r.metric for r in two_days.all_readings()} <= set(METRICS)
     assert all(validate_report(r) is None for r in two_days.reports)
     assert all(a.ward is None and a.zone is None for a in two_days.assets)
     assert all(r.ward is None and r.zone is None for r in two_days.reports)
@@ -200,8 +202,8 @@ def test_lights_are_on_at_night_only(config: Config) -> None:
     dark = [k for k, v in on_at_night.items() if v == 0]
     faulty = lamp_values(night, "lamp_fault")
     assert all(faulty[k] == 1 for k in dark)
-    power = {r.asset_id: r.value for r in night.readings if r.metric == "power_w"}
-    daytime = {r.asset_id: r.value for r in noon.readings if r.metric == "power_w"}
+    power = {r.asset_id: r.value for r in night.all_readings() if r.metric == "power_w"}
+    daytime = {r.asset_id: r.value for r in noon.all_readings() if r.metric == "power_w"}
     assert len(power) == 75 and min(power.values()) > 1000 and max(daytime.values()) < 20
 
 
@@ -215,7 +217,7 @@ def test_lamps_report_only_on_change_after_the_first_fetch(config: Config) -> No
         utc(WEDNESDAY + timedelta(hours=16)), utc(WEDNESDAY + timedelta(hours=20))
     )
     assert lamp_values(afternoon, "lamp_on") == {}
-    switched = [r for r in evening.readings if r.metric == "lamp_on"]
+    switched = [r for r in evening.all_readings() if r.metric == "lamp_on"]
     assert len(switched) > 0.98 * 3000 and all(r.value == 1 for r in switched)
     local = {r.ts.astimezone(LOCAL).hour for r in switched}
     assert local <= {17, 18}
@@ -224,7 +226,7 @@ def test_lamps_report_only_on_change_after_the_first_fetch(config: Config) -> No
 def test_faults_persist_across_days_until_repair(fortnight: Batch) -> None:
     start, batch = utc(WEDNESDAY), fortnight
     events: dict[str, list[tuple[datetime, str, float]]] = defaultdict(list)
-    for r in batch.readings:
+    for r in batch.all_readings():
         if r.metric in ("lamp_on", "lamp_fault") and r.ts > start + timedelta(minutes=5):
             events[r.asset_id].append((r.ts, r.metric, r.value))
     repaired = 0
@@ -257,13 +259,15 @@ def test_traffic_is_slower_at_the_morning_peak_and_lighter_at_weekends(config: C
     saturday = make(config).fetch(utc(SATURDAY), utc(SATURDAY + timedelta(days=1)))
     assert mean_of(saturday, "volume_vph") < 0.9 * mean_of(weekday, "volume_vph")
     roads = {a.id: a.attributes["free_flow_kmh"] for a in peak.assets if a.kind == "road_segment"}
-    slow = [r for r in peak.readings if r.metric == "speed_kmh" and r.value < roads[r.asset_id]]
+    slow = [
+        r for r in peak.all_readings() if r.metric == "speed_kmh" and r.value < roads[r.asset_id]
+    ]
     assert len(slow) > 0.8 * len(roads)
 
 
 def test_air_follows_the_day(two_days: Batch) -> None:
     by_hour: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for r in two_days.readings:
+    for r in two_days.all_readings():
         if r.asset_id.startswith("sim:air-"):
             by_hour[r.metric][r.ts.astimezone(LOCAL).hour].append(r.value)
 
@@ -282,7 +286,7 @@ def test_air_follows_the_day(two_days: Batch) -> None:
 def test_tide_range_is_that_of_the_gulf_of_thailand(fortnight: Batch) -> None:
     batch = fortnight
     daily: dict[tuple[str, object], list[float]] = defaultdict(list)
-    for r in batch.readings:
+    for r in batch.all_readings():
         if r.metric == "water_level_cm":
             daily[(r.asset_id, r.ts.astimezone(LOCAL).date())].append(r.value)
     ranges = [max(v) - min(v) for v in daily.values() if len(v) == 288]
@@ -330,8 +334,10 @@ def test_a_restart_only_restates_what_is_already_true(config: Config) -> None:
     whole = make(config).fetch(start, end)
     before = make(config).fetch(start, middle)
     after = make(config).fetch(middle, end)  # a new instance: the process restarted
-    union = {(r.asset_id, r.metric, r.ts): r.value for r in before.readings + after.readings}
-    truth = {(r.asset_id, r.metric, r.ts): r.value for r in whole.readings}
+    union = {
+        (r.asset_id, r.metric, r.ts): r.value for r in before.all_readings() + after.all_readings()
+    }
+    truth = {(r.asset_id, r.metric, r.ts): r.value for r in whole.all_readings()}
     assert all(union[key] == value for key, value in truth.items())
     history: dict[tuple[str, str], list[tuple[datetime, float]]] = defaultdict(list)
     for (asset, metric, ts), value in truth.items():
