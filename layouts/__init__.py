@@ -7,5 +7,9 @@ so importing `layouts` does no work.
 
 PAGES: list[str] = [
     "layouts.wall",
+    "layouts.traffic",
+    "layouts.lighting",
+    "layouts.environment",
+    "layouts.alerts",
     "layouts.sources",
 ]

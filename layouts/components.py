@@ -87,10 +87,13 @@ def data_table(
     row_styles: list[dict[str, Any]] | None = None,
     page_size: int = 50,
     lang: str = "en",
+    selectable: bool = False,
 ) -> Component:
     """A read-only table in the house style; callbacks fill its `data` (never its children).
 
     Numbers use `lang`'s separators (vi "1.234,5", en "1,234.5") where a column has a format.
+    With `selectable`, a click on a cell sets `active_cell` (with the row's `id` as `row_id`):
+    the drill-down pages open that row's asset.
 
     DataTable is deprecated in Dash 4 in favour of dash-ag-grid, which is not a dependency
     yet; the warning is silenced here, in one place, until the switch.
@@ -104,7 +107,7 @@ def data_table(
             page_size=page_size,
             sort_action="native",
             locale_format={"group": ".", "decimal": ","} if lang == "vi" else {},
-            cell_selectable=False,
+            cell_selectable=selectable,
             style_as_list_view=True,
             style_table={"overflowX": "auto"},
             style_header={
