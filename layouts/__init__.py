@@ -11,5 +11,6 @@ PAGES: list[str] = [
     "layouts.lighting",
     "layouts.environment",
     "layouts.alerts",
+    "layouts.reports",
     "layouts.sources",
 ]

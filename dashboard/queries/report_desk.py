@@ -27,14 +27,22 @@ from dashboard.store.models import ReportDeskRow, ReportEventRow, ReportRow, UTC
 from dashboard.store.report_desk import STATUS_ORDER
 
 __all__ = [
+    "ACKNOWLEDGED_AT",
+    "AGENCY",
+    "CLOSED_AT",
     "LIST_COLUMNS",
     "SORTABLE",
+    "STATUS",
     "TRAIL_COLUMNS",
     "DeskFilter",
     "DeskPage",
     "ReportDetail",
+    "agencies",
+    "conditions",
     "desk_page",
     "desk_rows",
+    "joined",
+    "prepare",
     "report_detail",
     "report_trail",
     "sla_hours",
@@ -47,6 +55,7 @@ LIST_COLUMNS: Final[tuple[str, ...]] = (
     "created_at",
     "category",
     "ward",
+    "zone",
     "status",
     "agency",
     "acknowledged_at",
@@ -135,6 +144,7 @@ _EXPR: Final[dict[str, Any]] = {
     "created_at": ReportRow.created_at,
     "category": ReportRow.category,
     "ward": ReportRow.ward,
+    "zone": ReportRow.zone,
     "status": STATUS,
     "agency": AGENCY,
     "acknowledged_at": ACKNOWLEDGED_AT,
@@ -151,6 +161,7 @@ SORTABLE: Final[dict[str, Any]] = {
     "created_at": ReportRow.created_at,
     "category": ReportRow.category,
     "ward": ReportRow.ward,
+    "zone": ReportRow.zone,
     "status": _rank(STATUS),
     "agency": AGENCY,
     "updated_at": UPDATED_AT,
@@ -158,7 +169,8 @@ SORTABLE: Final[dict[str, Any]] = {
 _TIME_COLUMNS = ("created_at", "acknowledged_at", "closed_at", "updated_at")
 
 
-def _joined(stmt: Select[Any]) -> Select[Any]:
+def joined(stmt: Select[Any]) -> Select[Any]:
+    """`stmt` over the overlay: reports LEFT JOIN report_desk."""
     return stmt.select_from(ReportRow).outerjoin(
         ReportDeskRow, ReportDeskRow.report_id == ReportRow.id
     )
@@ -277,13 +289,13 @@ def list_statement(
     filt: DeskFilter, now: datetime, dialect: str, sort: Sequence[tuple[str, str]] = ()
 ) -> Select[Any]:
     """The list's SELECT (every matching report, sorted), before paging."""
-    stmt = _joined(select(*(_EXPR[c].label(c) for c in LIST_COLUMNS)))
+    stmt = joined(select(*(_EXPR[c].label(c) for c in LIST_COLUMNS)))
     return stmt.where(*conditions(filt, now, dialect)).order_by(*_order(sort))
 
 
 def count_statement(filt: DeskFilter, now: datetime, dialect: str) -> Select[Any]:
     """How many reports match `filt`."""
-    return _joined(select(func.count())).where(*conditions(filt, now, dialect))
+    return joined(select(func.count())).where(*conditions(filt, now, dialect))
 
 
 def desk_page(
@@ -333,6 +345,7 @@ class ReportDetail:
     lat: float
     address: str | None
     ward: str | None
+    zone: str | None
     agency: str | None
     created_at: datetime
     updated_at: datetime
@@ -358,7 +371,7 @@ def report_detail(session: Session, report_id: int, now: datetime) -> ReportDeta
         "resolution": ReportDeskRow.resolution,
         "media_url": ReportRow.media_url,
     }
-    stmt = _joined(select(*(e.label(k) for k, e in cols.items()))).where(ReportRow.id == report_id)
+    stmt = joined(select(*(e.label(k) for k, e in cols.items()))).where(ReportRow.id == report_id)
     row = session.connection().execute(stmt).mappings().first()
     if row is None:
         return None
@@ -379,3 +392,11 @@ def report_trail(session: Session, report_id: int) -> pd.DataFrame:
     frame = pd.DataFrame(session.connection().execute(stmt).all(), columns=list(TRAIL_COLUMNS))
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     return frame
+
+
+def agencies(session: Session) -> list[str]:
+    """Every agency a report has been assigned to, by the feed or the desk (sorted)."""
+    feed = select(ReportRow.agency).where(ReportRow.agency.is_not(None))
+    desk = select(ReportDeskRow.agency).where(ReportDeskRow.agency.is_not(None))
+    rows = session.connection().execute(feed.union(desk)).scalars().all()
+    return sorted(str(a) for a in rows)

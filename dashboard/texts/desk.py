@@ -1,5 +1,193 @@
-"""UI strings of the desk pages (merged into dashboard.i18n.TEXT)."""
+"""UI strings of the /reports page and its citizen-report desk (merged into dashboard.i18n.TEXT)."""
 
 from __future__ import annotations
 
-TEXT: dict[str, dict[str, str]] = {}
+TEXT: dict[str, dict[str, str]] = {
+    "reports.nav": {"vi": "Phản ánh", "en": "Reports"},
+    "reports.title": {"vi": "Phản ánh của người dân", "en": "Citizen reports"},
+    "reports.intro": {
+        "vi": "Số phản ánh theo loại và khu vực, điểm nóng, thời gian tiếp nhận và xử lý so với "
+        "thời hạn của từng loại; bên dưới là bàn xử lý phản ánh.",
+        "en": "Reports by category and area, hotspots, time to acknowledge and to close against "
+        "each category's service level; the report desk is below.",
+    },
+    # filter choices (the shared filter bar's status and category extras)
+    "reports.status.all": {"vi": "Tất cả", "en": "All"},
+    "reports.status.active": {"vi": "Chưa đóng", "en": "Not closed"},
+    "reports.status.overdue": {"vi": "Quá hạn", "en": "Overdue"},
+    "reports.status.open": {"vi": "Mới", "en": "Open"},
+    "reports.status.acknowledged": {"vi": "Đã tiếp nhận", "en": "Acknowledged"},
+    "reports.status.in_progress": {"vi": "Đang xử lý", "en": "In progress"},
+    "reports.status.closed": {"vi": "Đã đóng", "en": "Closed"},
+    "reports.category.all": {"vi": "Tất cả các loại", "en": "All categories"},
+    "reports.outside": {"vi": "(ngoài ranh giới)", "en": "(outside the areas)"},
+    # summary tiles
+    "reports.kpi.received": {"vi": "Phản ánh nhận được", "en": "Reports received"},
+    "reports.kpi.open": {"vi": "Chưa đóng", "en": "Not closed"},
+    "reports.kpi.overdue": {"vi": "Quá hạn", "en": "Overdue"},
+    "reports.kpi.ack": {"vi": "Tiếp nhận (trung vị)", "en": "To acknowledge (median)"},
+    "reports.kpi.close": {"vi": "Xử lý xong (trung vị)", "en": "To close (median)"},
+    "reports.kpi.within": {"vi": "Đóng đúng hạn", "en": "Closed within SLA"},
+    # charts
+    "reports.chart.by_category": {"vi": "Phản ánh theo loại", "en": "Reports by category"},
+    "reports.chart.by_area": {"vi": "Phản ánh theo khu vực", "en": "Reports by area"},
+    "reports.chart.hotspots": {"vi": "Điểm nóng phản ánh", "en": "Report hotspots"},
+    "reports.chart.times": {
+        "vi": "Thời gian tiếp nhận và xử lý theo loại (giờ, trung vị)",
+        "en": "Time to acknowledge and to close by category (hours, median)",
+    },
+    "reports.chart.times_area": {
+        "vi": "Thời gian xử lý theo khu vực (giờ, trung vị)",
+        "en": "Time to close by area (hours, median)",
+    },
+    "reports.series.reports": {"vi": "Phản ánh", "en": "Reports"},
+    "reports.series.open": {"vi": "Chưa đóng", "en": "Not closed"},
+    "reports.series.overdue": {"vi": "Quá hạn", "en": "Overdue"},
+    "reports.series.ack": {"vi": "Tiếp nhận", "en": "Acknowledge"},
+    "reports.series.close": {"vi": "Xử lý xong", "en": "Close"},
+    "reports.series.sla": {"vi": "Thời hạn", "en": "Service level"},
+    "reports.series.density": {"vi": "Mật độ phản ánh", "en": "Report density"},
+    "reports.series.points": {"vi": "Phản ánh chưa đóng", "en": "Open reports"},
+    "reports.hours": {"vi": "giờ", "en": "hours"},
+    "reports.empty": {"vi": "Không có phản ánh nào phù hợp.", "en": "No report matches."},
+    # response-time table
+    "reports.times_table": {"vi": "Thời gian xử lý", "en": "Response times"},
+    "reports.col.key": {"vi": "Nhóm", "en": "Group"},
+    "reports.col.category": {"vi": "Loại", "en": "Category"},
+    "reports.col.area": {"vi": "Khu vực", "en": "Area"},
+    "reports.col.reports": {"vi": "Phản ánh", "en": "Reports"},
+    "reports.col.acknowledged": {"vi": "Đã biết giờ tiếp nhận", "en": "With ack time"},
+    "reports.col.ack_median_h": {"vi": "Tiếp nhận (giờ)", "en": "To ack (h)"},
+    "reports.col.closed": {"vi": "Đã đóng", "en": "Closed"},
+    "reports.col.close_median_h": {"vi": "Xử lý xong (giờ)", "en": "To close (h)"},
+    "reports.col.close_p90_h": {"vi": "Xử lý xong, P90 (giờ)", "en": "To close, p90 (h)"},
+    "reports.col.sla_h": {"vi": "Thời hạn (giờ)", "en": "SLA (h)"},
+    "reports.col.within_sla_share": {"vi": "Đúng hạn (%)", "en": "Within SLA (%)"},
+    # the desk
+    "desk.title": {"vi": "Bàn xử lý phản ánh", "en": "Report desk"},
+    "desk.search": {"vi": "Tìm (mã, nội dung, địa chỉ)", "en": "Search (id, text, address)"},
+    "desk.count": {"vi": "{n} phản ánh", "en": "{n} reports"},
+    "desk.col.external_id": {"vi": "Mã", "en": "ID"},
+    "desk.col.created_at": {"vi": "Nhận lúc", "en": "Received"},
+    "desk.col.category": {"vi": "Loại", "en": "Category"},
+    "desk.col.ward": {"vi": "Phường", "en": "Ward"},
+    "desk.col.status": {"vi": "Trạng thái", "en": "Status"},
+    "desk.col.agency": {"vi": "Đơn vị xử lý", "en": "Agency"},
+    "desk.col.due_at": {"vi": "Hạn xử lý", "en": "Due"},
+    "desk.col.overdue": {"vi": "Quá hạn", "en": "Overdue"},
+    "desk.col.address": {"vi": "Địa chỉ", "en": "Address"},
+    "desk.col.description": {"vi": "Nội dung", "en": "Description"},
+    "desk.yes": {"vi": "Có", "en": "Yes"},
+    "desk.no": {"vi": "", "en": ""},
+    # detail
+    "desk.detail": {"vi": "Chi tiết phản ánh", "en": "Report detail"},
+    "desk.pick": {
+        "vi": "Chọn một phản ánh trong danh sách hoặc trên bản đồ để xem chi tiết.",
+        "en": "Pick a report in the list or on the map to see its detail.",
+    },
+    "desk.not_found": {"vi": "Không tìm thấy phản ánh {id}.", "en": "Report {id} not found."},
+    "desk.close_detail": {"vi": "Đóng chi tiết", "en": "Close detail"},
+    "desk.f.created": {"vi": "Nhận lúc", "en": "Received"},
+    "desk.f.acknowledged": {"vi": "Tiếp nhận lúc", "en": "Acknowledged"},
+    "desk.f.started": {"vi": "Bắt đầu xử lý", "en": "Work started"},
+    "desk.f.closed": {"vi": "Đóng lúc", "en": "Closed"},
+    "desk.f.due": {"vi": "Hạn xử lý", "en": "Due"},
+    "desk.f.agency": {"vi": "Đơn vị xử lý", "en": "Agency"},
+    "desk.f.address": {"vi": "Địa chỉ", "en": "Address"},
+    "desk.f.ward": {"vi": "Phường / khu vực", "en": "Ward / zone"},
+    "desk.f.source": {"vi": "Nguồn", "en": "Source"},
+    "desk.f.feed_status": {"vi": "Trạng thái ở nguồn", "en": "Status at the source"},
+    "desk.f.resolution": {"vi": "Kết quả xử lý", "en": "Resolution"},
+    "desk.overdue_badge": {"vi": "QUÁ HẠN", "en": "OVERDUE"},
+    "desk.comments": {"vi": "Ý kiến công khai", "en": "Public comments"},
+    "desk.no_comments": {"vi": "Chưa có ý kiến.", "en": "No comments yet."},
+    "desk.trail": {"vi": "Nhật ký thay đổi", "en": "Audit trail"},
+    "desk.no_trail": {
+        "vi": "Chưa có thao tác nào của bàn xử lý.",
+        "en": "No desk action yet.",
+    },
+    "desk.trail.at": {"vi": "Thời điểm", "en": "When"},
+    "desk.trail.actor": {"vi": "Người thực hiện", "en": "Who"},
+    "desk.trail.action": {"vi": "Thao tác", "en": "Action"},
+    "desk.trail.change": {"vi": "Trạng thái", "en": "Status"},
+    "desk.trail.detail": {"vi": "Nội dung", "en": "Detail"},
+    "desk.internal": {"vi": "(nội bộ)", "en": "(internal)"},
+    # actions
+    "desk.action.acknowledge": {"vi": "Tiếp nhận", "en": "Acknowledge"},
+    "desk.action.start": {"vi": "Bắt đầu xử lý", "en": "Start work"},
+    "desk.action.assign": {"vi": "Giao đơn vị", "en": "Assign"},
+    "desk.action.comment": {"vi": "Thêm ý kiến", "en": "Add comment"},
+    "desk.action.close": {"vi": "Đóng phản ánh", "en": "Close report"},
+    "desk.agency_pick": {"vi": "Đơn vị xử lý", "en": "Agency"},
+    "desk.comment_text": {"vi": "Ý kiến", "en": "Comment"},
+    "desk.public": {"vi": "Công khai cho người dân", "en": "Public (the citizen sees it)"},
+    "desk.resolution_text": {"vi": "Kết quả xử lý", "en": "Resolution"},
+    "desk.role_note": {
+        "vi": "Vai trò của bạn ({role}) chỉ cho phép xem; tiếp nhận và ý kiến cần vai trò "
+        "vận hành, giao việc và đóng cần vai trò quản lý.",
+        "en": "Your role ({role}) may only look; acknowledging and comments need an operator, "
+        "assigning and closing a manager.",
+    },
+    "desk.done.acknowledge": {"vi": "Đã tiếp nhận {id}.", "en": "{id} acknowledged."},
+    "desk.done.start": {"vi": "Đã bắt đầu xử lý {id}.", "en": "Work on {id} started."},
+    "desk.done.assign": {"vi": "Đã giao {id} cho {agency}.", "en": "{id} assigned to {agency}."},
+    "desk.done.comment": {"vi": "Đã thêm ý kiến vào {id}.", "en": "Comment added to {id}."},
+    "desk.done.close": {"vi": "Đã đóng {id}.", "en": "{id} closed."},
+    "desk.refused": {"vi": "Không thực hiện được: {why}", "en": "Not done: {why}"},
+    "desk.refused.closed": {
+        "vi": "phản ánh đã đóng, không thể thay đổi.",
+        "en": "the report is closed and cannot change.",
+    },
+    "desk.refused.already_acknowledged": {
+        "vi": "phản ánh đã được tiếp nhận.",
+        "en": "the report is already acknowledged.",
+    },
+    "desk.refused.already_in_progress": {
+        "vi": "phản ánh đang được xử lý.",
+        "en": "work on the report has already started.",
+    },
+    "desk.refused.not_acknowledged": {
+        "vi": "cần tiếp nhận phản ánh trước.",
+        "en": "acknowledge the report first.",
+    },
+    "desk.refused.same_agency": {
+        "vi": "phản ánh đã được giao cho đơn vị này.",
+        "en": "the report is already with this agency.",
+    },
+    "desk.refused.empty_agency": {"vi": "hãy chọn đơn vị xử lý.", "en": "choose an agency."},
+    "desk.refused.long_agency": {"vi": "tên đơn vị quá dài.", "en": "the agency name is too long."},
+    "desk.refused.bad_agency": {
+        "vi": "tên đơn vị chứa ký tự không hợp lệ.",
+        "en": "the agency name holds an invalid character.",
+    },
+    "desk.refused.empty_comment": {"vi": "ý kiến đang trống.", "en": "the comment is empty."},
+    "desk.refused.long_comment": {
+        "vi": "ý kiến dài quá 2.000 ký tự.",
+        "en": "the comment is longer than 2,000 characters.",
+    },
+    "desk.refused.bad_comment": {
+        "vi": "ý kiến chứa ký tự không hợp lệ.",
+        "en": "the comment holds an invalid character.",
+    },
+    "desk.refused.empty_resolution": {
+        "vi": "hãy ghi kết quả xử lý trước khi đóng.",
+        "en": "write the resolution before closing.",
+    },
+    "desk.refused.long_resolution": {
+        "vi": "kết quả xử lý dài quá 2.000 ký tự.",
+        "en": "the resolution is longer than 2,000 characters.",
+    },
+    "desk.refused.bad_resolution": {
+        "vi": "kết quả xử lý chứa ký tự không hợp lệ.",
+        "en": "the resolution holds an invalid character.",
+    },
+    "desk.refused.unknown_report": {
+        "vi": "không tìm thấy phản ánh.",
+        "en": "the report does not exist.",
+    },
+    "desk.refused.unknown_action": {"vi": "thao tác không hợp lệ.", "en": "unknown action."},
+    "desk.refused.not_allowed": {
+        "vi": "thao tác không hợp lệ ở trạng thái này.",
+        "en": "not allowed in this status.",
+    },
+}

@@ -75,6 +75,7 @@ SORTS = [
     [("category", "asc"), ("created_at", "desc")],
     [("status", "desc")],
     [("ward", "asc")],
+    [("zone", "desc")],
     [("agency", "desc"), ("external_id", "asc")],
 ]
 

@@ -1,0 +1,235 @@
+"""The desk's list on /reports: filtered, sorted and paged on the server, and its CSV.
+
+The table runs with `page_action="custom"` and `sort_action="custom"`: the browser sends the
+page and the sort, `dashboard.queries.report_desk.desk_page` answers with one page (two SQL
+statements, whatever the number of reports). The filter is the URL's view plus the search box.
+A click on a row opens that report (its row `id` is the report id; the URL sync does it).
+The CSV is every row of the current filter and sort, built on the server from the same query,
+with the columns and words the table shows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Final
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, dash_table, dcc, html
+from dash.exceptions import PreventUpdate
+
+from dashboard.figures.theme import PALETTE, STATUS_ROW
+from dashboard.i18n import t
+from dashboard.queries import report_desk as q
+from layouts.components import app_context, local_time
+from layouts.drill_filters import read_filter
+from layouts.report_common import DRILL, category_labels, desk_filter, ids, report_spec
+from layouts.table_export import csv_text, export_button, export_ids
+
+__all__ = ["COLUMNS", "PAGE_SIZE", "desk_section", "list_page", "register", "shown_rows"]
+
+PAGE_SIZE: Final = 25
+COLUMNS: Final = (
+    "external_id",
+    "created_at",
+    "category",
+    "zone",
+    "status",
+    "agency",
+    "due_at",
+    "overdue",
+    "description",
+)
+_TIME_FMT = "%d/%m/%Y %H:%M"
+
+
+def _columns(lang: str) -> list[dict[str, Any]]:
+    label = {"zone": "drill.filter.zone"}
+    return [
+        {
+            "id": c,
+            "name": t(label.get(c, f"desk.col.{c}"), lang),
+            "sortable": c in q.SORTABLE,
+        }
+        for c in COLUMNS
+    ]
+
+
+def _table(lang: str) -> Any:
+    overdue = t("desk.yes", lang)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return dash_table.DataTable(  # type: ignore[attr-defined]
+            id=ids.table,
+            columns=_columns(lang),
+            data=[],
+            page_action="custom",
+            page_current=0,
+            page_size=PAGE_SIZE,
+            page_count=1,
+            sort_action="custom",
+            sort_mode="multi",
+            sort_by=[],
+            cell_selectable=True,
+            style_as_list_view=True,
+            style_table={"overflowX": "auto"},
+            style_header={
+                "backgroundColor": PALETTE["panel_2"],
+                "color": PALETTE["text"],
+                "fontWeight": "700",
+                "border": "none",
+                "borderBottom": f"2px solid {PALETTE['line_strong']}",
+                "textAlign": "left",
+            },
+            style_cell={
+                "backgroundColor": PALETTE["panel"],
+                "color": PALETTE["text"],
+                "border": "none",
+                "borderBottom": f"1px solid {PALETTE['line']}",
+                "padding": "8px 10px",
+                "fontFamily": "inherit",
+                "fontSize": "15px",
+                "textAlign": "left",
+                "whiteSpace": "normal",
+                "height": "auto",
+                "maxWidth": "360px",
+            },
+            style_data_conditional=[
+                {
+                    "if": {"filter_query": f'{{overdue}} = "{overdue}"'},
+                    "backgroundColor": STATUS_ROW["warn"][0],
+                    "color": STATUS_ROW["warn"][1],
+                }
+            ],
+        )
+
+
+def desk_section(lang: str) -> html.Section:
+    """The desk's list: search box, count, table, CSV button, notices of the workflow."""
+    head = html.Div(
+        [html.H2(t("desk.title", lang)), export_button(ids.table, lang)],
+        className="drill-table-head",
+    )
+    search = dcc.Input(
+        id=ids.search,
+        type="search",
+        debounce=True,
+        maxLength=200,
+        placeholder=t("desk.search", lang),
+        className="desk-search",
+    )
+    labelled = html.Label(
+        [html.Span(t("desk.search", lang), className="drill-label"), search],
+        htmlFor=ids.search,
+        className="desk-search-box",
+    )
+    return html.Section(
+        [
+            head,
+            html.Div(
+                [labelled, html.Span(id=ids.count, className="desk-count")], className="desk-bar"
+            ),
+            html.Div(id=ids.notice, role="status", className="desk-notice"),
+            _table(lang),
+        ],
+        className="drill-panel desk-list",
+    )
+
+
+def shown_rows(frame: pd.DataFrame, lang: str, tz: Any) -> list[dict[str, Any]]:
+    """The table's rows of a desk frame: local times, words in `lang`, `id` = report id."""
+    labels = category_labels(lang)
+    yes, no = t("desk.yes", lang), t("desk.no", lang)
+    return [
+        {
+            "id": int(r["id"]),
+            "external_id": r["external_id"],
+            "created_at": local_time(r["created_at"].to_pydatetime(), tz, _TIME_FMT),
+            "category": labels.get(r["category"], r["category"]),
+            "zone": r["zone"] or r["ward"] or "",
+            "status": t(f"reports.status.{r['status']}", lang),
+            "agency": r["agency"] or "",
+            "due_at": local_time(r["due_at"].to_pydatetime(), tz, _TIME_FMT),
+            "overdue": yes if r["overdue"] else no,
+            "description": r["description"],
+        }
+        for r in frame.to_dict("records")
+    ]
+
+
+def _sort(sort_by: list[dict[str, str]] | None) -> list[tuple[str, str]]:
+    # Only the sortable columns; the browser can send anything.
+    return [
+        (s["column_id"], s["direction"])
+        for s in sort_by or []
+        if s.get("column_id") in q.SORTABLE and s.get("direction") in ("asc", "desc")
+    ]
+
+
+def list_page(
+    query: str | None, text: str | None, page: int | None, sort_by: Any, lang: str
+) -> tuple[list[dict[str, Any]], int, int, str]:
+    """(rows, page count, page shown, count text) of the view `query` and the search box."""
+    context = app_context()
+    drill = read_filter(query, report_spec(context.config)).filter
+    with context.store.read_session() as session:
+        result = q.desk_page(
+            session,
+            desk_filter(drill, text),
+            context.clock(),
+            sort=_sort(sort_by),
+            page=max(0, int(page or 0)),
+            page_size=PAGE_SIZE,
+        )
+    count = t("desk.count", lang).format(
+        n=f"{result.total:,}".replace(",", "." if lang == "vi" else ",")
+    )
+    rows = shown_rows(result.rows, lang, context.config.city.tz)
+    return rows, result.page_count, result.page, count
+
+
+def register(app: dash.Dash) -> None:
+    """The list's callbacks: a page for the view, the search, the page and the sort; its CSV."""
+
+    @app.callback(
+        Output(ids.table, "data"),
+        Output(ids.table, "page_count"),
+        Output(ids.table, "page_current"),
+        Output(ids.count, "children"),
+        Input(DRILL.state, "data"),
+        Input(ids.search, "value"),
+        Input(ids.table, "page_current"),
+        Input(ids.table, "sort_by"),
+        Input(ids.acted, "data"),
+        State(ids.lang, "data"),
+    )
+    def refresh_list(
+        query: str | None, text: str | None, page: int | None, sort_by: Any, _acted: Any, lang: str
+    ) -> tuple[Any, ...]:
+        # A new filter or search starts at the first page; paging and sorting keep their place.
+        trigger = dash.ctx.triggered_id
+        start = page if trigger in (ids.table, ids.acted) else 0
+        return list_page(query, text, start, sort_by, lang)
+
+    button, download = export_ids(ids.table)
+
+    @app.callback(
+        Output(download, "data"),
+        Input(button, "n_clicks"),
+        State(DRILL.state, "data"),
+        State(ids.search, "value"),
+        State(ids.table, "sort_by"),
+        State(ids.lang, "data"),
+        prevent_initial_call=True,
+    )
+    def export_list(
+        clicks: int | None, query: str | None, text: str | None, sort_by: Any, lang: str
+    ) -> Any:
+        if not clicks:
+            raise PreventUpdate
+        context = app_context()
+        drill = read_filter(query, report_spec(context.config)).filter
+        with context.store.read_session() as session:
+            frame = q.desk_rows(session, desk_filter(drill, text), context.clock(), _sort(sort_by))
+        rows = shown_rows(frame, lang, context.config.city.tz)
+        return dcc.send_string(csv_text(rows, _columns(lang)), "reports.csv", type="text/csv")
