@@ -119,6 +119,7 @@ def detail_section(lang: str) -> html.Section:
                 id=ids.place,
                 figure=empty_figure("", lang=lang, height=260),
                 config={"displayModeBar": False, "responsive": True},
+                style={"height": "260px"},
                 className="desk-place",
             ),
             html.Div(_actions(lang, current_principal()), id=ids.actions, className="desk-actions"),

@@ -61,10 +61,13 @@ TIME_TABLE = (
 
 
 def _graph(graph_id: str, lang: str, height: int = 340, **config: Any) -> dcc.Graph:
+    # A fixed height: a responsive graph takes its container's, and a grid row of graphs
+    # alone has none of its own.
     return dcc.Graph(
         id=graph_id,
         figure=empty_figure("…", lang=lang, height=height),
         config={"displayModeBar": False, "responsive": True, **config},
+        style={"height": f"{height}px"},
     )
 
 

@@ -71,7 +71,7 @@ def category_bars(
         }
         for key, values, colour in parts
     ]
-    layout = chart_layout(title, lang=lang, height=max(260, 80 + 30 * len(ys)), barmode="stack")
+    layout = chart_layout(title, lang=lang, height=420, barmode="stack")
     layout["margin"]["l"] = 180
     return {"data": traces, "layout": layout}
 
@@ -131,7 +131,7 @@ def time_bars(
     layout = chart_layout(
         title,
         lang=lang,
-        height=max(260, 80 + 34 * len(ys)),
+        height=420,
         barmode="group",
         xaxis={"title": {"text": hours}},
     )
