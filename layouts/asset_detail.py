@@ -71,7 +71,7 @@ def detail_panel(ids: DrillIds, lang: str) -> html.Section:
             dcc.Graph(
                 id=d.graph,
                 figure=empty_figure("", lang=lang),
-                config={"displayModeBar": False, "responsive": True},
+                config={"displayModeBar": False},
             ),
         ],
         id=d.panel,

@@ -75,7 +75,7 @@ def graph(graph_id: str, lang: str, height: int = 340) -> dcc.Graph:
     return dcc.Graph(
         id=graph_id,
         figure=empty_figure("…", lang=lang, height=height),
-        config={"displayModeBar": False, "responsive": True},
+        config={"displayModeBar": False},
     )
 
 
@@ -84,7 +84,7 @@ def map_graph(graph_id: str, lang: str) -> dcc.Graph:
     return dcc.Graph(
         id=graph_id,
         figure=empty_figure("…", lang=lang, height=MAP_PX[1]),
-        config={"displayModeBar": False, "scrollZoom": True, "responsive": True},
+        config={"displayModeBar": False, "scrollZoom": True},
         className="drill-map",
     )
 

@@ -43,6 +43,7 @@ NUMBER_FORMATS: Final[dict[str, str]] = {
     "flood_stage_cm": ",.0f",
     "above_flood_h": ",d",
     "value": ",.1f",
+    "previous": ",.1f",
 }
 _DECIMALS = {k: (0 if f.endswith("d") else int(f[-2])) for k, f in NUMBER_FORMATS.items()}
 TIME_FORMAT: Final = "%d/%m/%Y %H:%M"

@@ -70,15 +70,19 @@ def aqi_over_time(
             }
         )  # fmt: skip
     top = max(110.0, float(hourly["aqi"].max()) * 1.15)
-    layout = chart_layout("", lang=lang, yaxis={"title": "VN_AQI", "range": [0, top]})
+    # Many stations: a tall chart with the legend beneath it, never over the lines.
+    legend = {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"}
+    layout = chart_layout(
+        "", lang=lang, height=520, yaxis={"title": "VN_AQI", "range": [0, top]}, legend=legend
+    )
     layout["shapes"] = _band_shapes(top)
     return {"data": traces, "layout": layout}
 
 
 def exceedance_bars(exceed: pd.DataFrame, labels: dict[str, str], *, lang: str) -> dict[str, Any]:
     """Station-hours above sub-index 100, per pollutant."""
-    if not len(exceed):
-        return empty_figure(t("drill.no_data", lang), lang=lang)
+    if not len(exceed) or not exceed["exceed_h"].any():
+        return empty_figure(t("environment.no_exceedance", lang), lang=lang)
     trace = {
         "type": "bar",
         "x": [labels.get(p, p) for p in exceed["pollutant"]],

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from plotly.colors import sequential
 
 from dashboard.figures.drillcharts import chart_layout, empty_figure
 from dashboard.figures.drillmap import AssetLayer
@@ -18,6 +19,10 @@ from dashboard.i18n import t
 
 __all__ = ["DAY_KEYS", "segment_layers", "speed_heatmap"]
 
+# Magma without its near-black end (it would vanish into the dark panel): slow is deep
+# purple, free flow pale yellow, as the map's congestion bands run. Given as stops because a
+# figure dict reaches plotly.js unvalidated, and plotly.js does not know the name "Magma".
+SPEED_SCALE = [[i / (len(sequential.Magma[2:]) - 1), c] for i, c in enumerate(sequential.Magma[2:])]
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -33,7 +38,7 @@ def speed_heatmap(heat: pd.DataFrame, *, lang: str, title: str) -> dict[str, Any
         "z": z,
         "x": list(range(24)),
         "y": days,
-        "colorscale": "Magma",
+        "colorscale": SPEED_SCALE,
         "colorbar": {"title": {"text": "km/h"}, "thickness": 12},
         "hovertemplate": "%{y} %{x}:00<br>%{z:.1f} km/h<extra></extra>",
         "xgap": 1,

@@ -122,7 +122,13 @@ def state_seconds(events: pd.DataFrame, end: int, spans: np.ndarray | None = Non
     """Per lamp, seconds in state 1 (value >= 0.5) until `end`, and of those in daylight
     (`spans`, see daylight_spans): id, on_s, day_s."""
     if not len(events):
-        return pd.DataFrame({"id": [], "on_s": [], "day_s": []})
+        return pd.DataFrame(
+            {
+                "id": pd.Series(dtype=object),
+                "on_s": pd.Series(dtype="float64"),
+                "day_s": pd.Series(dtype="float64"),
+            }
+        )
     nxt = events.groupby("id")["ts"].shift(-1).fillna(end).to_numpy(np.float64)
     ts = events["ts"].to_numpy(np.float64)
     on = events["value"].to_numpy(np.float64) >= 0.5

@@ -101,7 +101,7 @@ def _segments(hourly: pd.DataFrame, below: float) -> pd.DataFrame:
 
 def _heatmap(hourly: pd.DataFrame, tz: tzinfo) -> pd.DataFrame:
     local = pd.to_datetime(hourly["bucket"], unit="s", utc=True).dt.tz_convert(tz)
-    h = hourly.assign(dow=local.dt.dayofweek, hour=local.dt.hour)
+    h = hourly.assign(dow=local.dt.day_of_week, hour=local.dt.hour)
     g = h.groupby(["dow", "hour"])
     out = (g["sum"].sum() / g["count"].sum()).rename("speed_kmh").reset_index()
     return out

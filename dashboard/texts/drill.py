@@ -207,6 +207,10 @@ TEXT: dict[str, dict[str, str]] = {
     "environment.gauge_table": {"vi": "Trạm đo mực nước", "en": "Water gauges"},
     "environment.stations": {"vi": "Trạm không khí", "en": "Air stations"},
     "environment.gauges": {"vi": "Trạm mực nước", "en": "Water gauges"},
+    "environment.no_exceedance": {
+        "vi": "Không có giờ nào chỉ số phụ vượt 100",
+        "en": "No hour with a sub-index above 100",
+    },
     "environment.tide": {"vi": "Thủy triều", "en": "Tide"},
     "environment.flood_stage": {"vi": "Mức ngập", "en": "Flood stage"},
     # /alerts
@@ -231,5 +235,5 @@ TEXT: dict[str, dict[str, str]] = {
     "alerts.level.ok": {"vi": "Bình thường", "en": "Normal"},
     "alerts.level.warn": {"vi": "Cần chú ý", "en": "Warning"},
     "alerts.level.bad": {"vi": "Nghiêm trọng", "en": "Critical"},
-    "alerts.level.none": {"vi": "Không có dữ liệu", "en": "No data"},
+    "alerts.level.none": {"vi": "—", "en": "—"},
 }
