@@ -87,7 +87,9 @@ def build_city(store: Store) -> City:
         outcome = backfill(store, sim, areas, days=days, now=end)
         assert outcome.status == "ok", outcome.error
     rows = [
-        (r.asset_id, r.metric, int(r.ts.timestamp()), r.value) for b in batches for r in b.readings
+        (r.asset_id, r.metric, int(r.ts.timestamp()), r.value)
+        for b in batches
+        for r in b.all_readings()
     ]
     readings = pd.DataFrame(rows, columns=["asset_id", "metric", "ts", "value"])
     readings = readings.drop_duplicates(["asset_id", "metric", "ts"], keep="first")
