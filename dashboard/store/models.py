@@ -368,5 +368,6 @@ class LoginAttemptRow(Base):
     locked_until: Mapped[datetime | None]
 
 
-# The desk list filters and by default sorts reports by creation time (migration 0005).
-Index("ix_reports_created", ReportRow.created_at)
+# The desk list filters and by default sorts reports by creation time, newest first with the
+# id breaking ties: (created_at, id) serves a first page without sorting them all (0005).
+Index("ix_reports_created", ReportRow.created_at, ReportRow.id)

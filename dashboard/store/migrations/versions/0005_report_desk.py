@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_report_events_report_at", "report_events", ["report_id", "at"])
-    op.create_index("ix_reports_created", "reports", ["created_at"])
+    op.create_index("ix_reports_created", "reports", ["created_at", "id"])
 
 
 def downgrade() -> None:
