@@ -20,7 +20,9 @@ import dash
 import flask
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from dashboard.api import EXTENSION, AppContext, api_blueprint
+from dashboard.api import EXTENSION, ROUTES, AppContext, api_blueprint
+from dashboard.auth.access import AccessMap
+from dashboard.auth.setup import install as install_auth
 from dashboard.config import PROJECT_ROOT, Config
 from dashboard.i18n import LANG_COOKIE, LANGUAGES, t
 from dashboard.store import Store
@@ -51,8 +53,9 @@ def _title(title_key: str, city: str) -> Callable[..., str]:
     return title
 
 
-def _register_pages(app: dash.Dash, config: Config) -> str | None:
-    """Register `layouts.PAGES`; returns the path "/" should redirect to (no home page yet)."""
+def _register_pages(app: dash.Dash, config: Config, access: AccessMap) -> str | None:
+    """Register `layouts.PAGES` (their callbacks noted in `access`, so the guard knows which
+    page each callback serves); returns the path "/" should redirect to (no home page yet)."""
     from layouts import PAGES
     from layouts.shell import not_found_layout
 
@@ -70,7 +73,7 @@ def _register_pages(app: dash.Dash, config: Config) -> str | None:
             title_key=meta.title_key,
             roles=meta.roles,
         )
-        module.register_callbacks(app)
+        access.register_page(app, module)
     # Dash shows the page of a module whose name ends in "not_found_404" for unknown paths.
     dash.register_page("cityops.not_found_404", path="/404", layout=not_found_layout)
     paths = [m.PAGE.path for m in sorted(modules, key=lambda m: m.PAGE.order)]
@@ -117,7 +120,12 @@ def create_app(
     server.extensions[EXTENSION] = context
     server.register_blueprint(api_blueprint())
     server.after_request(_remember_language)
-    home = _register_pages(app, config)
+    access = AccessMap()
+    home = _register_pages(app, config, access)
+    from layouts.login import forbidden_page, register_routes
+
+    register_routes(server)
+    install_auth(app, config, access, list(ROUTES), forbidden_page)  # before the home redirect
     if home is not None:
         server.before_request(_redirect_home(home))
     with server.app_context():  # Dash calls the layout once here to validate it

@@ -17,7 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dashboard.areas import Areas
-from dashboard.config import Config, ConfigError, SourceConfig, load_config
+from dashboard.cli_users import token_group, user_group
+from dashboard.config import PROJECT_ROOT, Config, ConfigError, SourceConfig, load_config
 from dashboard.pipeline import backfill, run_source, utcnow
 from dashboard.store import Store
 from data_sources.base import connector_class, create
@@ -137,6 +138,10 @@ def _backfill_one(
     )
 
 
+main.add_command(user_group)
+main.add_command(token_group)
+
+
 @main.group()
 def db() -> None:
     """Database commands."""
@@ -251,6 +256,17 @@ def sources_cmd(cx: Context) -> None:
 def _serve(cx: Context, store: Store, host: str, port: int) -> None:
     from dashboard.app import create_app
 
+    if cx.config.secret_key() is None:
+        _fail(
+            "auth.secret_key: no secret key; set [auth] secret_key_file (a file of 32+ random "
+            "characters) or CITYOPS_SECRET_KEY"
+        )
+    if store.accounts.count_users() == 0 and not cx.config.auth.public:
+        console.print(
+            "[yellow]no accounts yet:[/] create the first admin with "
+            "`cityops user add NAME --role admin`"
+        )
+
     app = create_app(cx.config, store)
     console.print(f"cityops serving {cx.config.city.name} on http://{host}:{port}/")
     app.run(host=host, port=port, debug=False, threaded=True)
@@ -297,8 +313,23 @@ def scheduler_cmd(cx: Context) -> None:
 @click.pass_obj
 def demo_cmd(cx: Context, days: float, host: str | None, port: int | None) -> None:
     """Set up the store, backfill simulated history, serve the dashboard with the scheduler."""
+    from dashboard.cli_users import DEMO_ADMIN, ensure_demo_admin, ensure_secret_file
+
     cx.overrides["demo"] = True
+    # The demo serves plain HTTP on this machine; its key is made once and kept under var/.
+    auth: dict[str, Any] = {"secure_cookies": False}
+    if load_config(cx.config_path).secret_key() is None:
+        auth["secret_key_file"] = ensure_secret_file(PROJECT_ROOT / "var" / "secret_key")
+    cx.overrides["auth"] = auth
     store = cx.store()
+    password = ensure_demo_admin(store)  # the only default account, and only in demo mode
+    if password is not None:
+        console.print(
+            f"demo admin created: user [bold]{DEMO_ADMIN}[/], password [bold]{escape(password)}[/]"
+            " (shown only now)"
+        )
+    else:
+        console.print(f"demo admin: {DEMO_ADMIN} (change its password: cityops user passwd demo)")
     if days > 0:
         _backfill_all(cx, store, days, resume=True)
     scheduler = _start_scheduler(cx, store)

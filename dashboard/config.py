@@ -2,7 +2,7 @@
 
 The file is `cityops.toml` in the working directory, or the path in CITYOPS_CONFIG. With no
 file, the built-in defaults run the demo city (Rạch Giá, SQLite, the simulator). Environment
-variables override the file: CITYOPS_DATABASE_URL, CITYOPS_LANGUAGE. A wrong key or value
+variables override the file: CITYOPS_DATABASE_URL, CITYOPS_LANGUAGE, CITYOPS_SECRET_KEY. A wrong key or value
 raises ConfigError naming the key and the file; the CLI prints it and stops.
 
 This is the only module that reads the environment.
@@ -21,10 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 __all__ = [
     "PROJECT_ROOT",
     "AreasConfig",
+    "AuthConfig",
     "CityConfig",
     "Config",
     "ConfigError",
     "DatabaseConfig",
+    "LoginLimits",
     "MapConfig",
     "SourceConfig",
     "WallConfig",
@@ -120,6 +122,46 @@ class WallConfig(_Strict):
     congested_below: float = Field(default=0.5, gt=0, lt=1)  # speed / free-flow speed
 
 
+class LoginLimits(_Strict):
+    """Failed sign-ins allowed before each further one locks the account (or the address)
+    for a doubling delay, from `lock_base_s` up to `lock_max_s`; counts restart after
+    `window_min` minutes without a failure."""
+
+    account_free: int = Field(default=5, ge=1)
+    address_free: int = Field(default=20, ge=1)
+    lock_base_s: float = Field(default=30, gt=0)
+    lock_max_s: float = Field(default=900, gt=0)
+    window_min: float = Field(default=15, gt=0)
+
+
+# Routes that change something or hand out credentials: never public, whatever the config says.
+_NEVER_PUBLIC = ("/login", "/logout", "/admin", "/_dash", "/healthz")
+
+
+class AuthConfig(_Strict):
+    """Accounts and access (see `dashboard.auth`). Nothing is public unless listed in `public`
+    (page paths and `/api/v1/...` routes that only read)."""
+
+    secret_key: str | None = Field(default=None, min_length=32, repr=False)
+    secret_key_file: Path | None = None
+    idle_timeout_min: float = Field(default=30, gt=0)
+    session_max_hours: float = Field(default=12, gt=0)
+    secure_cookies: bool = True  # false only when served over plain HTTP on a trusted network
+    public: tuple[str, ...] = ()
+    proxy_hops: int = Field(default=0, ge=0)  # reverse proxies whose X-Forwarded-For is trusted
+    login: LoginLimits = LoginLimits()
+
+    @field_validator("public")
+    @classmethod
+    def _readable_only(cls, paths: tuple[str, ...]) -> tuple[str, ...]:
+        for path in paths:
+            if not path.startswith("/") or "?" in path or "*" in path:
+                raise ValueError(f"{path!r}: expected a page path or an /api/v1/ route")
+            if path.rstrip("/") in _NEVER_PUBLIC or path.startswith(_NEVER_PUBLIC[2:4]):
+                raise ValueError(f"{path!r} cannot be public: it writes or signs people in")
+        return paths
+
+
 class SourceConfig(BaseModel):
     """Every source has these keys; its type's own keys are kept in `options` (see `extra`)."""
 
@@ -156,6 +198,7 @@ class Config(_Strict):
     server: ServerConfig = ServerConfig()
     map: MapConfig = MapConfig()
     wall: WallConfig = WallConfig()
+    auth: AuthConfig = AuthConfig()
     sources: list[SourceConfig] = Field(default_factory=_default_sources)
     demo: bool = False
     # Where relative paths (areas, sqlite files) are resolved: the config file's folder.
@@ -193,6 +236,21 @@ class Config(_Strict):
             return prefix + str(self.base_dir / url[len(prefix) :])
         return url
 
+    def secret_key(self) -> str | None:
+        """`[auth] secret_key` (or CITYOPS_SECRET_KEY), else the contents of `secret_key_file`."""
+        if self.auth.secret_key:
+            return self.auth.secret_key
+        if self.auth.secret_key_file is None:
+            return None
+        file = self.path(self.auth.secret_key_file)
+        try:
+            key = file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"auth.secret_key_file: cannot read {file}: {exc}") from None
+        if len(key) < 32:
+            raise ConfigError(f"auth.secret_key_file: {file} holds fewer than 32 characters")
+        return key
+
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
             if s.name == name:
@@ -208,7 +266,8 @@ def _describe(exc: ValidationError, origin: str) -> str:
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
-        lines.append(f"  {key}: {msg} (got {err.get('input')!r})")
+        got = "(hidden)" if "secret" in key else repr(err.get("input"))
+        lines.append(f"  {key}: {msg} (got {got})")
     return "\n".join(lines)
 
 
@@ -249,6 +308,9 @@ def load_config(
         data.setdefault("database", {})
         data["database"] = {**data["database"], "url": url}
         origin += " (+ CITYOPS_DATABASE_URL)"
+    if secret := env.get("CITYOPS_SECRET_KEY"):
+        data["auth"] = {**data.get("auth", {}), "secret_key": secret}
+        origin += " (+ CITYOPS_SECRET_KEY)"
     if lang := env.get("CITYOPS_LANGUAGE"):
         data["city"] = {**data.get("city", {}), "language": lang}
         origin += " (+ CITYOPS_LANGUAGE)"

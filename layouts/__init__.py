@@ -13,4 +13,5 @@ PAGES: list[str] = [
     "layouts.alerts",
     "layouts.reports",
     "layouts.sources",
+    "layouts.admin",
 ]

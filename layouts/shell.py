@@ -15,6 +15,7 @@ from dash import dcc, html
 
 from dashboard.i18n import LANGUAGES, t
 from layouts.components import app_context, local_time, page_language
+from layouts.login import account_box, may_see
 
 __all__ = ["ids", "not_found_layout", "shell_layout"]
 
@@ -32,10 +33,11 @@ def _attrs(values: dict[str, str]) -> dict[str, Any]:
 
 
 def _nav(lang: str) -> html.Nav:
+    # Only the pages this account may open (the guard refuses the others anyway).
     links = [
         dcc.Link(t(page["title_key"], lang), href=page["relative_path"], className="nav-link")
         for page in dash.page_registry.values()
-        if page.get("title_key")
+        if page.get("title_key") and may_see(page["path"])
     ]
     return html.Nav(
         links, id=ids.nav, className="shell-nav", **_attrs({"aria-label": t("shell.nav", lang)})
@@ -87,7 +89,9 @@ def shell_layout() -> html.Div:
         className="brand",
     )
     header = html.Header(
-        [brand, _nav(lang), clock, _language_switch(lang)], id=ids.header, className="shell-header"
+        [brand, _nav(lang), clock, _language_switch(lang), account_box(lang)],
+        id=ids.header,
+        className="shell-header",
     )
     return html.Div(
         [header, html.Main(dash.page_container, className="shell-main")],

@@ -21,6 +21,7 @@ import pandas as pd
 from dash import ALL, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from dashboard.auth import audit, requires
 from dashboard.config import SourceConfig
 from dashboard.figures.theme import STATUS_ROW
 from dashboard.i18n import format_duration, t
@@ -324,8 +325,9 @@ def register_callbacks(app: dash.Dash) -> None:
         State(ids.lang, "data"),
         prevent_initial_call=True,
     )
+    @requires("admin", action="source.pause")
     def toggle_pause(_clicks: Any, _actions: Any, lang: str) -> tuple[dict[str, Any], str]:
-        # Server-side on purpose: the role check of issue 4 goes here, before the write.
+        # Server-side on purpose: only admins reach here (`requires`), whatever the browser.
         source, action = _clicked(dash.ctx.states_list[0])
         ctx = app_context()
         paused = pause_request(source, action, ctx.config.sources)
@@ -333,6 +335,7 @@ def register_callbacks(app: dash.Dash) -> None:
             log.warning("ignored toggle %r on feed %r", action, source)
             raise PreventUpdate
         ctx.store.set_paused(source, paused)
+        audit("source.pause" if paused else "source.resume", target=source)
         log.info("feed %s %s from /sources", source, "paused" if paused else "resumed")
         notice = t("sources.paused_notice" if paused else "sources.resumed_notice", lang)
         acted = {"source": source, "paused": paused, "click": dash.ctx.triggered[0]["value"]}
@@ -344,8 +347,9 @@ def register_callbacks(app: dash.Dash) -> None:
         State(ids.lang, "data"),
         prevent_initial_call=True,
     )
+    @requires("admin", action="source.run_now")
     def run_now(_clicks: Any, lang: str) -> str:
-        # Server-side: only a configured, enabled feed; the role check of issue 4 goes here.
+        # Server-side: only admins (`requires`), only a configured, enabled feed.
         trigger = dash.ctx.triggered_id
         if not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate
@@ -354,5 +358,6 @@ def register_callbacks(app: dash.Dash) -> None:
         if not any(s.name == source and s.enabled for s in ctx.config.sources):
             raise PreventUpdate
         ctx.store.request_run(source, ctx.clock())
+        audit("source.run_now", target=source)
         log.info("run of %s requested from /sources", source)
         return t("sources.run_notice", lang).format(name=source)

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import dash
+import flask
 import psycopg
 import pytest
+from flask.testing import FlaskClient
 from psycopg import sql
 
 from dashboard.app import create_app
+from dashboard.auth import Role
 from dashboard.store import Store
 from tests.api.seed import NOW, Seed, seed_store
+from tests.signin import SignedInClient
 
 PG_URL = os.environ.get("CITYOPS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -77,6 +81,30 @@ def seeded(store: Store) -> Seed:
 
 @pytest.fixture
 def app(seeded: Seed) -> Iterator[dash.Dash]:
-    """A fresh app on the seeded store, its clock fixed at seed.NOW."""
+    """A fresh app on the seeded store, its clock fixed at seed.NOW. Its test clients come
+    signed in as an admin (see `signed_in_test_clients`); `client_as` gives other roles."""
     yield create_app(seeded.config, seeded.store, clock=lambda: NOW)
     dash.page_registry.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def signed_in_test_clients() -> Iterator[None]:
+    """Every `app.server.test_client()` comes signed in as an admin, so tests that build
+    their own apps call pages, callbacks and the API as before accounts existed;
+    `test_client(role="viewer")` signs in with another role, `role=None` as nobody."""
+    flask.Flask.test_client_class = SignedInClient
+    yield
+    flask.Flask.test_client_class = None
+
+
+@pytest.fixture
+def client_as(app: dash.Dash) -> Callable[[Role | None], FlaskClient]:
+    """`client_as("operator")`: a client of `app` signed in as a user of that role (None:
+    nobody signed in)."""
+
+    def make(role: Role | None) -> FlaskClient:
+        client = app.server.test_client(role=role)
+        client.get("/healthz")  # the first request sets up Dash's routing
+        return client
+
+    return make

@@ -15,7 +15,7 @@ the threshold; empty means every signed-in user); the guard covers its callbacks
 
 from __future__ import annotations
 
-from dashboard.auth.audit import record as audit
+from dashboard.auth.auditlog import record as audit
 from dashboard.auth.principal import (
     ROLES,
     Principal,

@@ -108,7 +108,7 @@ def requires(role: Role, action: str | None = None) -> Callable[[Callable[P, R]]
                 raise Forbidden()
             result = func(*args, **kwargs)
             if not flask.g.get(G_AUDITED):
-                from dashboard.auth.audit import record  # the store, only when it is needed
+                from dashboard.auth.auditlog import record  # the store, only when it is needed
 
                 record(rule.action, target=_trigger_target())
             return result

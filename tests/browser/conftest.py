@@ -2,7 +2,8 @@
 
 `live_app` builds a fresh app per test (create_app on a SQLite store in tmp_path, seeded through
 `Store.ingest` by tests.api.seed) and serves it with werkzeug in a thread on a free port, so the
-browser talks to the same code a deployment runs. `page` is a fresh browser context per test:
+browser talks to the same code a deployment runs, and a test using `page` with it is signed in
+as an admin (`sign_in` gives a context another role). `page` is a fresh browser context per test:
 no cookie (the language choice) leaks from one test to the next. Chromium is launched once per
 session; when it is missing the tests fail, they never skip.
 """
@@ -16,12 +17,16 @@ from pathlib import Path
 
 import dash
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
+from dashboard.api import EXTENSION
 from dashboard.app import create_app
+from dashboard.auth import Role
+from dashboard.auth.sessions import COOKIE
 from dashboard.store import Store
 from tests.api.seed import NOW, Seed, seed_store
+from tests.signin import session_secret
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -82,8 +87,16 @@ def shoot(
     yield save
 
 
+def sign_in(context: BrowserContext, url: str, app: dash.Dash, role: Role = "admin") -> None:
+    """Give the browser `context` a session of a user of `role` on the app served at `url`."""
+    secret = session_secret(app.server.extensions[EXTENSION], role)
+    context.add_cookies([{"name": COOKIE, "value": secret, "url": url, "httpOnly": True}])
+
+
 @pytest.fixture
-def live_app(tmp_path: Path) -> Iterator[LiveApp]:
+def live_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveApp]:
+    """The app served on loopback. When the test also uses `page`, that page comes signed
+    in as an admin (tests of signing in use `browser` and a context of their own)."""
     store = Store(f"sqlite:///{tmp_path / 'cityops.db'}")
     store.upgrade()
     seed = seed_store(store)
@@ -91,8 +104,11 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    if "page" in request.fixturenames:
+        sign_in(request.getfixturevalue("page").context, url, app)
     try:
-        yield LiveApp(f"http://127.0.0.1:{server.server_port}", seed)
+        yield LiveApp(url, seed)
     finally:
         server.shutdown()
         thread.join()

@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from dashboard.app import create_app
-from dashboard.config import Config
+from dashboard.config import AuthConfig, Config
 from dashboard.figures.citymap import LAYERS, TRACE
 from dashboard.figures.tiles import tile_view
 from dashboard.i18n import t
@@ -91,8 +91,13 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
 
 @pytest.fixture
 def served(city: City) -> Iterator[WallServer]:
+    # The wall open to anyone ("a lobby screen", [auth] public): these tests are about the
+    # wall itself; signing in is tested in test_login_browser.py.
     config = city.config.model_copy(
-        update={"wall": city.config.wall.model_copy(update={"refresh_s": REFRESH_S})}
+        update={
+            "wall": city.config.wall.model_copy(update={"refresh_s": REFRESH_S}),
+            "auth": AuthConfig(public=("/wall",)),
+        }
     )
     wall = WallServer(city, config, Clock(NOW))
     wall.start()
