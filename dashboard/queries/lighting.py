@@ -202,6 +202,7 @@ def lighting_view(
         fault_s=("fault_s", "sum"),
     )
     cabinets = assets[assets["kind"] == "cabinet"].drop(columns=["kind", "attributes"])
+    per.index = per.index.astype(object)  # an area without lamps groups into a float index
     cabinets = cabinets.merge(per, left_on="id", right_index=True, how="left")
     cabinets = cabinets.merge(cabinet_energy(session, drill), on="id", how="left")
     cabinets["faults"] = (
