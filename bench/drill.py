@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import os
 import pickle
 import tempfile
@@ -34,12 +33,11 @@ import requests
 
 from bench.ingest import PG_URL, _git_sha, _versions
 from bench.stores import fresh_store
-from bench.wall import _bare_conn, _timed, bare, stats
-from bench.wallcity import TRIVIAL_OUTPUT, serve
+from bench.wall import _bare_conn, _timed, bare, start_server, stats
+from bench.wallcity import NOW, TRIVIAL_OUTPUT
 from dashboard.records import Asset, Reading
 
 RESULTS = Path(__file__).parent / "results"
-NOW = datetime(2026, 11, 2, 12, 27, 30, tzinfo=UTC)
 DAYS = (1, 7, 30, 90)
 HISTORY_DAYS = 97
 STEP_S = 300
@@ -79,17 +77,6 @@ def build(db: str, workdir: Path) -> str:
     url = store.url
     store.dispose()
     return url
-
-
-def start(url: str, cpu: int | None) -> tuple[Any, str]:
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=serve, args=(url, NOW.timestamp(), cpu, child), daemon=True)
-    proc.start()
-    if not parent.poll(180):
-        proc.terminate()
-        raise RuntimeError("the bench server did not start")
-    return proc, f"http://127.0.0.1:{parent.recv()}"
 
 
 def bodies(http: requests.Session, base: str) -> tuple[dict[int, bytes], bytes]:
@@ -169,7 +156,7 @@ def history_transaction(statements: list[tuple[str, Any, bool]]) -> list[tuple[s
 def run_db(db: str, rounds: int, warmup: int, workdir: Path) -> dict[str, Any]:
     url = build(db, workdir)
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    proc, base = start(url, cpus[-1] if len(cpus) > 1 else None)
+    proc, base = start_server(url, cpus[-1] if len(cpus) > 1 else None)
     if len(cpus) > 1:
         os.sched_setaffinity(0, {cpus[0]})
     try:

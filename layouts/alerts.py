@@ -18,8 +18,8 @@ from dashboard.i18n import t
 from dashboard.queries.alerts import SEVERITIES, alerts_view
 from dashboard.queries.filters import FilterSpec
 from layouts.components import PageMeta, app_context, page_language
-from layouts.drill_filters import drill_ids, filter_spec, read_filter
-from layouts.drill_page import View, drill_layout, register_drill_page, standard_body
+from layouts.drill_filters import drill_ids, filter_spec
+from layouts.drill_page import View, page_layout, register_drill_page
 from layouts.drill_tables import columns, records
 
 PAGE = PageMeta(path="/alerts", order=60, title_key="alerts.nav", roles=("viewer",))
@@ -47,9 +47,14 @@ def spec() -> FilterSpec:
 def layout(lang: str | None = None, **query: Any) -> html.Div:
     """The page skeleton, controls prefilled from the URL (no query runs here)."""
     lang = page_language(lang)
-    s = spec()
-    body = standard_body(
+    labels = {"severity": {v: t(f"alerts.severity.{v}", lang) for v in SEVERITIES}}
+    return page_layout(
+        ids,
+        spec(),
+        "alerts",
         lang,
+        query,
+        extra_labels=labels,
         map_id=panels.map,
         side=(panels.areas, t("alerts.by_area", lang)),
         charts=[(panels.kinds, t("alerts.by_kind", lang))],
@@ -57,12 +62,6 @@ def layout(lang: str | None = None, **query: Any) -> html.Div:
             (panels.tiles, t("alerts.tiles", lang), columns(TILE_TABLE, lang)),
             (panels.events, t("alerts.events", lang), columns(EVENT_TABLE, lang)),
         ],
-    )
-    labels = {"severity": {v: t(f"alerts.severity.{v}", lang) for v in SEVERITIES}}
-    title, intro = t("alerts.title", lang), t("alerts.intro", lang)
-    parsed = read_filter(query, s)
-    return drill_layout(
-        ids, parsed, s, lang, title=title, intro=intro, body=body, extra_labels=labels
     )
 
 

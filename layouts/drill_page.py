@@ -23,7 +23,7 @@ from dashboard.figures.mapbase import fit_view
 from dashboard.i18n import t
 from dashboard.queries.filters import DrillFilter, FilterSpec, ParsedFilter
 from layouts.asset_detail import detail_panel, register_detail
-from layouts.components import app_context, data_table, page_heading
+from layouts.components import app_context, data_table, page_heading, page_language
 from layouts.drill_filters import (
     DrillIds,
     area_level,
@@ -40,6 +40,7 @@ __all__ = [
     "drill_layout",
     "graph",
     "map_graph",
+    "page_layout",
     "panel",
     "register_drill_page",
     "table_panel",
@@ -149,6 +150,31 @@ def standard_body(
     ]
     rows += [html.Div(cells[i : i + 2], className="drill-grid-2") for i in range(0, len(cells), 2)]
     return rows
+
+
+def page_layout(
+    ids: DrillIds,
+    spec: FilterSpec,
+    key: str,
+    lang: str | None,
+    query: Mapping[str, Any],
+    *,
+    extra_labels: Mapping[str, Mapping[str, str]] | None = None,
+    **body: Any,
+) -> html.Div:
+    """A page's whole layout: `<key>.title` and `<key>.intro`, the filter bar from the URL's
+    `query`, then `standard_body(**body)` with its titles already translated."""
+    shown = page_language(lang)
+    return drill_layout(
+        ids,
+        read_filter(query, spec),
+        spec,
+        shown,
+        title=t(f"{key}.title", shown),
+        intro=t(f"{key}.intro", shown),
+        body=standard_body(shown, **body),
+        extra_labels=extra_labels,
+    )
 
 
 def _view(query: str | None, spec: FilterSpec, lang: str, session: Any) -> View:

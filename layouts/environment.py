@@ -24,8 +24,8 @@ from dashboard.queries.environment import environment_view
 from dashboard.queries.filters import FilterSpec
 from dashboard.queries.snapshot import POLLUTANT_LABEL
 from layouts.components import PageMeta, app_context, page_language
-from layouts.drill_filters import drill_ids, filter_spec, read_filter
-from layouts.drill_page import View, drill_layout, register_drill_page, standard_body
+from layouts.drill_filters import drill_ids, filter_spec
+from layouts.drill_page import View, page_layout, register_drill_page
 from layouts.drill_tables import columns, records
 
 PAGE = PageMeta(path="/environment", order=40, title_key="environment.nav", roles=("viewer",))
@@ -52,9 +52,12 @@ def spec() -> FilterSpec:
 def layout(lang: str | None = None, **query: Any) -> html.Div:
     """The page skeleton, controls prefilled from the URL (no query runs here)."""
     lang = page_language(lang)
-    s = spec()
-    body = standard_body(
+    return page_layout(
+        ids,
+        spec(),
+        "environment",
         lang,
+        query,
         map_id=panels.map,
         side=(panels.aqi, t("environment.aqi", lang)),
         charts=[
@@ -66,8 +69,6 @@ def layout(lang: str | None = None, **query: Any) -> html.Div:
             (panels.gauges, t("environment.gauge_table", lang), columns(GAUGE_TABLE, lang)),
         ],
     )
-    title, intro = t("environment.title", lang), t("environment.intro", lang)
-    return drill_layout(ids, read_filter(query, s), s, lang, title=title, intro=intro, body=body)
 
 
 def build(view: View) -> tuple[Any, ...]:

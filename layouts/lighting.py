@@ -19,8 +19,8 @@ from dashboard.i18n import t
 from dashboard.queries.filters import FilterSpec
 from dashboard.queries.lighting import lighting_view
 from layouts.components import PageMeta, app_context, page_language
-from layouts.drill_filters import drill_ids, filter_spec, read_filter
-from layouts.drill_page import View, drill_layout, register_drill_page, standard_body
+from layouts.drill_filters import drill_ids, filter_spec
+from layouts.drill_page import View, page_layout, register_drill_page
 from layouts.drill_tables import columns, records
 
 PAGE = PageMeta(path="/lighting", order=30, title_key="lighting.nav", roles=("viewer",))
@@ -46,9 +46,12 @@ def spec() -> FilterSpec:
 def layout(lang: str | None = None, **query: Any) -> html.Div:
     """The page skeleton, controls prefilled from the URL (no query runs here)."""
     lang = page_language(lang)
-    s = spec()
-    body = standard_body(
+    return page_layout(
+        ids,
+        spec(),
+        "lighting",
         lang,
+        query,
         map_id=panels.map,
         side=(panels.areas, t("lighting.by_area", lang)),
         charts=[(panels.daily, t("lighting.daily", lang))],
@@ -57,8 +60,6 @@ def layout(lang: str | None = None, **query: Any) -> html.Div:
             (panels.cabinets, t("lighting.cabinet_table", lang), columns(CABINET_TABLE, lang)),
         ],
     )
-    title, intro = t("lighting.title", lang), t("lighting.intro", lang)
-    return drill_layout(ids, read_filter(query, s), s, lang, title=title, intro=intro, body=body)
 
 
 def build(view: View) -> tuple[Any, ...]:

@@ -19,8 +19,8 @@ from dashboard.i18n import t
 from dashboard.queries.filters import FilterSpec
 from dashboard.queries.traffic import traffic_view
 from layouts.components import PageMeta, app_context, page_language
-from layouts.drill_filters import drill_ids, filter_spec, read_filter
-from layouts.drill_page import View, drill_layout, register_drill_page, standard_body
+from layouts.drill_filters import drill_ids, filter_spec
+from layouts.drill_page import View, page_layout, register_drill_page
 from layouts.drill_tables import columns, records
 
 PAGE = PageMeta(path="/traffic", order=20, title_key="traffic.nav", roles=("viewer",))
@@ -46,9 +46,12 @@ def spec() -> FilterSpec:
 def layout(lang: str | None = None, **query: Any) -> html.Div:
     """The page skeleton, controls prefilled from the URL (no query runs here)."""
     lang = page_language(lang)
-    s = spec()
-    body = standard_body(
+    return page_layout(
+        ids,
+        spec(),
+        "traffic",
         lang,
+        query,
         map_id=panels.map,
         side=(panels.areas, t("traffic.by_area", lang)),
         charts=[(panels.heatmap, t("traffic.heatmap", lang))],
@@ -57,9 +60,6 @@ def layout(lang: str | None = None, **query: Any) -> html.Div:
             (panels.segments, t("traffic.worst", lang), columns(SEGMENT_TABLE, lang)),
         ],
     )
-    title, intro = t("traffic.title", lang), t("traffic.intro", lang)
-    parsed = read_filter(query, s)
-    return drill_layout(ids, parsed, s, lang, title=title, intro=intro, body=body)
 
 
 def build(view: View) -> tuple[Any, ...]:
