@@ -266,8 +266,9 @@ def register_callbacks(app: dash.Dash) -> None:
     def refresh_overview(query: str | None, _acted: Any, lang: str) -> tuple[Any, ...]:
         return overview(query, lang)
 
+    # The URL sync writes this control too (back/forward); this click only proposes a value.
     @app.callback(
-        Output(DRILL.extras["category"], "value"),
+        Output(DRILL.extras["category"], "value", allow_duplicate=True),
         Input(ids.by_category, "clickData"),
         Input(ids.times, "clickData"),
         State(DRILL.extras["category"], "value"),
