@@ -45,7 +45,7 @@ def _may_see(access: AccessMap, kind: str, path: str) -> bool:
     return has_role(who, page.role)
 
 
-def _body(dep: dict[str, Any], pathname: str | None = None) -> dict[str, Any]:
+def callback_body(dep: dict[str, Any], pathname: str | None = None) -> dict[str, Any]:
     """A renderer-shaped request for callback `dep`, with empty values (for a refused call the
     guard answers before any value is read)."""
 
@@ -129,7 +129,7 @@ def test_every_callback_is_checked_and_refusals_change_nothing(
         if dep["output"] == ROUTER_OUTPUT:
             for path in access.pages:
                 r = who.client.post(
-                    "/_dash-update-component", json=_body(dep, path), headers=who.headers
+                    "/_dash-update-component", json=callback_body(dep, path), headers=who.headers
                 )
                 allowed = _may_see(access, kind, path)
                 if (r.status_code in REFUSED) == allowed:
@@ -143,7 +143,7 @@ def test_every_callback_is_checked_and_refusals_change_nothing(
             allowed = allowed and has_role(who_p, entry.write.role)
         if allowed:
             continue  # allowed calls with empty values are exercised by the page tests
-        r = who.client.post("/_dash-update-component", json=_body(dep), headers=who.headers)
+        r = who.client.post("/_dash-update-component", json=callback_body(dep), headers=who.headers)
         expected = 401 if kind == "anonymous" else 403
         if r.status_code != expected:
             wrong[dep["output"][:80]] = r.status_code
