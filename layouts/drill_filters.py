@@ -307,10 +307,12 @@ def next_state(
 ) -> tuple[str | None, ParsedFilter]:
     """The view after `trigger` fired: (new URL search or None to keep it, parsed filter).
 
-    `trigger` is "url", "controls", "dates", "close", ("series", metric) or "click" (with
-    `click` = click_target's list). Pure: the callback only feeds it and unpacks it.
+    `trigger` is "url", "controls", "dates", "close", ("series", metric), "click" (with
+    `click` = click_target's list) or "noop" (nothing the user did: the view stays). Pure: the callback only feeds it and unpacks it.
     """
     current = parse_search(state, spec, now=now, tz=tz).filter
+    if trigger == "noop":
+        return None, ParsedFilter(current, ())
     if trigger == "url":
         parsed = parse_search(search, spec, now=now, tz=tz)
         return None, parsed
@@ -360,13 +362,17 @@ def _trigger(ids: DrillIds, clicks: Sequence[str], tables: Sequence[str]) -> Any
     if fired == ids.close:
         return "close"
     if isinstance(fired, Mapping) and fired.get("type") == ids.series:
-        return ("series", fired.get("metric"))
+        # New metric buttons (the detail drew them) fire with n_clicks None: not a choice.
+        clicked = ctx.triggered[0].get("value") if ctx.triggered else None
+        return ("series", fired.get("metric")) if clicked else "noop"
     if fired in clicks or fired in tables or prop in ("clickData", "active_cell"):
         return "click"
     return "controls"
 
 
 def _click_of(fired: Any, click_data: Mapping[str, Any], cells: Mapping[str, Any]) -> Any:
+    if not isinstance(fired, str):  # a pattern id (the detail's metric buttons)
+        return None
     if fired in click_data:
         return click_target(click_data[fired])
     cell = cells.get(fired) or {}

@@ -170,6 +170,15 @@ def test_a_click_on_an_asset_opens_its_detail_with_history(drill: tuple[Page, st
     # History at 5-minute resolution for 7 days, with last week's line beside it.
     expect(page.locator("#traffic-detail-graph .scatterlayer .trace")).to_have_count(4)
     expect(page.locator("#traffic-detail-attrs")).to_contain_text("Free-flow speed")
+    # Drawing the metric buttons chooses nothing; a click on one does, through the URL.
+    buttons = page.locator("#traffic-detail-metrics button")
+    expect(buttons.first).to_be_visible()
+    assert "series" not in query_of(page) and buttons.count() >= 2
+    second = page.locator("#traffic-detail-metrics button:not(.active)").first
+    label = second.inner_text()
+    second.click()
+    expect(page).to_have_url(re.compile("series="))
+    expect(page.locator("#traffic-detail-title")).to_contain_text(label)
     page.locator("#traffic-detail-close").click()
     expect(page.locator("#traffic-detail")).to_be_hidden()
     assert "asset" not in query_of(page)
