@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -158,14 +159,21 @@ def history_statement(
     )
 
 
+def _matrix(rows: Sequence[Any], width: int) -> np.ndarray:
+    # Flatten the rows in C: np.array(rows) would probe each SQLAlchemy Row for the array
+    # protocols, a caught exception per row that cost more than the query itself.
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=len(rows) * width)
+    return flat.reshape(-1, width)
+
+
 def _frame(rows: Sequence[Any], raw: bool) -> pd.DataFrame:
     if raw:
-        arr = np.array(rows, dtype=np.float64).reshape(-1, 2)
+        arr = _matrix(rows, 2)
         ts, value = arr[:, 0], arr[:, 1]
         count = np.ones(len(arr))
         low = high = np.full(len(arr), np.nan)
     else:
-        arr = np.array(rows, dtype=np.float64).reshape(-1, 5)
+        arr = _matrix(rows, 5)
         ts, count = arr[:, 0], arr[:, 1]
         value, low, high = arr[:, 2] / count, arr[:, 3], arr[:, 4]
     return pd.DataFrame(
