@@ -124,10 +124,12 @@ STATUS: Final = case(
     else_=ReportRow.status,
 )
 AGENCY: Final = func.coalesce(ReportDeskRow.agency, ReportRow.agency)
+# The first acknowledgement known: the desk's or the feed's (kept by the ingest), earlier wins.
 ACKNOWLEDGED_AT: Final = case(
-    (ReportDeskRow.acknowledged_at.is_not(None), ReportDeskRow.acknowledged_at),
-    (ReportRow.status == str(ReportStatus.ACKNOWLEDGED), ReportRow.updated_at),
-    else_=None,
+    (ReportDeskRow.acknowledged_at.is_(None), ReportRow.acknowledged_at),
+    (ReportRow.acknowledged_at.is_(None), ReportDeskRow.acknowledged_at),
+    (ReportRow.acknowledged_at < ReportDeskRow.acknowledged_at, ReportRow.acknowledged_at),
+    else_=ReportDeskRow.acknowledged_at,
 )
 CLOSED_AT: Final = case(
     (ReportDeskRow.status == CLOSED, ReportDeskRow.closed_at),

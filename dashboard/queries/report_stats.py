@@ -6,10 +6,11 @@ One statement reads the facts of the matching reports (the desk/feed overlay of
 aggregates are computed from them in pandas, since medians and percentiles have no portable
 SQL. Durations are hours; times aware UTC.
 
-What "acknowledged at" means: the desk's acknowledgement, else the feed's own update time while
-the feed says "acknowledged". A report the feed has already moved past acknowledged without the
-desk carries no acknowledgement time (Open311 keeps no history), so time to acknowledge counts
-the reports where it is known (`acknowledged` in the tables says how many).
+What "acknowledged at" means: the earlier of the desk's acknowledgement and the feed's, which
+the ingest keeps as the versions pass (`reports.acknowledged_at`: the first version seen saying
+"acknowledged" or "in progress"; Open311 itself keeps no history). A report first seen closed
+carries no acknowledgement time, so time to acknowledge counts the reports where it is known
+(`acknowledged` in the tables says how many).
 """
 
 from __future__ import annotations

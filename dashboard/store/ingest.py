@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table
+from sqlalchemy import Connection, Engine, Table, case
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dashboard.geometry import representative_point
@@ -26,6 +26,7 @@ from dashboard.records import (
     Reading,
     ReadingBlock,
     Reject,
+    ReportStatus,
     validate_asset,
     validate_report,
 )
@@ -137,20 +138,43 @@ def _upsert_assets(conn: Connection, source: str, assets: Sequence[Asset], now: 
     conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=updates), rows)
 
 
-def _upsert_reports(conn: Connection, source: str, reports: Sequence[CitizenReport]) -> None:
+_ACKNOWLEDGING = frozenset({ReportStatus.ACKNOWLEDGED, ReportStatus.IN_PROGRESS})
+
+
+def _upsert_reports(
+    conn: Connection,
+    source: str,
+    reports: Sequence[CitizenReport],
+    acknowledged: dict[str, datetime],
+) -> None:
+    """Newest version per report wins; `acknowledged_at` keeps the first acknowledgement
+    time ever seen (`acknowledged`: per external id, from this batch's versions)."""
     rows = [
-        {"source": source, **{f.name: getattr(r, f.name) for f in dataclasses.fields(r)}}
+        {
+            "source": source,
+            **{f.name: getattr(r, f.name) for f in dataclasses.fields(r)},
+            "acknowledged_at": acknowledged.get(r.external_id),
+        }
         for r in sorted(reports, key=lambda r: (r.external_id, r.updated_at))
     ]
     stmt = _insert(conn)(ReportRow)
     table: Table = ReportRow.__table__  # type: ignore[assignment]
     keys = ("source", "external_id")
-    updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    new, old = stmt.excluded, table.c
+    newer = new.updated_at > old.updated_at
+    earlier_ack = new.acknowledged_at.is_not(None) & (
+        old.acknowledged_at.is_(None) | (new.acknowledged_at < old.acknowledged_at)
+    )
+    # An older version changes nothing but, when it is the first acknowledgement seen, that.
+    updates: dict[str, Any] = {
+        c: case((newer, new[c]), else_=old[c])
+        for c in rows[0]
+        if c not in (*keys, "acknowledged_at")
+    }
+    updates["acknowledged_at"] = case((earlier_ack, new.acknowledged_at), else_=old.acknowledged_at)
     conn.execute(
         stmt.on_conflict_do_update(
-            index_elements=list(keys),
-            set_=updates,
-            where=stmt.excluded.updated_at > table.c.updated_at,
+            index_elements=list(keys), set_=updates, where=newer | earlier_ack
         ),
         rows,
     )
@@ -195,13 +219,19 @@ def ingest(
         else:
             bad.append(_quarantine_row(source, now, "asset", why, a))
     good_reports: dict[str, CitizenReport] = {}
+    # Per report, the earliest version saying it is acknowledged or in progress; a report
+    # first seen closed has no known acknowledgement (its closing time would overstate it).
+    acknowledged: dict[str, datetime] = {}
     for rep in reports:
         why = validate_report(rep)
         if why is not None:
             bad.append(_quarantine_row(source, now, "report", why, rep))
-        elif (
-            seen := good_reports.get(rep.external_id)
-        ) is None or rep.updated_at > seen.updated_at:
+            continue
+        if rep.status in _ACKNOWLEDGING:
+            seen_ack = acknowledged.get(rep.external_id)
+            if seen_ack is None or rep.updated_at < seen_ack:
+                acknowledged[rep.external_id] = rep.updated_at
+        if (seen := good_reports.get(rep.external_id)) is None or rep.updated_at > seen.updated_at:
             good_reports[rep.external_id] = rep
 
     with engine.connect() as conn, conn.begin():
@@ -210,7 +240,7 @@ def ingest(
         outcome = store_readings(conn, readings, series_cache, good_assets.keys(), now, blocks)
         bad += [_quarantine_row(source, now, "reading", why, r) for r, why in outcome.rejected]
         if good_reports:
-            _upsert_reports(conn, source, list(good_reports.values()))
+            _upsert_reports(conn, source, list(good_reports.values()), acknowledged)
         if bad:
             _quarantine(conn, bad)
     series_cache.update(outcome.new_series)

@@ -172,6 +172,8 @@ class ReportRow(Base):
     closed_at: Mapped[datetime | None]
     agency: Mapped[str | None] = mapped_column(String(128))
     media_url: Mapped[str | None] = mapped_column(String(1024))
+    # The earliest version seen acknowledged or in progress (the feed keeps no history).
+    acknowledged_at: Mapped[datetime | None]
 
 
 class SourceRun(Base):

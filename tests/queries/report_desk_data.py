@@ -117,16 +117,19 @@ def truth(reports: list[CitizenReport], desk: Desk, now: datetime = NOW) -> pd.D
     bookkeeping: external_id, category, ward, zone, description, address, created_at, status,
     agency, acknowledged_at, closed_at, due_at, overdue, lon, lat."""
     latest: dict[str, CitizenReport] = {}
+    feed_ack: dict[str, datetime] = {}  # the first version acknowledged or in progress
     for r in reports:
         if r.external_id not in latest or r.updated_at > latest[r.external_id].updated_at:
             latest[r.external_id] = r
+        if r.status in ("acknowledged", "in_progress"):
+            first = feed_ack.get(r.external_id)
+            feed_ack[r.external_id] = r.updated_at if first is None else min(first, r.updated_at)
     rows = []
     for r in latest.values():
         d = desk.states.get(r.external_id)
         status = r.status if d is None or _rank(r.status) > _rank(d.status) else d.status
-        ack = d.acknowledged_at if d and d.acknowledged_at else None
-        if ack is None and r.status == "acknowledged":
-            ack = r.updated_at
+        acks = [a for a in (d.acknowledged_at if d else None, feed_ack.get(r.external_id)) if a]
+        ack = min(acks) if acks else None
         closed = None
         if status == "closed":
             closed = d.closed_at if d and d.status == "closed" else (r.closed_at or r.updated_at)
