@@ -78,7 +78,6 @@ TEXT: dict[str, dict[str, str]] = {
     "desk.col.address": {"vi": "Địa chỉ", "en": "Address"},
     "desk.col.description": {"vi": "Nội dung", "en": "Description"},
     "desk.yes": {"vi": "Có", "en": "Yes"},
-    "desk.no": {"vi": "", "en": ""},
     # detail
     "desk.detail": {"vi": "Chi tiết phản ánh", "en": "Report detail"},
     "desk.pick": {
