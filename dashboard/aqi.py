@@ -25,6 +25,7 @@ __all__ = [
     "METRIC_POLLUTANT",
     "AqiResult",
     "Band",
+    "band_labels",
     "band_of",
     "hourly_aqi",
     "nowcast",
@@ -131,6 +132,11 @@ def hourly_aqi(concentrations: Mapping[str, float | None]) -> AqiResult | None:
         return None
     dominant = max(subs, key=lambda p: subs[p])
     return AqiResult(subs[dominant], dominant, subs)
+
+
+def band_labels(lang: str) -> dict[str, str]:
+    """Band key -> its name in `lang` ("en", else Vietnamese), for tables and legends."""
+    return {b.key: b.label_en if lang == "en" else b.label_vi for b in BANDS}
 
 
 def band_of(aqi: float | None) -> Band | None:

@@ -214,6 +214,8 @@ def filter_bar(
                 start_date=drill.day_from.isoformat() if drill.day_from else None,
                 end_date=drill.day_to.isoformat() if drill.day_to else None,
                 display_format="DD/MM/YYYY",
+                start_date_placeholder_text=t("drill.filter.day_from", lang),
+                end_date_placeholder_text=t("drill.filter.day_to", lang),
                 first_day_of_week=1,
                 clearable=True,
                 className="drill-dates",

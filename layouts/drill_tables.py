@@ -8,7 +8,7 @@ columns; times are local ("dd/mm/YYYY HH:MM" in the city's zone), numbers stay n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import tzinfo
 from typing import Any, Final
 
@@ -73,10 +73,20 @@ def _cell(value: Any, key: str, tz: tzinfo) -> Any:
     return value
 
 
-def records(frame: pd.DataFrame, keys: Sequence[str], tz: tzinfo) -> list[dict[str, Any]]:
-    """The rows of `frame` as table records: `id` plus `keys`, times local in `tz`."""
+def records(
+    frame: pd.DataFrame,
+    keys: Sequence[str],
+    tz: tzinfo,
+    words: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of `frame` as table records: `id` plus `keys`, times local in `tz`; a column
+    in `words` shows its codes as the page's words (e.g. an AQI band key as its label)."""
     picked = ["id", *[k for k in keys if k != "id"]]
+    words = words or {}
     rows = []
     for values in frame[picked].itertuples(index=False, name=None):
-        rows.append({k: _cell(v, k, tz) for k, v in zip(picked, values, strict=True)})
+        row = {k: _cell(v, k, tz) for k, v in zip(picked, values, strict=True)}
+        for key, table in words.items():
+            row[key] = table.get(row[key], row[key])
+        rows.append(row)
     return rows

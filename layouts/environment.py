@@ -12,6 +12,7 @@ from typing import Any
 
 from dash import Output, html
 
+from dashboard.aqi import band_labels
 from dashboard.figures.drillenv import (
     aqi_over_time,
     environment_layers,
@@ -89,7 +90,7 @@ def build(view: View) -> tuple[Any, ...]:
         aqi_over_time(ev.aqi, names, lang=lang, tz=tz),
         exceedance_bars(ev.exceedance, POLLUTANT_LABEL, lang=lang),
         water_levels(ev.water, ev.gauges, names, ev.tide_id, lang=lang, tz=tz),
-        records(ev.stations, STATION_TABLE, tz),
+        records(ev.stations, STATION_TABLE, tz, words={"band": band_labels(lang)}),
         records(ev.gauges, GAUGE_TABLE, tz),
     )
 

@@ -9,6 +9,8 @@ TEXT: dict[str, dict[str, str]] = {
     "drill.filter.all": {"vi": "Tất cả", "en": "All"},
     "drill.filter.range": {"vi": "Khoảng thời gian", "en": "Time range"},
     "drill.filter.dates": {"vi": "Từ ngày – đến ngày", "en": "From – to"},
+    "drill.filter.day_from": {"vi": "Từ ngày", "en": "From"},
+    "drill.filter.day_to": {"vi": "Đến ngày", "en": "To"},
     "drill.filter.metric": {"vi": "Chỉ số", "en": "Metric"},
     "drill.filter.status": {"vi": "Trạng thái", "en": "Status"},
     "drill.filter.category": {"vi": "Loại", "en": "Category"},

@@ -15,6 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 from plotly.utils import PlotlyJSONEncoder
 
+from dashboard.aqi import band_labels, band_of
 from tests.api.seed import WARD_A
 from tests.pages.conftest import post_callback
 
@@ -147,3 +148,22 @@ def test_csv_holds_the_rows_and_headers_given_in_the_table_order(client: FlaskCl
         ["Đường A", "30.5"],
         ["Đường C", ""],
     ]
+
+
+@pytest.mark.parametrize(("lang", "good"), [("vi", "Tốt"), ("en", "Good")])
+def test_station_table_names_the_aqi_band_in_the_page_language(
+    client: FlaskClient, lang: str, good: str
+) -> None:
+    """Each station's row names its VN_AQI band in the page's words, never the internal key."""
+    out = fire(
+        client,
+        "..environment-map.figure",
+        {"environment-filter.data": "range=7d", "environment-url.search": f"?range=7d&lang={lang}"},
+        "environment-filter.data",
+    )
+    rows = out["environment-stations"]["data"]
+    assert rows
+    for row in rows:
+        band = band_of(row["aqi_max"])
+        assert band is not None and row["band"] == band_labels(lang)[band.key]
+    assert good in {r["band"] for r in rows}  # the seeded station's air is good
