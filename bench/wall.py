@@ -50,10 +50,12 @@ from bench.ingest import PG_URL, _git_sha, _versions
 from bench.wallcity import (
     NOW,
     city_config,
+    harness_session,
     postgres_city,
     serve,
     split,
     sqlite_city,
+    wall_token,
 )
 from bench.wallpage import Screen, page_ready
 from dashboard.queries.wall import map_state
@@ -76,6 +78,7 @@ class Target:
     url: str
     proc: Any
     screen: Screen
+    token: str
     bodies: dict[str, bytes] = field(default_factory=dict)
     sql: dict[str, list[tuple[str, Any, bool]]] = field(default_factory=dict)
     held: dict[str, Any] = field(default_factory=dict)  # the states before each variant
@@ -146,9 +149,10 @@ def change_lamps(url: str, share: float = 0.01) -> int:
 def prepare(db: str, days: float, workdir: Path, cpu: int | None) -> Target:
     """Serve the city, play the three refreshes once, record their bodies, SQL and bytes."""
     url = sqlite_city(days, workdir) if db == "sqlite" else postgres_city(days)
+    token, harness = wall_token(url), harness_session(url)
     proc, base = start_server(url, cpu)
-    screen = Screen(base)
-    target = Target(days, db, url, proc, screen, bare_conn=_bare_conn(db, url))
+    screen = Screen(base, token, harness)
+    target = Target(days, db, url, proc, screen, token, bare_conn=_bare_conn(db, url))
     state_ids = [s["id"] for s in screen.refresh["state"]]
     snapshot = lambda: {i: dict(screen.props.get(i, {})) for i in state_ids}  # noqa: E731
     target.held["first"] = snapshot()
@@ -318,7 +322,7 @@ def run_db(
         if browser and not args.no_browser:
             if pin:
                 os.sched_setaffinity(0, cpus)  # Chromium gets the machine
-            page = page_ready(longest.screen.base, args.loads)
+            page = page_ready(longest.screen.base, longest.token, args.loads)
             rows += page["rows"]
     finally:
         if pin:

@@ -10,6 +10,11 @@ The server is the production app (`create_app`, werkzeug threaded, as `cityops s
 three harness-only additions: a trivial string callback (the framework floor), a settable clock
 (so the refreshes are reproducible), and a switch that records the SQL the app executes (the
 bare-read limit re-runs exactly those statements).
+
+Clients sign in as a real wall screen does (`wall_token`, `sign_in`): a wall token made in the
+city's store, opened once as `/wall?token=...`, whose session cookie then rides on every
+request. The guard's checks are part of each timed request, the trivial callback's too (it is
+counted as a /wall callback, so the screen's token may call it).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import flask
+import requests
 from dash import Input, Output
 from sqlalchemy import event, text
 
@@ -51,10 +57,52 @@ SIM: dict[str, Any] = {
     "step_s": 300,
 }
 TRIVIAL_OUTPUT = "bench-trivial.children"
+_IN_VIEW = "bench_in_view"
+
+
+WALL_TOKEN = "bench-wall-screen"
 
 
 def city_config(url: str) -> Config:
-    return load_config(env={}, overrides={"database": {"url": url}, "sources": [SIM]})
+    # Plain HTTP on the loopback: the session cookie cannot be Secure there.
+    overrides = {"database": {"url": url}, "sources": [SIM], "auth": {"secure_cookies": False}}
+    return load_config(env={}, overrides=overrides)
+
+
+def wall_token(url: str) -> str:
+    """A wall token for /wall in the city at `url` (each run's copy gets its own); the secret."""
+    from dashboard.auth.manage import CLI_ACTOR, create_token
+
+    store = Store(url)
+    try:
+        return create_token(store, "wall", WALL_TOKEN, NOW, CLI_ACTOR, bound_path="/wall").secret
+    finally:
+        store.dispose()
+
+
+def harness_session(url: str) -> str:
+    """A session cookie of an admin for the harness's own routes (/_bench/...), which the
+    guard opens to people only."""
+    from dashboard.auth.sessions import open_session
+
+    store = Store(url)
+    try:
+        user = store.accounts.create_user("bench-harness", "admin", "!unusable", NOW)
+        return open_session(store, NOW, user_id=user.id, address="127.0.0.1")
+    finally:
+        store.dispose()
+
+
+def sign_in(http: requests.Session, base: str, token: str) -> str:
+    """Open `/wall?token=...` once, as a wall screen does: `http` keeps the session cookie
+    (returned too, for a browser). Fails loudly when the server does not sign the screen in."""
+    from dashboard.auth.sessions import COOKIE
+
+    r = http.get(f"{base}/wall", params={"token": token}, allow_redirects=False)
+    cookie = r.cookies.get(COOKIE)
+    if r.status_code not in (301, 302, 303) or not cookie:
+        raise RuntimeError(f"wall sign-in refused: {r.status_code} {r.text[:200]}")
+    return cookie
 
 
 def _code_digest() -> str:
@@ -144,7 +192,10 @@ def postgres_city(days: float) -> str:
 
 
 class _Capture:
-    """The SQL the app executes while switched on: (statement, DB-API parameters, many)."""
+    """The SQL the callbacks execute while switched on: (statement, DB-API parameters, many).
+
+    Only the view's own statements: the guard's (the session's read, before the view runs)
+    are part of every request, the trivial callback's too, so they count in its time."""
 
     def __init__(self) -> None:
         self.on = False
@@ -153,7 +204,7 @@ class _Capture:
     def __call__(
         self, conn: Any, cursor: Any, statement: str, params: Any, ctx: Any, many: bool
     ) -> None:
-        if self.on:
+        if self.on and flask.has_request_context() and flask.g.get(_IN_VIEW, False):
             self.statements.append((statement, params, many))
 
 
@@ -169,9 +220,21 @@ def bench_app(url: str, start: datetime) -> Any:
     def trivial(n: int | None) -> str:
         return f"ok {n}"
 
+    # The guard checks it as one of the wall's callbacks (a screen's token may call those).
+    from dashboard.auth.access import CallbackAccess
+    from dashboard.auth.guard import ACCESS
+
+    app.server.extensions[ACCESS].callbacks[TRIVIAL_OUTPUT] = CallbackAccess(
+        TRIVIAL_OUTPUT, "/wall", None
+    )
+
     capture = _Capture()
     event.listen(store.engine, "before_cursor_execute", capture)
     server = app.server
+
+    @server.before_request  # after the guard's hook (registered by create_app)
+    def in_view() -> None:
+        flask.g.setdefault(_IN_VIEW, True)
 
     @server.post("/_bench/clock")
     def set_clock() -> str:

@@ -22,7 +22,8 @@ from typing import Any
 import requests
 from playwright.sync_api import sync_playwright
 
-from bench.wallcity import TRIVIAL_OUTPUT
+from bench.wallcity import TRIVIAL_OUTPUT, sign_in
+from dashboard.auth.sessions import COOKIE
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -64,12 +65,17 @@ def key_of(ident: Any) -> str:
 
 
 class Screen:
-    """One wall screen over HTTP: renders /wall through the router, then builds the refresh
-    body the renderer sends (its inputs and the states its components hold)."""
+    """One wall screen over HTTP, signed in with a wall token (its session cookie then rides
+    on every request): renders /wall through the router, then builds the refresh body the
+    renderer sends (its inputs and the states its components hold). `harness`: an admin's
+    session cookie for the harness routes (/_bench/...)."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, token: str, harness: str) -> None:
         self.base = base
         self.http = requests.Session()  # keep-alive
+        sign_in(self.http, base, token)
+        self.harness = requests.Session()
+        self.harness.cookies.set(COOKIE, harness)
         self.deps = {d["output"]: d for d in self.http.get(f"{base}/_dash-dependencies").json()}
         router = self._dep(ROUTER_PREFIX)
         values = {"_pages_location.pathname": "/wall", "_pages_location.search": "?lang=en"}
@@ -136,7 +142,10 @@ class Screen:
         )
 
     def control(self, path: str, payload: dict[str, Any]) -> bytes:
-        return self.http.post(f"{self.base}/_bench/{path}", json=payload).content
+        r = self.harness.post(f"{self.base}/_bench/{path}", json=payload)
+        if r.status_code != 200:
+            raise RuntimeError(f"/_bench/{path} answered {r.status_code}: {r.text[:200]}")
+        return r.content
 
 
 _COUNT_FETCHES = """
@@ -175,8 +184,10 @@ _TIMING = """
 _CDP = ("ScriptDuration", "TaskDuration", "LayoutDuration", "JSHeapUsedSize", "Nodes")
 
 
-def _load(browser: Any, url: str) -> dict[str, Any]:
+def _load(browser: Any, url: str, cookie: str) -> dict[str, Any]:
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    # The screen's own session cookie (a booting wall screen keeps its persistent cookie).
+    context.add_cookies([{"name": COOKIE, "value": cookie, "url": url}])
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Performance.enable")
@@ -202,15 +213,17 @@ def _load(browser: Any, url: str) -> dict[str, Any]:
     return out
 
 
-def page_ready(base: str, loads: int) -> dict[str, Any]:
-    """Median of `loads` cold loads of /wall (one warm-up load first, discarded)."""
+def page_ready(base: str, token: str, loads: int) -> dict[str, Any]:
+    """Median of `loads` cold loads of /wall (one warm-up load first, discarded), by a screen
+    signed in once with the wall `token`."""
     url = f"{base}/wall?lang=en"
+    cookie = sign_in(requests.Session(), base, token)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             version = browser.version
-            _load(browser, url)
-            samples = [_load(browser, url) for _ in range(loads)]
+            _load(browser, url, cookie)
+            samples = [_load(browser, url, cookie) for _ in range(loads)]
         finally:
             browser.close()
     ready = statistics.median(s["ready_ms"] for s in samples) / 1000

@@ -11,7 +11,6 @@ frames equal those the browser's map was drawn from, builds no figure at all.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -45,23 +44,6 @@ def _no_base(config: Config) -> BaseMap:
     streets = {c: _EMPTY for c in ROAD_CLASSES}
     base = BaseMap.load(config)
     return replace(base, land=_EMPTY, wards=_EMPTY, zones=_EMPTY, streets=streets, canals=_EMPTY)
-
-
-def _frame_digest(frame: pd.DataFrame, columns: Sequence[str]) -> str:
-    picked = frame[[c for c in columns if c in frame.columns]]
-    hashed = pd.util.hash_pandas_object(picked.astype(str), index=False).to_numpy()
-    return hashlib.blake2b(hashed.tobytes(), digest_size=8).hexdigest()
-
-
-def _inputs_digest(state: q.MapState) -> str:
-    """A digest of the values the segments, stations, gauges and reports are drawn from."""
-    parts = (
-        _frame_digest(state.segments, ("id", "speed_kmh", "free_flow_kmh", "ts")),
-        _frame_digest(state.air, ("id", "aqi", "band", "dominant", "pm25_ugm3", "ts")),
-        _frame_digest(state.water, ("id", "level_cm", "alert_stage_cm", "flood_stage_cm", "ts")),
-        _frame_digest(state.reports, ("id", "category", "status", "overdue", "lon", "lat")),
-    )
-    return hashlib.blake2b("".join(parts).encode(), digest_size=8).hexdigest()
 
 
 def digest(value: Any) -> str:
@@ -114,7 +96,7 @@ class MapOutput:
 
 
 def map_output(
-    state: q.MapState,
+    read: q.MapRead,
     changed: pd.DataFrame | None,
     request: RefreshRequest,
     config: Config,
@@ -134,12 +116,13 @@ def map_output(
     )
     # What the non-lamp traces are drawn from: when it is what the browser's map was drawn
     # from and no lamp changed, nothing needs building at all (the common, quiet refresh).
-    inputs = _inputs_digest(state)
-    held = {"v": state.version, "stale": list(stale_layers), "in": inputs}
+    inputs = read.inputs
+    held = {"v": read.version, "stale": list(stale_layers), "in": inputs}
     full = changed is None or stale_layers != request.stale_drawn
     quiet = changed is not None and not len(changed)
     if not full and quiet and request.held.get("in") == inputs:
         return MapOutput(no_update, {**held, "h": request.digests}, False)
+    state = read.state()
     lamps = (
         citymap.lamp_patch_values(state.lamps, request.lang, config.city.tz)
         if full or (changed is not None and len(changed))

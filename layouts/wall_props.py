@@ -124,8 +124,8 @@ class WallData:
     kpis: list[q.Kpi]
     quality: list[q.FeedQuality]
     stale: set[str]  # domains drawn stale (see stale_domains)
-    events: pd.DataFrame
-    state: q.MapState
+    events: list[q.TickerEvent]
+    map: q.MapRead
     changed_lamps: pd.DataFrame | None  # None: the whole map is drawn
     trends: pd.DataFrame | None  # None: the strip on screen is current
     trend_key: dict[str, Any]
@@ -143,16 +143,16 @@ def read_wall(store: Store, config: Config, request: RefreshRequest) -> WallData
         quality = q.feed_quality(session, config, now)
         stale = stale_domains(kpis, quality, config, now)
         trend_key = {"b": to_epoch(now) // TREND_BUCKET_S, "s": sorted(stale)}
-        state = q.map_state(session, config, now)
+        read = q.map_read(session, now)
         changed = (
-            None if request.version is None else q.lamps_changed_since(state.lamps, request.version)
+            None if request.version is None else q.lamps_changed_since(read.lamps, request.version)
         )
         return WallData(
             kpis=kpis,
             quality=quality,
             stale=stale,
-            events=q.ticker_events(session, config, now, limit=TICKER_ROWS),
-            state=state,
+            events=q.ticker_rows(session, config, now, limit=TICKER_ROWS),
+            map=read,
             changed_lamps=changed,
             trends=None if trend_key == request.trend_key else q.trends_24h(session, config, now),
             trend_key=trend_key,
@@ -216,7 +216,7 @@ def _tile_values(
     return out
 
 
-def _event_text(row: Any, lang: str) -> str:
+def _event_text(row: q.TickerEvent, lang: str) -> str:
     label = t(f"wall.event.{row.kind}", lang)
     name = row.name
     if row.kind == "report_new":  # its name is the category; the ward says where
@@ -226,7 +226,7 @@ def _event_text(row: Any, lang: str) -> str:
     if isinstance(row.ward, str) and row.ward:
         parts.append(row.ward)
     value = row.value
-    if value is not None and not pd.isna(value):
+    if value is not None and not math.isnan(value):
         if row.kind == "segment_jammed":
             parts.append(f"{format_number(value, lang, 1)} km/h")
         elif row.kind == "water_high":
@@ -238,14 +238,16 @@ def _event_text(row: Any, lang: str) -> str:
     return " · ".join(parts)
 
 
-def _ticker_values(events: pd.DataFrame, config: Config, n: int, lang: str) -> list[list[Any]]:
+def _ticker_values(
+    events: Sequence[q.TickerEvent], config: Config, n: int, lang: str
+) -> list[list[Any]]:
     tz = config.city.tz
-    rows = list(events.head(n).itertuples(index=False))
+    rows = events[:n]
     times, texts, classes = [], [], []
     for i in range(n):
         if i < len(rows):
             row = rows[i]
-            times.append(pd.Timestamp(row.ts).tz_convert(tz).strftime("%H:%M"))
+            times.append(row.ts.astimezone(tz).strftime("%H:%M"))
             texts.append(_event_text(row, lang))
             classes.append(f"wall-tick sev-{row.severity}")
         else:
@@ -326,20 +328,21 @@ def _map_with_lamps(
     changed = data.changed_lamps
     whole = changed is None or stale_layers != request.stale_drawn
     if whole or changed is None or not len(changed):
-        return map_output(data.state, changed, request, config, stale_layers)
-    drawn = map_output(data.state, changed.iloc[:0], request, config, stale_layers)
+        return map_output(data.map, changed, request, config, stale_layers)
+    drawn = map_output(data.map, changed.iloc[:0], request, config, stale_layers)
     patch = drawn.figure if isinstance(drawn.figure, Patch) else Patch()
     digests = dict(drawn.held.get("h") or {})
-    state, trace = data.state, citymap.TRACE
+    read, trace = data.map, citymap.TRACE
+    # The figure builders only read their frames: the shared ones are handed over as they are.
     patch["data"][trace["lighting.lamps"]]["marker"]["color"] = citymap.lamp_pairs(
-        state.lamps, changed
+        read.lamps, changed
     )
     cabinets = patch["data"][trace["lighting.cabinets"]]
-    values = citymap.cabinet_values(state.cabinets)
+    values = citymap.cabinet_values(read.cabinets)
     cabinets["marker"]["color"] = values["marker.color"]
     cabinets["customdata"] = values["customdata"]
     faults = (trace["lighting.fault_ring"], trace["lighting.faults"])
-    lamps = citymap.lamp_patch_values(state.lamps, request.lang, config.city.tz)
+    lamps = citymap.lamp_patch_values(read.lamps, request.lang, config.city.tz)
     for index in faults:
         for path, value in lamps.updates.get(index, {}).items():
             key, now_digest = f"{index}.{path}", digest(value)
@@ -374,7 +377,7 @@ def refresh_values(
         if data.trends is None
         else trend_strip(data.trends, lang, tz=config.city.tz, stale=sorted(stale))
     )
-    as_of = from_epoch(data.state.version) if data.state.version else None
+    as_of = from_epoch(data.map.version) if data.map.version else None
     stale_text, stale_class = _stale_banner(data.quality, config, now, lang)
     texts = [
         _local(as_of, config, now, "%H:%M:%S"),

@@ -81,7 +81,15 @@ def _faulty(lamps: pd.DataFrame) -> pd.DataFrame:
 
 
 def _by_id(lamps: pd.DataFrame) -> pd.DataFrame:
-    return lamps.sort_values("id", kind="stable", ignore_index=True) if len(lamps) else lamps
+    # The store hands them out ordered by id already (SQLite's binary collation): then the
+    # frame is its own sorted copy (figures never change a frame they are given).
+    if not len(lamps):
+        return lamps
+    index = lamps.index
+    plain = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    if plain and lamps["id"].is_monotonic_increasing:
+        return lamps
+    return lamps.sort_values("id", kind="stable", ignore_index=True)
 
 
 def _lamp_marker(codes: np.ndarray, stale: bool) -> dict[str, Any]:
@@ -224,18 +232,21 @@ def lamp_patch_values(lamps: pd.DataFrame, lang: str = "vi", tz: tzinfo = CITY_T
     change when lamps switch (dusk, dawn), the fault traces when a lamp fails or is repaired."""
     lamps = _by_id(lamps)
     codes = lamp_codes(lamps) if len(lamps) else np.empty(0, dtype=np.uint8)
-    ring, centre = (tr.to_plotly_json() for tr in _fault_traces(lamps, lang, tz, False))
+    # The fault traces' values as `_fault_traces` puts them in the figure (float32 positions,
+    # the hover rows), without building the traces: a refresh sends only these.
+    faulty = _faulty(lamps)
     spec = to_typed_array_spec
+    hover = customdata("faults", faulty, lang, tz).tolist() if len(faulty) else []
+
+    def where() -> dict[str, Any]:
+        return {c: spec(coords(faulty, c, np.float32)) for c in ("lon", "lat")}
+
     updates = {
         TRACE["lighting.lamps"]: {"marker.color": spec(codes)},
-        TRACE["lighting.fault_ring"]: {"lon": spec(ring["lon"]), "lat": spec(ring["lat"])},
-        TRACE["lighting.faults"]: {
-            "lon": spec(centre["lon"]),
-            "lat": spec(centre["lat"]),
-            "customdata": np.asarray(centre.get("customdata", [])).tolist(),
-        },
+        TRACE["lighting.fault_ring"]: where(),
+        TRACE["lighting.faults"]: {**where(), "customdata": hover},
     }
-    return LampPatch(updates=updates, faulty=len(_faulty(lamps)))
+    return LampPatch(updates=updates, faulty=len(faulty))
 
 
 def lamp_pairs(lamps: pd.DataFrame, changed: pd.DataFrame) -> dict[str, Any]:

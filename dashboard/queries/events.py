@@ -9,33 +9,33 @@ per lamp series (`lamp_states_at`), or the lamp_fault readings of one window
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from dashboard.config import Config
-from dashboard.queries import to_epoch
+from dashboard.queries import from_epoch, to_epoch
+from dashboard.queries.airnow import stations_at
+from dashboard.queries.citynow import gauges_now, segments_at
 from dashboard.queries.datacache import cached
 from dashboard.queries.lamps import lamp_summary
 from dashboard.queries.quality import feed_quality
-from dashboard.queries.snapshot import (
-    HOUR_S,
-    LAMP_METRICS,
-    query_frame,
-    segments_now,
-    session_memo,
-    station_frame,
-    water_frame,
-)
+from dashboard.queries.readkit import rows, statement
+from dashboard.queries.snapshot import HOUR_S, LAMP_METRICS, query_frame
 from dashboard.store.models import AssetRow, Latest, ReadingRow, ReportRow, Series
 
 __all__ = [
     "TICKER_COLUMNS",
     "TICKER_KINDS",
+    "TickerEvent",
+    "lamp_fault_transition_rows",
     "lamp_fault_transitions",
     "lamp_states_at",
     "ticker_events",
+    "ticker_rows",
 ]
 
 TICKER_KINDS = (
@@ -96,13 +96,33 @@ def lamp_fault_transitions(session: Session, start: int, end: int) -> pd.DataFra
     lamp_fault states stand still (snapshot.lamp_summary: a new fault reading moves it), then
     cut to (start, end]: each transition depends on its reading and the one before, never on
     the window, so the cut equals a read of the window itself."""
-    first, last = start // HOUR_S * HOUR_S, (end // HOUR_S + 1) * HOUR_S
-    key = (lamp_summary(session).get("lamp_fault"), first, last)
-    found = cached(
-        session, "lamp_fault_transitions", key, lambda: _transitions(session, first, last)
-    )
+    found, _ = _hourly_transitions(session, start, end)
     inside = (found["ts"] > start) & (found["ts"] <= end)
     return found[inside].reset_index(drop=True)
+
+
+def lamp_fault_transition_rows(session: Session, start: int, end: int) -> list[tuple[Any, ...]]:
+    """lamp_fault_transitions as rows (asset_id, name, ward, ts, value), without a frame."""
+    _, found = _hourly_transitions(session, start, end)
+    return [row for row in found if start < row[3] <= end]
+
+
+def _hourly_transitions(
+    session: Session, start: int, end: int
+) -> tuple[pd.DataFrame, tuple[tuple[Any, ...], ...]]:
+    """The transitions of the whole hours around (start, end], as a frame and as rows
+    (asset_id, name, ward, ts, value), from the process cache (see lamp_fault_transitions)."""
+    first, last = start // HOUR_S * HOUR_S, (end // HOUR_S + 1) * HOUR_S
+    key = (lamp_summary(session).get("lamp_fault"), first, last)
+
+    def read() -> tuple[pd.DataFrame, tuple[tuple[Any, ...], ...]]:
+        frame = _transitions(session, first, last)
+        return frame, tuple(frame.itertuples(index=False, name=None))
+
+    found: tuple[pd.DataFrame, tuple[tuple[Any, ...], ...]] = cached(
+        session, "lamp_fault_transitions", key, read
+    )
+    return found
 
 
 def _transitions(session: Session, start: int, end: int) -> pd.DataFrame:
@@ -150,6 +170,90 @@ def _frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
     return frame
 
 
+class TickerEvent(NamedTuple):
+    """One ticker row (see ticker_events): ts aware UTC, value None when it has none."""
+
+    ts: datetime
+    kind: str
+    severity: str
+    asset_id: str
+    name: str
+    ward: str | None
+    value: float | None
+
+
+@statement
+def _new_reports_stmt() -> Any:
+    return select(
+        ReportRow.created_at, ReportRow.external_id, ReportRow.category, ReportRow.ward
+    ).where(ReportRow.created_at > bindparam("since"), ReportRow.created_at <= bindparam("now"))
+
+
+def _candidates(session: Session, config: Config, now: datetime) -> list[tuple[Any, ...]]:
+    """Every ticker event at `now`, unsorted: (ts epoch s, kind, severity, asset_id, name,
+    ward, value or None)."""
+    now_s = to_epoch(now)
+    since = now - TICKER_WINDOW
+    start = to_epoch(since)
+    found: list[tuple[Any, ...]] = []
+    for asset_id, name, ward, ts, value in lamp_fault_transition_rows(session, start, now_s):
+        kind, severity = ("lamp_failed", "warn") if value else ("lamp_repaired", "info")
+        found.append((ts, kind, severity, asset_id, name, ward, None))
+    threshold = config.wall.congested_below
+    segs = segments_at(session, now_s)
+    for k in np.flatnonzero(segs.ratio < threshold):
+        severity = "bad" if segs.ratio[k] < threshold / 2 else "warn"
+        speed = float(segs.speed_kmh[k])
+        found.append(
+            (
+                int(segs.ts[k]),
+                "segment_jammed",
+                severity,
+                segs.ids[k],
+                segs.names[k],
+                segs.wards[k],
+                speed,
+            )
+        )
+    new = rows(session, _new_reports_stmt(), {"since": since, "now": now})
+    for created, ext, category, ward in new:
+        found.append((to_epoch(created), "report_new", "info", ext, category, ward, None))
+    for feed in feed_quality(session, config, now):
+        if feed.stale:
+            at = to_epoch(feed.stale_since) if feed.stale_since else now_s
+            found.append((at, "feed_stale", "bad", feed.source, feed.source, None, feed.age_s))
+    air = stations_at(session, now_s)
+    for k in np.flatnonzero(air.aqi > AQI_BAD_ABOVE):
+        found.append(
+            (air.ts[k], "aqi_bad", "bad", air.ids[k], air.names[k], air.wards[k], float(air.aqi[k]))
+        )
+    water = gauges_now(session, now_s)
+    for k in np.flatnonzero(water.level_cm > water.alert_stage_cm):
+        level = float(water.level_cm[k])
+        severity = "bad" if level > water.flood_stage_cm[k] else "warn"
+        ts = int(water.ts[k])
+        found.append(
+            (ts, "water_high", severity, water.ids[k], water.names[k], water.wards[k], level)
+        )
+    return found
+
+
+_RANK = {"bad": 0, "warn": 1, "info": 2}
+
+
+def ticker_rows(
+    session: Session, config: Config, now: datetime, limit: int = 30
+) -> list[TickerEvent]:
+    """ticker_events as rows: the same events in the same order, without a DataFrame."""
+    found = sorted(
+        _candidates(session, config, now), key=lambda r: (-r[0], _RANK[r[2]], r[1], r[3])
+    )
+    return [
+        TickerEvent(from_epoch(int(r[0])), r[1], r[2], r[3], r[4], r[5], r[6])
+        for r in found[:limit]
+    ]
+
+
 def ticker_events(session: Session, config: Config, now: datetime, limit: int = 30) -> pd.DataFrame:
     """The newest events and bad conditions, newest first, at most `limit` rows.
 
@@ -163,39 +267,8 @@ def ticker_events(session: Session, config: Config, now: datetime, limit: int = 
     stale_since (bad; age s); aqi_bad — a station with VN_AQI > 150 (bad; the index);
     water_high — a gauge above its alert stage (warn) or flood stage (bad; level cm).
     """
-    now_s = to_epoch(now)
-    since = now - TICKER_WINDOW
-    rows: list[tuple[object, ...]] = []
-    lamps = lamp_fault_transitions(session, to_epoch(since), now_s)
-    for lamp in lamps.itertuples(index=False):
-        kind, severity = ("lamp_failed", "warn") if lamp.value else ("lamp_repaired", "info")
-        rows.append((lamp.ts, kind, severity, lamp.asset_id, lamp.name, lamp.ward, None))
-    threshold = config.wall.congested_below
-    segments = segments_now(session, now_s)
-    for seg in segments[segments["ratio"] < threshold].itertuples(index=False):
-        severity = "bad" if seg.ratio < threshold / 2 else "warn"
-        rows.append((seg.ts, "segment_jammed", severity, seg.id, seg.name, seg.ward, seg.speed_kmh))
-    new = session.execute(
-        select(
-            ReportRow.created_at, ReportRow.external_id, ReportRow.category, ReportRow.ward
-        ).where(ReportRow.created_at > since, ReportRow.created_at <= now)
-    ).all()
-    for created, ext, category, ward in new:
-        rows.append((to_epoch(created), "report_new", "info", ext, category, ward, None))
-    for feed in feed_quality(session, config, now):
-        if feed.stale:
-            at = to_epoch(feed.stale_since) if feed.stale_since else now_s
-            rows.append((at, "feed_stale", "bad", feed.source, feed.source, None, feed.age_s))
-    air = session_memo(session, ("stations", now_s), lambda: station_frame(session, now_s))
-    for st in air[air["aqi"] > AQI_BAD_ABOVE].itertuples(index=False):
-        rows.append((st.ts, "aqi_bad", "bad", st.id, st.name, st.ward, st.aqi))
-    water = session_memo(session, ("gauges", now_s), lambda: water_frame(session))
-    for g in water[water["level_cm"] > water["alert_stage_cm"]].itertuples(index=False):
-        severity = "bad" if g.level_cm > g.flood_stage_cm else "warn"
-        rows.append((g.ts, "water_high", severity, g.id, g.name, g.ward, g.level_cm))
-    rank = {"bad": 0, "warn": 1, "info": 2}
-    frame = _frame(rows)
-    frame["_rank"] = frame["severity"].map(rank)
+    frame = _frame(_candidates(session, config, now))
+    frame["_rank"] = frame["severity"].map(_RANK)
     frame = frame.sort_values(
         ["ts", "_rank", "kind", "asset_id"], ascending=[False, True, True, True]
     )

@@ -7,11 +7,13 @@ Lamps report on change only, so their latest values are their state; a missing s
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from dashboard.queries.readkit import rows, statement
 from dashboard.queries.snapshot import LAMP_METRICS, asset_signature, query_frame, session_memo
 from dashboard.store.models import AssetRow, Latest, Series
 
@@ -60,12 +62,9 @@ def lamp_frame(session: Session, changed_after: int | None = None) -> pd.DataFra
     return frame
 
 
-def lamp_summary(session: Session) -> dict[str, tuple[int, int, int, int]]:
-    """Per lamp metric: (lamps with a state, lamps whose latest value is 1, newest ts, sum of
-    the lamps' latest ts). The sum grows whenever any lamp's latest state moves, so it tells
-    a changed lamp state apart from an unchanged one without reading the lamps. Once per
-    read session."""
-    stmt = (
+@statement
+def _summary_stmt() -> Any:
+    return (
         select(
             Series.metric,
             func.count(),
@@ -78,9 +77,16 @@ def lamp_summary(session: Session) -> dict[str, tuple[int, int, int, int]]:
         .group_by(Series.metric)
     )
 
+
+def lamp_summary(session: Session) -> dict[str, tuple[int, int, int, int]]:
+    """Per lamp metric: (lamps with a state, lamps whose latest value is 1, newest ts, sum of
+    the lamps' latest ts). The sum grows whenever any lamp's latest state moves, so it tells
+    a changed lamp state apart from an unchanged one without reading the lamps. Once per
+    read session."""
+
     def read() -> dict[str, tuple[int, int, int, int]]:
-        rows = session.connection().execute(stmt).all()
-        return {m: (int(n), int(ones), int(ts), int(total)) for m, n, ones, ts, total in rows}
+        found = rows(session, _summary_stmt())
+        return {m: (int(n), int(ones), int(ts), int(total)) for m, n, ones, ts, total in found}
 
     return dict(session_memo(session, ("lamp_summary",), read))
 

@@ -29,12 +29,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.config import Config
 from dashboard.queries import to_epoch
+from dashboard.queries.readkit import rows, statement
 from dashboard.queries.snapshot import EVENT_METRICS, HOUR_S, WEEK_S, session_memo
 from dashboard.store.models import (
     AssetRow,
@@ -82,39 +84,60 @@ def _pct(part: float, whole: float) -> float | None:
     return None if whole <= 0 else min(100.0, 100.0 * part / whole)
 
 
-def _completeness(session: Session, names: list[str], now: datetime) -> dict[str, float | None]:
-    now_s = to_epoch(now)
-    h_end = now_s // HOUR_S * HOUR_S  # the hour in progress is not complete yet
-    periodic = (
+@statement
+def _periodic() -> Any:
+    """The sources' periodic series seen in the last 7 days (`since`), and whose they are."""
+    return (
         select(Series.id.label("sid"), AssetRow.source.label("source"))
         .join(AssetRow, AssetRow.id == Series.asset_id)
         .join(Latest, Latest.series_id == Series.id)
-        .where(AssetRow.source.in_(names), Latest.ts > now_s - WEEK_S)
+        .where(AssetRow.source.in_(bindparam("names", expanding=True)))
+        .where(Latest.ts > bindparam("since"))
         .where(Series.metric.not_in(sorted(EVENT_METRICS)))
         .subquery()
     )
-    series: dict[str, int] = dict(
-        session.execute(select(periodic.c.source, func.count()).group_by(periodic.c.source)).all()
+
+
+@statement
+def _series_stmt() -> Any:
+    periodic = _periodic()
+    return select(periodic.c.source, func.count()).group_by(periodic.c.source)
+
+
+@statement
+def _buckets_stmt() -> Any:
+    periodic = _periodic()
+    return (
+        select(periodic.c.source, func.count())
+        .join(Rollup1h, Rollup1h.series_id == periodic.c.sid)
+        .where(Rollup1h.bucket >= bindparam("first"), Rollup1h.bucket < bindparam("end"))
+        .group_by(periodic.c.source)
     )
-    buckets: dict[str, int] = dict(
-        session.execute(
-            select(periodic.c.source, func.count())
-            .join(Rollup1h, Rollup1h.series_id == periodic.c.sid)
-            .where(Rollup1h.bucket >= h_end - 24 * HOUR_S, Rollup1h.bucket < h_end)
-            .group_by(periodic.c.source)
-        ).all()
-    )
+
+
+def _completeness(session: Session, names: list[str], now: datetime) -> dict[str, float | None]:
+    now_s = to_epoch(now)
+    h_end = now_s // HOUR_S * HOUR_S  # the hour in progress is not complete yet
+    params = {"names": names, "since": now_s - WEEK_S}
+    series: dict[str, int] = dict(rows(session, _series_stmt(), params))
+    window = {**params, "first": h_end - 24 * HOUR_S, "end": h_end}
+    buckets: dict[str, int] = dict(rows(session, _buckets_stmt(), window))
     return {n: _pct(buckets.get(n, 0), 24 * series.get(n, 0)) for n in names}
+
+
+@statement
+def _domains_stmt() -> Any:
+    return (
+        select(AssetRow.source, AssetRow.domain)
+        .where(AssetRow.source.in_(bindparam("names", expanding=True)))
+        .group_by(AssetRow.source, AssetRow.domain)
+    )
 
 
 def _domains(session: Session, names: list[str]) -> dict[str, tuple[str, ...]]:
     """Per source, the domains of its assets: one grouped read of the assets table."""
     found: dict[str, set[str]] = {n: set() for n in names}
-    for source, domain in session.execute(
-        select(AssetRow.source, AssetRow.domain)
-        .where(AssetRow.source.in_(names))
-        .group_by(AssetRow.source, AssetRow.domain)
-    ).all():
+    for source, domain in rows(session, _domains_stmt(), {"names": names}):
         found[source].add(WALL_DOMAIN.get(domain, domain))
     return {n: tuple(sorted(d)) for n, d in found.items()}
 
@@ -143,51 +166,72 @@ def feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQu
     return session_memo(session, key, lambda: _feed_quality(session, config, now))
 
 
+@statement
+def _states_stmt() -> Any:
+    return select(SourceState.source, SourceState.cursor, SourceState.last_success_at).where(
+        SourceState.source.in_(bindparam("names", expanding=True))
+    )
+
+
+@statement
+def _runs_stmt() -> Any:
+    return (
+        select(
+            SourceRun.source,
+            func.sum(case((SourceRun.status == "ok", 1), else_=0)),
+            func.sum(SourceRun.rows),
+            func.sum(SourceRun.rejected),
+            func.count(),
+        )
+        .where(SourceRun.source.in_(bindparam("names", expanding=True)))
+        .where(SourceRun.started_at > bindparam("since"), SourceRun.started_at <= bindparam("now"))
+        .group_by(SourceRun.source)
+    )
+
+
+@statement
+def _first_runs_stmt() -> Any:
+    return (
+        select(SourceRun.source, func.min(SourceRun.started_at))
+        .where(
+            SourceRun.source.in_(bindparam("names", expanding=True)),
+            SourceRun.started_at <= bindparam("now"),
+        )
+        .group_by(SourceRun.source)
+    )
+
+
 def _feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQuality]:
     sources = [s for s in config.sources if s.enabled]
     names = [s.name for s in sources]
     if not names:
         return []
     states = {
-        st.source: st
-        for st in session.scalars(select(SourceState).where(SourceState.source.in_(names)))
+        source: (cursor, last_success)
+        for source, cursor, last_success in rows(session, _states_stmt(), {"names": names})
     }
     since = now - timedelta(seconds=DAY_S)
+    window = {"names": names, "since": since, "now": now}
     runs = {
-        source: (int(ok or 0), int(rows or 0), int(rejected or 0), int(n))
-        for source, ok, rows, rejected, n in session.execute(
-            select(
-                SourceRun.source,
-                func.sum(case((SourceRun.status == "ok", 1), else_=0)),
-                func.sum(SourceRun.rows),
-                func.sum(SourceRun.rejected),
-                func.count(),
-            )
-            .where(SourceRun.source.in_(names))
-            .where(SourceRun.started_at > since, SourceRun.started_at <= now)
-            .group_by(SourceRun.source)
-        ).all()
+        source: (int(ok or 0), int(n_rows or 0), int(rejected or 0), int(n))
+        for source, ok, n_rows, rejected, n in rows(session, _runs_stmt(), window)
     }
     first_runs: dict[str, datetime] = dict(
-        session.execute(
-            select(SourceRun.source, func.min(SourceRun.started_at))
-            .where(SourceRun.source.in_(names), SourceRun.started_at <= now)
-            .group_by(SourceRun.source)
-        ).all()
+        rows(session, _first_runs_stmt(), {"names": names, "now": now})
     )
     complete = _completeness(session, names, now)
     domains = _domains(session, names)
     factor = config.wall.stale_factor
     out = []
     for cfg in sources:
-        state = states.get(cfg.name)
-        as_of = (state.cursor or state.last_success_at) if state else None
+        cursor, last_success = states.get(cfg.name, (None, None))
+        as_of = cursor or last_success
         age = (now - as_of).total_seconds() if as_of is not None else None
         stale = age is None or age > factor * cfg.interval_s
         stale_since = (
             as_of + timedelta(seconds=factor * cfg.interval_s) if stale and as_of else None
         )
-        ok, rows, rejected, n_runs = runs.get(cfg.name, (0, 0, 0, 0))
+        ok, stored, rejected, n_runs = runs.get(cfg.name, (0, 0, 0, 0))
         out.append(
             FeedQuality(
                 source=cfg.name,
@@ -197,7 +241,7 @@ def _feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQ
                 stale_since=stale_since,
                 on_time_pct=_on_time(ok, _aware(first_runs.get(cfg.name)), cfg.interval_s, now),
                 complete_pct=complete[cfg.name],
-                plausible_pct=_pct(rows, rows + rejected) if n_runs else None,
+                plausible_pct=_pct(stored, stored + rejected) if n_runs else None,
                 domains=domains[cfg.name],
             )
         )

@@ -11,18 +11,29 @@ that instant, at most `PREVIOUS_LOOKBACK_S` earlier (the bucket's mean stands fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard import aqi
+from dashboard.queries.airnow import STATION_AQI_COLUMNS, station_aqi_rows, stations_at
+from dashboard.queries.citynow import (
+    HOUR_S,
+    ReportsNow,
+    asset_latest,
+    read_gauges,
+    read_segments,
+    report_columns,
+    reports_now,
+    segment_columns,
+    segments_at,
+)
 from dashboard.queries.datacache import cached
-from dashboard.records import REPORT_SLA_HOURS, ReportStatus
-from dashboard.store.models import AssetRow, Latest, ReportRow, Rollup1h, Rollup5m, Series
+from dashboard.queries.readkit import attribute, query_frame, rows, session_memo, statement
+from dashboard.store.models import AssetRow, ReportRow, Rollup5m, Series
 
 __all__ = [
     "BUCKET_S",
@@ -49,7 +60,6 @@ __all__ = [
     "water_frame",
 ]
 
-HOUR_S = 3600
 BUCKET_S = 300  # rollup_5m's bucket
 WEEK_S = 7 * 86400
 PREVIOUS_LOOKBACK_S = 3600
@@ -61,61 +71,18 @@ ENERGY_HOLD_MAX_S = 3600
 POLLUTANT_LABEL = {"pm25": "PM2.5", "pm10": "PM10", "no2": "NO₂", "o3_1h": "O₃", "co": "CO"}
 
 
-T = TypeVar("T")
-_MEMO = "cityops.queries.memo"
-
-
-def session_memo(session: Session, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-    """`compute()` once per read session and key (frames handed out as copies).
-
-    One wall refresh asks several queries for the same pieces (segments, stations, gauges,
-    feed quality) in one session, so they are read once. Keys carry `now`: a session reused
-    for a later instant reads afresh.
-    """
-    memo: dict[tuple[Hashable, ...], Any] = session.info.setdefault(_MEMO, {})
-    if key not in memo:
-        memo[key] = compute()
-    value = memo[key]
-    return cast(T, value.copy() if isinstance(value, pd.DataFrame | list) else value)
-
-
-def query_frame(session: Session, stmt: Any, columns: Sequence[str]) -> pd.DataFrame:
-    """The rows of `stmt` as a DataFrame, built column by column (pandas' row-by-row path
-    costs more than the query on a few thousand rows).
-
-    Executed on the session's Core connection: the ORM's row loading (entity bookkeeping per
-    row) cost more than the driver on the wall's statements, and these are plain column
-    selects, so Core rows carry the same values (the same result processors run)."""
-    rows = session.connection().execute(stmt).all()
-    if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    return pd.DataFrame(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
-
-
-def attribute(key: str) -> ColumnElement[float]:
-    """A numeric asset attribute read in SQL (SQLite json_extract, PostgreSQL ->>), NULL if absent."""
-    return AssetRow.attributes[key].as_float()
-
-
-def _asset_latest(metric: str) -> list[Any]:
-    return [Series.asset_id == AssetRow.id, Latest.series_id == Series.id, Series.metric == metric]
+@statement
+def _asset_signature_stmt() -> Any:
+    return select(func.count(), func.max(AssetRow.updated_at))
 
 
 def segment_frame(session: Session, geometry: bool = False) -> pd.DataFrame:
     """Road segments with their latest speed: id, name, ward, free_flow_kmh, length_m,
     speed_kmh, ts (epoch s), ratio (= speed / free-flow speed) [, geometry]. Ordered by id."""
-    cols: list[Any] = [
-        AssetRow.id,
-        AssetRow.name,
-        AssetRow.ward,
-        attribute("free_flow_kmh").label("free_flow_kmh"),
-        attribute("length_m").label("length_m"),
-        Latest.value.label("speed_kmh"),
-        Latest.ts,
-    ]
-    if geometry:
-        cols.append(AssetRow.geometry)
-    stmt = select(*cols).where(*_asset_latest("speed_kmh")).order_by(AssetRow.id)
+    if not geometry:
+        return read_segments(session).frame()
+    cols = segment_columns(geometry=True)
+    stmt = select(*cols).where(*asset_latest("speed_kmh")).order_by(AssetRow.id)
     frame = query_frame(session, stmt, [c.key for c in cols])
     for col in ("free_flow_kmh", "length_m", "speed_kmh"):
         frame[col] = frame[col].astype("float64")
@@ -125,17 +92,15 @@ def segment_frame(session: Session, geometry: bool = False) -> pd.DataFrame:
 
 
 def segments_now(session: Session, now_s: int) -> pd.DataFrame:
-    """segment_frame, once per read session and instant (the tiles, the ticker and the map
-    all ask)."""
-    return session_memo(session, ("segments", now_s), lambda: segment_frame(session))
+    """segment_frame, read once per read session and instant (citynow.segments_at)."""
+    return segments_at(session, now_s).frame()
 
 
 def asset_signature(session: Session) -> tuple[Hashable, ...]:
     """The assets' count and newest update: an asset added, moved or changed moves it. Once
     per read session."""
-    stmt = select(func.count(), func.max(AssetRow.updated_at))
     return session_memo(
-        session, ("asset_signature",), lambda: tuple(session.connection().execute(stmt).one())
+        session, ("asset_signature",), lambda: tuple(rows(session, _asset_signature_stmt())[0])
     )
 
 
@@ -175,6 +140,25 @@ def bucket_values_at(session: Session, metric: str, at: int) -> pd.DataFrame:
     return frame[["asset_id", "value", "max", "ts"]]
 
 
+@statement
+def _energy_stmt() -> Any:
+    start, end = bindparam("start", type_=Integer), bindparam("end", type_=Integer)
+    ids = select(Series.id).where(Series.metric == "power_w").scalar_subquery()
+    nxt = func.lead(Rollup5m.bucket).over(partition_by=Rollup5m.series_id, order_by=Rollup5m.bucket)
+    buckets = (
+        select(
+            Rollup5m.bucket.label("bucket"),
+            (Rollup5m.sum / Rollup5m.count).label("watts"),
+            nxt.label("next"),
+        )
+        .where(Rollup5m.series_id.in_(ids), Rollup5m.bucket >= start, Rollup5m.bucket < end)
+        .subquery()
+    )
+    span = func.coalesce(buckets.c.next, end) - buckets.c.bucket
+    hold = case((span > ENERGY_HOLD_MAX_S, ENERGY_HOLD_MAX_S), else_=span)
+    return select(func.sum(buckets.c.watts * hold), func.min(buckets.c.bucket))
+
+
 def energy_kwh(
     session: Session, start: int, end: int, *, whole_window: bool = False
 ) -> float | None:
@@ -186,22 +170,7 @@ def energy_kwh(
     With `whole_window`, also None when the store's data begins well after `start` (a
     comparison value must not be a partial day).
     """
-    ids = select(Series.id).where(Series.metric == "power_w").scalar_subquery()
-    nxt = func.lead(Rollup5m.bucket).over(partition_by=Rollup5m.series_id, order_by=Rollup5m.bucket)
-    rows = (
-        select(
-            Rollup5m.bucket.label("bucket"),
-            (Rollup5m.sum / Rollup5m.count).label("watts"),
-            nxt.label("next"),
-        )
-        .where(Rollup5m.series_id.in_(ids), Rollup5m.bucket >= start, Rollup5m.bucket < end)
-        .subquery()
-    )
-    span = func.coalesce(rows.c.next, end) - rows.c.bucket
-    hold = case((span > ENERGY_HOLD_MAX_S, ENERGY_HOLD_MAX_S), else_=span)
-    joules, first = session.execute(
-        select(func.sum(rows.c.watts * hold), func.min(rows.c.bucket))
-    ).one()
+    joules, first = rows(session, _energy_stmt(), {"start": start, "end": end})[0]
     if joules is None or (whole_window and first > start + ENERGY_HOLD_MAX_S):
         return None
     return float(joules) / 3.6e6
@@ -240,15 +209,6 @@ def cabinet_frame(session: Session, lamps: pd.DataFrame) -> pd.DataFrame:
     return cabinets
 
 
-def _station_assets(session: Session, metrics: Sequence[str]) -> pd.DataFrame:
-    stmt = (
-        select(AssetRow.id, AssetRow.name, AssetRow.lon, AssetRow.lat, AssetRow.ward)
-        .where(AssetRow.id.in_(select(Series.asset_id).where(Series.metric.in_(metrics))))
-        .order_by(AssetRow.id)
-    )
-    return query_frame(session, stmt, ["id", "name", "lon", "lat", "ward"])
-
-
 def station_aqi(session: Session, at: int) -> pd.DataFrame:
     """VN_AQI (hourly, QĐ 1459/QĐ-TCMT via `dashboard.aqi`) of each air station at `at`.
 
@@ -257,96 +217,20 @@ def station_aqi(session: Session, at: int) -> pd.DataFrame:
     1,000 to µg/m³): the mean of c₁, else of c₂ in the first minutes of an hour. Columns:
     asset_id, aqi (int or NaN), band (key of aqi.BANDS or None), dominant (pollutant or None).
     """
-    h0 = at // HOUR_S * HOUR_S
-    stmt = (
-        select(Series.asset_id, Series.metric, Rollup1h.bucket, Rollup1h.sum, Rollup1h.count)
-        .join(Rollup1h, Rollup1h.series_id == Series.id)
-        .where(Series.metric.in_(list(aqi.METRIC_POLLUTANT)))
-        .where(Rollup1h.bucket > h0 - 12 * HOUR_S, Rollup1h.bucket <= h0)
-    )
-    means: dict[str, dict[str, dict[int, float]]] = {}
-    for asset_id, metric, bucket, total, n in session.execute(stmt).all():
-        means.setdefault(asset_id, {}).setdefault(metric, {})[int(bucket)] = float(total) / n
-    rows = []
-    for asset_id, by_metric in sorted(means.items()):
-        conc: dict[str, float | None] = {}
-        for metric, hours in by_metric.items():
-            pollutant, factor = aqi.METRIC_POLLUTANT[metric]
-            newest = [hours.get(h0 - k * HOUR_S) for k in range(12)]
-            if pollutant in ("pm25", "pm10"):
-                value = aqi.nowcast(newest)
-            else:
-                value = newest[0] if newest[0] is not None else newest[1]
-            conc[pollutant] = None if value is None else value * factor
-        result = aqi.hourly_aqi(conc)
-        band = aqi.band_of(result.aqi) if result else None
-        rows.append(
-            (
-                asset_id,
-                float(result.aqi) if result else float("nan"),
-                band.key if band else None,
-                result.dominant if result else None,
-            )
-        )
-    return pd.DataFrame(rows, columns=["asset_id", "aqi", "band", "dominant"])
+    return pd.DataFrame(station_aqi_rows(session, at), columns=STATION_AQI_COLUMNS)
 
 
 def station_frame(session: Session, at: int) -> pd.DataFrame:
     """Air stations: id, name, lon, lat, ward, aqi, band, dominant, pm25_ugm3 (latest), ts
-    (epoch s of the station's newest pollutant reading)."""
-    stations = _station_assets(session, list(aqi.METRIC_POLLUTANT))
-    stmt = (
-        select(Series.asset_id, func.max(Latest.ts))
-        .join(Latest, Latest.series_id == Series.id)
-        .where(Series.metric.in_(list(aqi.METRIC_POLLUTANT)))
-        .group_by(Series.asset_id)
-    )
-    newest = dict(session.execute(stmt).all())
-    pm = select(Series.asset_id, Latest.value).join(Latest, Latest.series_id == Series.id)
-    pm25 = dict(session.execute(pm.where(Series.metric == "pm25_ugm3")).all())
-    # The VN_AQI of the hour holding `at` moves only with new pollutant readings, which move
-    # the latest table: kept per process while neither the hour nor the stations' latest
-    # readings change (a reading arriving late, behind the latest, shows with the next one).
-    signature = (
-        session.connection()
-        .execute(
-            select(func.count(), func.sum(Latest.ts), func.max(Latest.ts))
-            .join(Series, Series.id == Latest.series_id)
-            .where(Series.metric.in_(list(aqi.METRIC_POLLUTANT)))
-        )
-        .one()
-    )
-    key = (at // HOUR_S, tuple(signature))
-    by_station = cached(session, "station_aqi", key, lambda: station_aqi(session, at))
-    frame = stations.merge(by_station, left_on="id", right_on="asset_id", how="left").drop(
-        columns="asset_id"
-    )
-    frame["aqi"] = frame["aqi"].astype("float64")
-    frame["pm25_ugm3"] = frame["id"].map(pm25).astype("float64")
-    frame["ts"] = frame["id"].map(newest).astype("Int64")
-    return frame
+    (epoch s of the station's newest pollutant reading). Read once per read session and
+    instant (citynow.stations_at)."""
+    return stations_at(session, at).frame()
 
 
 def water_frame(session: Session) -> pd.DataFrame:
     """Water gauges with their latest level: id, name, lon, lat, ward, level_cm, alert_stage_cm,
     flood_stage_cm (attributes; NaN when not given), ts (epoch s). Ordered by id."""
-    cols: list[Any] = [
-        AssetRow.id,
-        AssetRow.name,
-        AssetRow.lon,
-        AssetRow.lat,
-        AssetRow.ward,
-        Latest.value.label("level_cm"),
-        attribute("alert_stage_cm").label("alert_stage_cm"),
-        attribute("flood_stage_cm").label("flood_stage_cm"),
-        Latest.ts,
-    ]
-    stmt = select(*cols).where(*_asset_latest("water_level_cm")).order_by(AssetRow.id)
-    frame = query_frame(session, stmt, [c.key for c in cols])
-    for col in ("lon", "lat", "level_cm", "alert_stage_cm", "flood_stage_cm"):
-        frame[col] = frame[col].astype("float64")
-    frame["ts"] = frame["ts"].astype("int64")
-    return frame
+    return read_gauges(session).frame()
 
 
 def reports_open(session: Session, now: datetime, at: datetime | None = None) -> pd.DataFrame:
@@ -357,27 +241,13 @@ def reports_open(session: Session, now: datetime, at: datetime | None = None) ->
     `at`, closed after it or not at all). Columns: id (external id), lon, lat, ward, category,
     status, created_at (aware UTC), overdue.
     """
-    cols = (
-        ReportRow.external_id,
-        ReportRow.lon,
-        ReportRow.lat,
-        ReportRow.ward,
-        ReportRow.category,
-        ReportRow.status,
-        ReportRow.created_at,
-    )
-    stmt = select(*cols).order_by(ReportRow.created_at, ReportRow.id)
     if at is None:
-        stmt = stmt.where(ReportRow.status != str(ReportStatus.CLOSED))
-        at = now
-    else:
-        closed_later = or_(ReportRow.closed_at.is_(None), ReportRow.closed_at > at)
-        never_closed = or_(ReportRow.closed_at.is_not(None), ReportRow.status != "closed")
-        stmt = stmt.where(ReportRow.created_at <= at, closed_later, never_closed)
-    names = ["id", "lon", "lat", "ward", "category", "status", "created_at"]
-    frame = query_frame(session, stmt, names)
-    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
-    sla_h = frame["category"].map(lambda c: REPORT_SLA_HOURS.get(c, REPORT_SLA_HOURS["other"]))
-    age_h = (pd.Timestamp(at) - frame["created_at"]).dt.total_seconds() / 3600
-    frame["overdue"] = (age_h > sla_h.astype("float64")).astype(bool)
-    return frame
+        return reports_now(session, now).frame()
+    closed_later = or_(ReportRow.closed_at.is_(None), ReportRow.closed_at > at)
+    never_closed = or_(ReportRow.closed_at.is_not(None), ReportRow.status != "closed")
+    stmt = (
+        select(*report_columns())
+        .where(ReportRow.created_at <= at, closed_later, never_closed)
+        .order_by(ReportRow.created_at, ReportRow.id)
+    )
+    return ReportsNow(tuple(rows(session, stmt)), at).frame()

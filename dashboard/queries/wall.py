@@ -39,42 +39,44 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-import pandas as pd
-from sqlalchemy import func, select
+import numpy as np
 from sqlalchemy.orm import Session
 
 from dashboard.config import Config
 from dashboard.queries import from_epoch, to_epoch
-from dashboard.queries.datacache import cached
-from dashboard.queries.events import ticker_events
-from dashboard.queries.lamps import lamp_counts, lamp_frame, lamp_signature
-from dashboard.queries.quality import FeedQuality, feed_quality
-from dashboard.queries.snapshot import (
-    POLLUTANT_LABEL,
-    cabinet_frame,
-    energy_kwh,
-    reports_open,
-    segment_lines,
-    segments_now,
-    session_memo,
-    station_frame,
-    water_frame,
+from dashboard.queries.airnow import stations_at
+from dashboard.queries.citynow import gauges_now, reports_now, segments_at
+from dashboard.queries.events import TickerEvent, ticker_events, ticker_rows
+from dashboard.queries.lamps import lamp_counts
+from dashboard.queries.mapstate import (
+    MapRead,
+    MapState,
+    lamp_changes,
+    lamp_state,
+    lamps_changed_since,
+    map_read,
+    map_state,
 )
+from dashboard.queries.quality import FeedQuality, feed_quality
+from dashboard.queries.snapshot import POLLUTANT_LABEL, energy_kwh
 from dashboard.queries.trends import trends_24h
 from dashboard.queries.weekago import local_midnight, week_ago, week_ago_s
-from dashboard.store.models import ReportRow
 
 __all__ = [
     "KPI_KEYS",
     "FeedQuality",
     "Kpi",
+    "MapRead",
     "MapState",
+    "TickerEvent",
     "feed_quality",
     "lamp_changes",
     "lamp_state",
     "lamps_changed_since",
+    "map_read",
     "map_state",
     "ticker_events",
+    "ticker_rows",
     "trends_24h",
     "wall_kpis",
 ]
@@ -110,35 +112,12 @@ class Kpi:
     as_of: datetime | None = None
 
 
-@dataclass(frozen=True)
-class MapState:
-    """Everything the city map draws, one row per asset (lon/lat WGS84).
-
-    segments: id, name, ward, lons, lats (lists), speed_kmh, free_flow_kmh, ratio, ts;
-    lamps: id, lon, lat, cabinet, ward, on (0/1), fault (0/1), ts (epoch s of the newest state);
-    cabinets: id, name, lon, lat, ward, lamps, lamps_on, lamps_faulty;
-    air: id, name, lon, lat, ward, aqi, band (aqi.BANDS key), dominant, pm25_ugm3, ts;
-    water: id, name, lon, lat, ward, level_cm, alert_stage_cm, flood_stage_cm, ts;
-    reports (open ones): id (external id), lon, lat, ward, category, status, created_at, overdue.
-    Every `ts` but the lamps' is an aware UTC timestamp. `version`: the newest epoch second of
-    any of it (readings' data times, reports' updated_at); ask `lamp_changes(version)` next.
-    """
-
-    segments: pd.DataFrame
-    lamps: pd.DataFrame
-    cabinets: pd.DataFrame
-    air: pd.DataFrame
-    water: pd.DataFrame
-    reports: pd.DataFrame
-    version: int
-
-
 def _none(x: float | None) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
 def _at(seconds: float | None) -> datetime | None:
-    return None if seconds is None or pd.isna(seconds) else from_epoch(int(seconds))
+    return None if seconds is None else from_epoch(int(seconds))
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,21 +129,28 @@ class _Traffic:
     segments: int
 
 
-def _traffic(frame: pd.DataFrame, threshold: float) -> _Traffic | None:
-    frame = frame[frame["speed_kmh"].notna()]
-    if frame.empty:
+def _traffic(
+    speed: np.ndarray, free_flow: np.ndarray, length: np.ndarray, threshold: float
+) -> _Traffic | None:
+    """The network's numbers from each segment's speed, free-flow speed and length (float64
+    arrays, NaN unknown): a segment without a speed is left out, one without a length
+    weighs the mean known length."""
+    keep = ~np.isnan(speed)
+    speed, free_flow, length = speed[keep], free_flow[keep], length[keep]
+    if not len(speed):
         return None
-    known = frame["length_m"].dropna()
-    weight = frame["length_m"].fillna(known.mean() if len(known) else 1.0).fillna(1.0)
-    avg = float((frame["speed_kmh"] * weight).sum() / weight.sum())
-    ff = frame["free_flow_kmh"].notna()
+    known = length[~np.isnan(length)]
+    weight = np.where(np.isnan(length), known.sum() / len(known) if len(known) else 1.0, length)
+    avg = float((speed * weight).sum() / weight.sum())
+    ff = ~np.isnan(free_flow)
     ratio = None
     if ff.any():
         w = weight[ff]
-        ratio = float((frame["speed_kmh"][ff] * w).sum() / (frame["free_flow_kmh"][ff] * w).sum())
-    r = frame["speed_kmh"] / frame["free_flow_kmh"]
+        ratio = float((speed[ff] * w).sum() / (free_flow[ff] * w).sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = speed / free_flow
     return _Traffic(
-        avg, ratio, int((r < threshold).sum()), int((r < threshold / 2).sum()), len(frame)
+        avg, ratio, int((r < threshold).sum()), int((r < threshold / 2).sum()), len(speed)
     )
 
 
@@ -181,70 +167,65 @@ def _aqi_level(value: float | None) -> str:
     return "bad" if value > AQI_LEVEL[1] else "warn" if value > AQI_LEVEL[0] else "ok"
 
 
-def _previous_water(then: pd.DataFrame, stages: pd.DataFrame) -> tuple[float | None, int]:
-    if then.empty:
-        return None, 0
-    merged = then.merge(stages, left_on="asset_id", right_on="id")
-    return float(then["value"].max()), int((merged["value"] > merged["flood_stage_cm"]).sum())
+def _speed_level(ratio: float | None, threshold: float) -> str:
+    if ratio is None:
+        return "none"
+    return "bad" if ratio < threshold else "warn" if ratio < (1 + threshold) / 2 else "ok"
+
+
+def _known_max(values: tuple[float, ...]) -> float | None:
+    known = [v for v in values if not math.isnan(v)]
+    return max(known) if known else None
 
 
 def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
     """The ten KPI tiles at `now` (aware UTC), in KPI_KEYS order (definitions: module docstring)."""
     now_s = to_epoch(now)
-    then_s = week_ago_s(now)
-    past = week_ago(session, config, then_s)
+    past = week_ago(session, config, week_ago_s(now))
     threshold = config.wall.congested_below
 
-    segs = segments_now(session, now_s)
-    road = _traffic(segs, threshold)
-    attrs = segs[["id", "free_flow_kmh", "length_m"]]
-    road_then = _traffic(attrs.merge(past.speeds, left_on="id", right_on="asset_id"), threshold)
-    road_at = _at(segs["ts"].max() if len(segs) else None)
-    ratio = road.network_ratio if road else None
-    speed_level = (
-        "none"
-        if ratio is None
-        else "bad"
-        if ratio < threshold
-        else "warn"
-        if ratio < (1 + threshold) / 2
-        else "ok"
-    )
+    segs = segments_at(session, now_s)
+    road = _traffic(segs.speed_kmh, segs.free_flow_kmh, segs.length_m, threshold)
+    # A week ago: last week's speeds with today's free-flow speeds and lengths.
+    then = [i for i, a in enumerate(segs.ids) if a in past.speeds]
+    speeds_then = np.array([past.speeds[segs.ids[i]] for i in then], dtype="float64")
+    road_then = _traffic(speeds_then, segs.free_flow_kmh[then], segs.length_m[then], threshold)
+    road_at = _at(segs.ts.max() if len(segs.ts) else None)
 
     lamps = lamp_counts(session)
-    lamps_then = past.lamps
     n_lamps = max((n for n, _, _ in lamps.values()), default=0)
     lamp_at = _at(max((ts for _, _, ts in lamps.values()), default=None))
-    on = lamps.get("lamp_on")
-    faulty = lamps.get("lamp_fault")
-    on_then, faulty_then = lamps_then.get("lamp_on"), lamps_then.get("lamp_fault")
+    on, faulty = lamps.get("lamp_on"), lamps.get("lamp_fault")
+    on_then, faulty_then = past.lamps.get("lamp_on"), past.lamps.get("lamp_fault")
 
     energy = energy_kwh(session, local_midnight(now, config), now_s)
-    energy_then = past.energy
 
-    air = session_memo(session, ("stations", now_s), lambda: station_frame(session, now_s))
+    air = stations_at(session, now_s)
     worst_aqi = detail_air = air_at = None
-    if air["aqi"].notna().any():
-        top = air.loc[air["aqi"].idxmax()]
-        worst_aqi, air_at = float(top["aqi"]), _at(top["ts"])
-        detail_air = f"{top['name']} ({POLLUTANT_LABEL.get(top['dominant'], top['dominant'])})"
-    aqi_then = past.aqi
-    worst_then = _none(aqi_then.max()) if aqi_then.notna().any() else None
+    if (~np.isnan(air.aqi)).any():
+        k = int(np.nanargmax(air.aqi))  # the first station with the highest VN_AQI
+        worst_aqi, air_at, dominant = float(air.aqi[k]), _at(air.ts[k]), air.dominants[k]
+        detail_air = f"{air.names[k]} ({POLLUTANT_LABEL.get(dominant, dominant)})"  # type: ignore[arg-type]
+    worst_then = _known_max(past.aqi)
 
-    water = session_memo(session, ("gauges", now_s), lambda: water_frame(session))
+    water = gauges_now(session, now_s)
     highest = detail_water = water_at = None
     water_level = "none"
-    if len(water):
-        top = water.loc[water["level_cm"].idxmax()]
-        highest, detail_water, water_at = float(top["level_cm"]), str(top["name"]), _at(top["ts"])
-        flooding = int((water["level_cm"] > water["flood_stage_cm"]).sum())
-        alerting = bool((water["level_cm"] > water["alert_stage_cm"]).any())
+    flooding = int((water.level_cm > water.flood_stage_cm).sum())
+    if len(water.ids):
+        k = int(np.nanargmax(water.level_cm))
+        highest, detail_water = float(water.level_cm[k]), str(water.names[k])
+        water_at = _at(water.ts[k])
+        alerting = bool((water.level_cm > water.alert_stage_cm).any())
         water_level = "bad" if flooding else "warn" if alerting else "ok"
-    stages = water[["id", "flood_stage_cm"]]
-    highest_then, flooding_then = _previous_water(past.water, stages)
+    # A week ago: last week's levels against today's flood stages.
+    stages = dict(zip(water.ids, water.flood_stage_cm, strict=True))
+    levels_then = [v for v in past.water.values() if not math.isnan(v)]
+    highest_then = max(levels_then) if levels_then else None
+    flooding_then = sum(1 for a, v in past.water.items() if a in stages and v > stages[a])
 
-    reports = session_memo(session, ("reports", now_s), lambda: reports_open(session, now))
-    n_open, n_overdue = len(reports), int(reports["overdue"].sum())
+    reports = reports_now(session, now)
+    n_open, n_overdue = len(reports.rows), sum(reports.overdue)
     open_then, overdue_then = past.reports if past.reports is not None else (None, None)
     overdue_level = (
         "ok" if n_overdue == 0 else "bad" if n_overdue > OVERDUE_BAD_SHARE * n_open else "warn"
@@ -253,14 +234,14 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
     stale = sum(f.stale for f in feed_quality(session, config, now))
     alerts = (
         (road.jammed if road else 0)
-        + int((air["aqi"] > AQI_LEVEL[1]).sum())
-        + int((water["level_cm"] > water["flood_stage_cm"]).sum())
+        + int((air.aqi > AQI_LEVEL[1]).sum())
+        + flooding
         + stale
         + n_overdue
     )
     parts_then = [
         road_then.jammed if road_then else None,
-        int((aqi_then > AQI_LEVEL[1]).sum()) if worst_then is not None else None,
+        sum(1 for v in past.aqi if v > AQI_LEVEL[1]) if worst_then is not None else None,
         flooding_then if highest_then is not None else None,
         overdue_then,
     ]
@@ -276,7 +257,7 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
             road.avg_speed if road else None,
             "km/h",
             road_then.avg_speed if road_then else None,
-            speed_level,
+            _speed_level(road.network_ratio if road else None, threshold),
             as_of=road_at,
         ),
         Kpi(
@@ -296,7 +277,7 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
             _share_level(count(faulty, 1), n_lamps, FAULTY_SHARE),
             as_of=lamp_at,
         ),
-        Kpi("lighting.energy_today", energy, "kWh", energy_then, "none", as_of=now),
+        Kpi("lighting.energy_today", energy, "kWh", past.energy, "none", as_of=now),
         Kpi(
             "air.worst_aqi",
             worst_aqi,
@@ -325,63 +306,3 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
             as_of=now,
         ),
     ]
-
-
-def map_state(session: Session, config: Config, now: datetime) -> MapState:
-    """The city map's state at `now` (aware UTC); see MapState for the frames."""
-    now_s = to_epoch(now)
-    segs = segments_now(session, now_s)
-    lines = segment_lines(session)
-    empty: tuple[list[float | None], list[float | None]] = ([], [])
-    coords = [lines.get(i, empty) for i in segs["id"]]
-    segs["lons"] = [list(c[0]) for c in coords]
-    segs["lats"] = [list(c[1]) for c in coords]
-    lamps, cabinets = lamp_state(session)
-    air = session_memo(session, ("stations", now_s), lambda: station_frame(session, now_s))
-    water = session_memo(session, ("gauges", now_s), lambda: water_frame(session))
-    reports = session_memo(session, ("reports", now_s), lambda: reports_open(session, now))
-    updated = session.scalar(select(func.max(ReportRow.updated_at)))
-    newest = [
-        segs["ts"].max() if len(segs) else None,
-        lamps["ts"].max() if len(lamps) else None,
-        air["ts"].max() if air["ts"].notna().any() else None,
-        water["ts"].max() if len(water) else None,
-        to_epoch(updated) if updated is not None else None,
-    ]
-    version = max((int(v) for v in newest if v is not None and not pd.isna(v)), default=0)
-    for frame in (segs, air, water):
-        frame["ts"] = pd.to_datetime(frame["ts"].astype("float64"), unit="s", utc=True)
-    seg_cols = ["id", "name", "ward", "lons", "lats", "speed_kmh", "free_flow_kmh", "ratio", "ts"]
-    return MapState(
-        segments=segs[seg_cols],
-        lamps=lamps,
-        cabinets=cabinets,
-        air=air,
-        water=water,
-        reports=reports,
-        version=version,
-    )
-
-
-def lamp_state(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(snapshot.lamp_frame, snapshot.cabinet_frame of it): every lamp and cabinet, read only
-    when the lamps' state or the assets changed (`datacache`, keyed by
-    snapshot.lamp_signature: equal signatures, equal frames). Copies: change them freely."""
-
-    def read() -> tuple[pd.DataFrame, pd.DataFrame]:
-        lamps = lamp_frame(session)
-        return lamps, cabinet_frame(session, lamps)
-
-    lamps, cabinets = cached(session, "lamp_state", lamp_signature(session), read, keep=2)
-    return lamps.copy(), cabinets.copy()
-
-
-def lamps_changed_since(lamps: pd.DataFrame, since_ts: int) -> pd.DataFrame:
-    """`lamp_changes(session, since_ts)` computed from a current MapState.lamps frame."""
-    return lamps[lamps["ts"] > since_ts].reset_index(drop=True)
-
-
-def lamp_changes(session: Session, since_ts: int) -> pd.DataFrame:
-    """Lamps whose on/fault state has a reading newer than `since_ts` (epoch s, e.g. the last
-    MapState.version), with the same columns as MapState.lamps. Reads latest values only."""
-    return lamp_frame(session, changed_after=since_ts)

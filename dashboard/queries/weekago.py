@@ -14,15 +14,17 @@ flood stages) are applied to them by `wall.wall_kpis` on every refresh.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
+from types import MappingProxyType
 
-import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard.config import Config
 from dashboard.queries import from_epoch, to_epoch
+from dashboard.queries.airnow import station_aqi_rows
 from dashboard.queries.datacache import cached
 from dashboard.queries.events import lamp_states_at
 from dashboard.queries.snapshot import (
@@ -31,7 +33,6 @@ from dashboard.queries.snapshot import (
     bucket_values_at,
     energy_kwh,
     reports_open,
-    station_aqi,
 )
 from dashboard.store.models import ReportRow
 
@@ -40,26 +41,16 @@ __all__ = ["WeekAgo", "local_midnight", "read_week_ago", "week_ago", "week_ago_s
 
 @dataclass(frozen=True)
 class WeekAgo:
-    """The inputs of every tile's `previous` at `then` (epoch s)."""
+    """The inputs of every tile's `previous` at `then` (epoch s). Shared by every refresh of
+    the bucket (`week_ago`): read-only mappings and tuples."""
 
     then: int
-    speeds: pd.DataFrame  # bucket_values_at("speed_kmh"), its value column named speed_kmh
-    lamps: dict[str, tuple[int, int]]  # events.lamp_states_at
+    speeds: Mapping[str, float]  # asset id -> mean speed_kmh of its bucket (bucket_values_at)
+    lamps: Mapping[str, tuple[int, int]]  # events.lamp_states_at
     energy: float | None  # kWh from the local midnight before `then` to `then`
-    aqi: pd.Series  # each station's VN_AQI (NaN: unknown)
-    water: pd.DataFrame  # bucket_values_at("water_level_cm")
+    aqi: tuple[float, ...]  # each station's VN_AQI by asset id (NaN: unknown)
+    water: Mapping[str, float]  # asset id -> mean water_level_cm of its bucket
     reports: tuple[int, int] | None  # open, overdue; None: no report existed yet
-
-    def copy(self) -> WeekAgo:
-        return WeekAgo(
-            self.then,
-            self.speeds.copy(),
-            dict(self.lamps),
-            self.energy,
-            self.aqi.copy(),
-            self.water.copy(),
-            self.reports,
-        )
 
 
 def week_ago_s(now: datetime) -> int:
@@ -86,13 +77,14 @@ def read_week_ago(session: Session, config: Config, then_s: int) -> WeekAgo:
         past = reports_open(session, then, at=then)
         reports = (len(past), int(past["overdue"].sum()))
     speeds = bucket_values_at(session, "speed_kmh", then_s)
+    water = bucket_values_at(session, "water_level_cm", then_s)
     return WeekAgo(
         then=then_s,
-        speeds=speeds.rename(columns={"value": "speed_kmh"}),
-        lamps=lamp_states_at(session, then_s),
+        speeds=MappingProxyType(dict(zip(speeds["asset_id"], speeds["value"], strict=True))),
+        lamps=MappingProxyType(lamp_states_at(session, then_s)),
         energy=energy_kwh(session, local_midnight(then, config), then_s, whole_window=True),
-        aqi=station_aqi(session, then_s)["aqi"],
-        water=bucket_values_at(session, "water_level_cm", then_s),
+        aqi=tuple(row[1] for row in station_aqi_rows(session, then_s)),
+        water=MappingProxyType(dict(zip(water["asset_id"], water["value"], strict=True))),
         reports=reports,
     )
 
@@ -100,5 +92,4 @@ def read_week_ago(session: Session, config: Config, then_s: int) -> WeekAgo:
 def week_ago(session: Session, config: Config, then_s: int) -> WeekAgo:
     """`read_week_ago`, read once per process, store and (then_s, city time zone)."""
     key = (then_s, str(config.city.tz))
-    found = cached(session, "week_ago", key, lambda: read_week_ago(session, config, then_s))
-    return found.copy()
+    return cached(session, "week_ago", key, lambda: read_week_ago(session, config, then_s))
