@@ -18,6 +18,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from dashboard.figures.arrays import local_ms, typed
 from dashboard.figures.theme import PALETTE
 from dashboard.i18n import t
 
@@ -145,7 +146,7 @@ def history_figure(
         return empty_figure(t("drill.no_history", lang), lang=lang)
     unit = history.unit if history.unit != "bool" else ""
     shape = "hv" if history.metric in STEP_METRICS else "linear"
-    x_cur, x_prev = local_axis(cur["ts"], tz), local_axis(prev["ts"], tz)
+    x_cur, x_prev = local_ms(cur["ts"], tz), local_ms(prev["ts"], tz)
     fmt = "%{y:,.2f}" + (f" {unit}" if unit else "")
     traces: list[dict[str, Any]] = []
     if history.resolution != "raw" and len(cur):
@@ -164,7 +165,9 @@ def history_figure(
         | {"hovertemplate": f"%{{x|%d/%m %H:%M}}<br>{fmt}<extra></extra>"}
     )
     y_title = f"{metric_label} ({unit})" if unit else metric_label
-    layout = chart_layout(title, lang=lang, yaxis={"title": y_title}, hovermode="x unified")
+    layout = chart_layout(
+        title, lang=lang, xaxis={"type": "date"}, yaxis={"title": y_title}, hovermode="x unified"
+    )
     layout["meta"] = {"resolution": history.resolution, "points": len(cur)}
     return {"data": traces, "layout": layout}
 
@@ -182,8 +185,8 @@ def _line(
     return {
         "type": "scatter",
         "mode": "lines",
-        "x": x,
-        "y": y.to_numpy(dtype=np.float64),
+        "x": typed(x),
+        "y": typed(y.to_numpy(dtype=np.float64)),
         "name": name,
         "line": {"color": colour, "width": width, "shape": shape},
         "showlegend": showlegend and bool(name),

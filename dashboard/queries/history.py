@@ -166,25 +166,26 @@ def _matrix(rows: Sequence[Any], width: int) -> np.ndarray:
     return flat.reshape(-1, width)
 
 
-def _frame(rows: Sequence[Any], raw: bool) -> pd.DataFrame:
+def _columns(rows: Sequence[Any], raw: bool) -> dict[str, np.ndarray]:
+    """ts (epoch s), value (the mean for rollups), min, max (NaN for raw), count."""
     if raw:
         arr = _matrix(rows, 2)
-        ts, value = arr[:, 0], arr[:, 1]
-        count = np.ones(len(arr))
-        low = high = np.full(len(arr), np.nan)
-    else:
-        arr = _matrix(rows, 5)
-        ts, count = arr[:, 0], arr[:, 1]
-        value, low, high = arr[:, 2] / count, arr[:, 3], arr[:, 4]
-    return pd.DataFrame(
-        {"ts": ts.astype(np.int64), "value": value, "min": low, "max": high, "count": count}
-    )
+        nan = np.full(len(arr), np.nan)
+        ones = np.ones(len(arr))
+        return {"ts": arr[:, 0], "value": arr[:, 1], "min": nan, "max": nan, "count": ones}
+    arr = _matrix(rows, 5)
+    count = arr[:, 1]
+    return {"ts": arr[:, 0], "value": arr[:, 2] / count, "min": arr[:, 3], "max": arr[:, 4],
+            "count": count}  # fmt: skip
 
 
-def _aware(frame: pd.DataFrame, shift_s: int = 0) -> pd.DataFrame:
-    out = frame.copy()
-    out["ts"] = pd.to_datetime(out["ts"] + shift_s, unit="s", utc=True)
-    return out.reset_index(drop=True)
+def _frame(cols: dict[str, np.ndarray], lo: int, hi: int, shift_s: int = 0) -> pd.DataFrame:
+    """The rows with lo <= ts < hi as a frame, ts moved by `shift_s` and made aware UTC."""
+    keep = (cols["ts"] >= lo) & (cols["ts"] < hi)
+    ts = (cols["ts"][keep] + shift_s).astype("int64").astype("datetime64[s]")
+    out = {"ts": pd.DatetimeIndex(ts, copy=False).tz_localize("UTC")}
+    out |= {k: v[keep] for k, v in cols.items() if k != "ts"}
+    return pd.DataFrame(out)
 
 
 def asset_history(
@@ -203,13 +204,10 @@ def asset_history(
     """
     res = resolution or resolution_for(start, end)
     stmt = history_statement(asset_id, metric, start, end, res)
-    rows = session.connection().execute(stmt).all()
-    frame = _frame(rows, res == "raw")
+    cols = _columns(session.connection().execute(stmt).all(), res == "raw")
     lo, hi = _bucket_floor(to_epoch(start), res), to_epoch(end)
     week_s = int(WEEK.total_seconds())
-    current = frame[(frame["ts"] >= lo) & (frame["ts"] < hi)]
-    previous = frame[(frame["ts"] >= lo - week_s) & (frame["ts"] < hi - week_s)]
+    current = _frame(cols, lo, hi)
+    previous = _frame(cols, lo - week_s, hi - week_s, week_s)
     unit = METRICS[metric].unit if metric in METRICS else ""
-    return History(
-        asset_id, metric, unit, res, start, end, _aware(current), _aware(previous, week_s)
-    )
+    return History(asset_id, metric, unit, res, start, end, current, previous)

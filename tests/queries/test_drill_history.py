@@ -57,7 +57,8 @@ def segment(store: Store) -> pd.DataFrame:
 
 def expected(frame: pd.DataFrame, lo: int, hi: int, bucket: int | None) -> pd.DataFrame:
     if bucket is None:
-        return frame[(frame["ts"] >= lo) & (frame["ts"] < hi)].reset_index(drop=True)
+        raw = frame[(frame["ts"] >= lo) & (frame["ts"] < hi)].reset_index(drop=True)
+        return raw.assign(count=1)
     # A rollup point stands for its whole bucket: every bucket that overlaps the window.
     part = frame[(frame["ts"] >= lo // bucket * bucket) & (frame["ts"] < -(-hi // bucket) * bucket)]
     grouped = part.assign(b=part["ts"] // bucket * bucket).groupby("b")["value"]
@@ -67,6 +68,7 @@ def expected(frame: pd.DataFrame, lo: int, hi: int, bucket: int | None) -> pd.Da
             "value": grouped.mean().to_numpy(),
             "min": grouped.min().to_numpy(),
             "max": grouped.max().to_numpy(),
+            "count": grouped.count().to_numpy(),
         }
     )
 
@@ -93,6 +95,7 @@ def test_history_equals_the_raw_readings_aggregated(
         got_s = np.array([int(ts.timestamp()) for ts in got["ts"]])
         assert (got_s - shift == want["ts"].to_numpy()).all()
         np.testing.assert_allclose(got["value"].to_numpy(), want["value"].to_numpy(), rtol=1e-9)
+        np.testing.assert_array_equal(got["count"].to_numpy(), want["count"].to_numpy())
         if bucket is not None:
             np.testing.assert_allclose(got["min"].to_numpy(), want["min"].to_numpy())
             np.testing.assert_allclose(got["max"].to_numpy(), want["max"].to_numpy())
