@@ -43,8 +43,7 @@ __all__ = [
 
 TREND_BUCKET_S = 300  # the trend strip is redrawn when a new 5-minute bucket exists
 # Which map layer shows which domain's data.
-DOMAIN_LAYER = {"traffic": "traffic", "lighting": "lighting", "air": "air", "water": "water"}
-DOMAIN_LAYER["reports"] = "reports"
+DOMAIN_LAYER = {d: d for d in ("traffic", "lighting", "air", "water", "reports")}
 
 
 def placeholder_figure() -> dict[str, Any]:
@@ -341,10 +340,10 @@ def _map_with_lamps(
     values = citymap.cabinet_values(read.cabinets)
     cabinets["marker"]["color"] = values["marker.color"]
     cabinets["customdata"] = values["customdata"]
-    faults = (trace["lighting.fault_ring"], trace["lighting.faults"])
-    lamps = citymap.lamp_patch_values(read.lamps, request.lang, config.city.tz)
-    for index in faults:
-        for path, value in lamps.updates.get(index, {}).items():
+    # The fault traces only when they differ from those on screen (a failure or a repair).
+    updates = citymap.fault_patch_values(read.lamps, request.lang, config.city.tz)
+    for index, values in updates.items():
+        for path, value in values.items():
             key, now_digest = f"{index}.{path}", digest(value)
             if digests.get(key) != now_digest:
                 node = patch["data"][index]

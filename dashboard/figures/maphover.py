@@ -8,7 +8,7 @@ apart from citymap.py so the map's drawing and its wording can change independen
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, Final
 
 import numpy as np
@@ -22,10 +22,16 @@ from dashboard.records import REPORT_CATEGORIES
 __all__ = ["HOVER", "customdata", "local_times"]
 
 _NONE = "—"
+_FEW = 500
 
 
 def local_times(values: pd.Series, tz: tzinfo, fmt: str = "%H:%M") -> np.ndarray:
     """Epoch seconds or aware datetimes as local clock strings ("—" when missing)."""
+    if pd.api.types.is_integer_dtype(values) and len(values) <= _FEW:
+        # A few whole seconds (a refresh's faulty lamps): datetime is quicker than a pandas
+        # round trip, and gives the same text.
+        at = datetime.fromtimestamp
+        return np.array([at(int(v), tz).strftime(fmt) for v in values], dtype=object)
     if pd.api.types.is_numeric_dtype(values):
         stamps = pd.to_datetime(values, unit="s", utc=True)
     else:

@@ -16,7 +16,6 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from _plotly_utils.utils import to_typed_array_spec
 
 from dashboard.figures.maphover import HOVER, customdata
 from dashboard.figures.maplayers import (
@@ -27,6 +26,7 @@ from dashboard.figures.maplayers import (
     coords,
     layer_name,
     points,
+    typed_array,
 )
 from dashboard.figures.theme import PALETTE
 from dashboard.i18n import t
@@ -35,6 +35,7 @@ __all__ = [
     "PAIRS_KEY",
     "LampPatch",
     "cabinet_values",
+    "fault_patch_values",
     "lamp_codes",
     "lamp_pairs",
     "lamp_patch_values",
@@ -113,8 +114,8 @@ def cabinet_values(cabinets: pd.DataFrame) -> dict[str, Any]:
     dtype = np.uint16 if max((c.max() for c in cols if len(c)), default=0) < 65536 else np.uint32
     rows = np.clip(np.column_stack(cols) if len(cabinets) else np.empty((0, 3)), 0, top)
     return {
-        "marker.color": to_typed_array_spec(share.astype(np.float32)),
-        "customdata": to_typed_array_spec(np.ascontiguousarray(rows.astype(dtype))),
+        "marker.color": typed_array(share.astype(np.float32)),
+        "customdata": typed_array(np.ascontiguousarray(rows.astype(dtype))),
     }
 
 
@@ -223,30 +224,39 @@ class LampPatch:
                 node[leaf] = value
 
 
+def fault_patch_values(
+    lamps: pd.DataFrame, lang: str = "vi", tz: tzinfo = CITY_TZ
+) -> dict[int, dict[str, Any]]:
+    """The fault traces' values as `_fault_traces` puts them in the figure (float32 positions,
+    the hover rows), without building the traces: `{trace index: {"lon": ..., ...}}`.
+    `lamps`: the current MapState.lamps (any order)."""
+    faulty = _faulty(_by_id(lamps))
+    spec = typed_array
+    hover = customdata("faults", faulty, lang, tz).tolist() if len(faulty) else []
+
+    def where() -> dict[str, Any]:
+        return {c: spec(coords(faulty, c, np.float32)) for c in ("lon", "lat")}
+
+    return {
+        TRACE["lighting.fault_ring"]: where(),
+        TRACE["lighting.faults"]: {**where(), "customdata": hover},
+    }
+
+
 def lamp_patch_values(lamps: pd.DataFrame, lang: str = "vi", tz: tzinfo = CITY_TZ) -> LampPatch:
     """The lamp traces' new values: every lamp's switch code (a base64 uint8 array, ~1.4
-    bytes a lamp on the wire) and the faulty lamps' rings and hover.
+    bytes a lamp on the wire) and the faulty lamps' rings and hover (fault_patch_values).
 
     `lamps` is the current MapState.lamps, the same lamps as the full draw (sorted here by id,
     as `city_map` does). Send only the entries that differ from those on screen: the codes
     change when lamps switch (dusk, dawn), the fault traces when a lamp fails or is repaired."""
     lamps = _by_id(lamps)
     codes = lamp_codes(lamps) if len(lamps) else np.empty(0, dtype=np.uint8)
-    # The fault traces' values as `_fault_traces` puts them in the figure (float32 positions,
-    # the hover rows), without building the traces: a refresh sends only these.
-    faulty = _faulty(lamps)
-    spec = to_typed_array_spec
-    hover = customdata("faults", faulty, lang, tz).tolist() if len(faulty) else []
-
-    def where() -> dict[str, Any]:
-        return {c: spec(coords(faulty, c, np.float32)) for c in ("lon", "lat")}
-
     updates = {
-        TRACE["lighting.lamps"]: {"marker.color": spec(codes)},
-        TRACE["lighting.fault_ring"]: where(),
-        TRACE["lighting.faults"]: {**where(), "customdata": hover},
+        TRACE["lighting.lamps"]: {"marker.color": typed_array(codes)},
+        **fault_patch_values(lamps, lang, tz),
     }
-    return LampPatch(updates=updates, faulty=len(faulty))
+    return LampPatch(updates=updates, faulty=len(_faulty(lamps)))
 
 
 def lamp_pairs(lamps: pd.DataFrame, changed: pd.DataFrame) -> dict[str, Any]:
@@ -264,8 +274,8 @@ def lamp_pairs(lamps: pd.DataFrame, changed: pd.DataFrame) -> dict[str, Any]:
     codes = lamp_codes(mine) if len(mine) else np.empty(0, dtype=np.uint8)
     return {
         PAIRS_KEY: {
-            "index": to_typed_array_spec(np.asarray(index, dtype=dtype)),
-            "code": to_typed_array_spec(codes.astype(np.uint8)),
+            "index": typed_array(np.asarray(index, dtype=dtype)),
+            "code": typed_array(codes.astype(np.uint8)),
         },
         "n": len(ids),
     }
