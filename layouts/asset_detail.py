@@ -16,6 +16,7 @@ from typing import Any
 from dash import Input, Output, State, dcc, html
 
 from dashboard.figures.drillcharts import empty_figure, history_figure
+from dashboard.figures.locale import graph_config
 from dashboard.i18n import TEXT, t
 from dashboard.queries import history as q
 from dashboard.queries.filters import FilterSpec
@@ -71,7 +72,7 @@ def detail_panel(ids: DrillIds, lang: str) -> html.Section:
             dcc.Graph(
                 id=d.graph,
                 figure=empty_figure("", lang=lang),
-                config={"displayModeBar": False},
+                config=graph_config(lang),
             ),
         ],
         id=d.panel,

@@ -19,6 +19,7 @@ from dash import Input, Output, State, dcc, html
 from dashboard.basemap import BaseMap
 from dashboard.config import Config
 from dashboard.figures.drillcharts import empty_figure
+from dashboard.figures.locale import graph_config
 from dashboard.figures.mapbase import fit_view
 from dashboard.i18n import t
 from dashboard.queries.filters import DrillFilter, FilterSpec, ParsedFilter
@@ -76,7 +77,7 @@ def graph(graph_id: str, lang: str, height: int = 340) -> dcc.Graph:
     return dcc.Graph(
         id=graph_id,
         figure=empty_figure("…", lang=lang, height=height),
-        config={"displayModeBar": False},
+        config=graph_config(lang),
     )
 
 
@@ -85,7 +86,7 @@ def map_graph(graph_id: str, lang: str) -> dcc.Graph:
     return dcc.Graph(
         id=graph_id,
         figure=empty_figure("…", lang=lang, height=MAP_PX[1]),
-        config={"displayModeBar": False, "scrollZoom": True},
+        config=graph_config(lang, scrollZoom=True),
         className="drill-map",
     )
 

@@ -23,6 +23,7 @@ from dash.exceptions import PreventUpdate
 from dashboard.auth import Principal, Role, current_principal, has_role, requires
 from dashboard.basemap import BaseMap
 from dashboard.figures.drillcharts import empty_figure
+from dashboard.figures.locale import graph_config
 from dashboard.figures.reportcharts import place_map
 from dashboard.i18n import t
 from dashboard.queries import report_desk as q
@@ -118,7 +119,7 @@ def detail_section(lang: str) -> html.Section:
             dcc.Graph(
                 id=ids.place,
                 figure=empty_figure("", lang=lang, height=260),
-                config={"displayModeBar": False, "responsive": True},
+                config=graph_config(lang, responsive=True),
                 style={"height": "260px"},
                 className="desk-place",
             ),

@@ -21,6 +21,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.basemap import BaseMap
 from dashboard.figures.drillcharts import area_bars, empty_figure
+from dashboard.figures.locale import graph_config
 from dashboard.figures.mapbase import fit_view
 from dashboard.figures.reportcharts import category_bars, hotspot_map, time_bars
 from dashboard.i18n import format_duration, t
@@ -66,7 +67,7 @@ def _graph(graph_id: str, lang: str, height: int = 340, **config: Any) -> dcc.Gr
     return dcc.Graph(
         id=graph_id,
         figure=empty_figure("…", lang=lang, height=height),
-        config={"displayModeBar": False, "responsive": True, **config},
+        config=graph_config(lang, responsive=True, **config),
         style={"height": f"{height}px"},
     )
 

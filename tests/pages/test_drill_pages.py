@@ -167,3 +167,32 @@ def test_station_table_names_the_aqi_band_in_the_page_language(
         band = band_of(row["aqi_max"])
         assert band is not None and row["band"] == band_labels(lang)[band.key]
     assert good in {r["band"] for r in rows}  # the seeded station's air is good
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_charts_format_dates_in_the_page_language(app: dash.Dash, lang: str) -> None:
+    """Every chart of a Vietnamese page registers plotly's Vietnamese locale (month and day
+    names on date axes); an English page keeps plotly's own."""
+    module = importlib.import_module("layouts.traffic")
+    with app.server.test_request_context(f"/traffic?lang={lang}"):
+        tree = json.loads(json.dumps(module.layout(lang=lang), cls=PlotlyJSONEncoder))
+    configs = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Graph":
+                configs.append(node["props"]["config"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(tree)
+    assert len(configs) >= 3
+    for config in configs:
+        if lang == "vi":
+            assert config["locale"] == "vi"
+            assert config["locales"]["vi"]["format"]["shortMonths"][10] == "Th11"
+        else:
+            assert "locale" not in config
