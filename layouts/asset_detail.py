@@ -91,16 +91,31 @@ def _attr_label(key: str, lang: str) -> str:
     return t(name, lang) if name in TEXT else key
 
 
+def _word(key: str, fallback: str, lang: str) -> str:
+    return t(key, lang) if key in TEXT else fallback
+
+
+def _value(value: Any, lang: str) -> Any:
+    """An attribute's value as shown: a known code word (road class...) in the page's words,
+    a number with the language's decimal mark."""
+    if isinstance(value, str):
+        return _word(f"drill.value.{value}", value, lang)
+    if isinstance(value, float):
+        text = f"{value:,.1f}" if value != int(value) else f"{int(value):,}"
+        return text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text
+    return value
+
+
 def _attributes(info: q.AssetInfo, lang: str) -> list[Any]:
     rows: list[tuple[str, Any]] = [
         (t("drill.attr.id", lang), info.id),
-        (t("drill.attr.kind", lang), info.kind),
+        (t("drill.attr.kind", lang), _word(f"drill.kind.{info.kind}", info.kind, lang)),
         (t("drill.filter.ward", lang), info.ward or "—"),
         (t("drill.filter.zone", lang), info.zone or "—"),
     ]
     keys = [k for k in _FIRST if k in info.attributes]
     keys += sorted(k for k in info.attributes if k not in _FIRST)
-    rows += [(_attr_label(k, lang), info.attributes[k]) for k in keys]
+    rows += [(_attr_label(k, lang), _value(info.attributes[k], lang)) for k in keys]
     out: list[Any] = []
     for label, value in rows:
         out += [html.Dt(label), html.Dd(str(value))]

@@ -238,4 +238,14 @@ TEXT: dict[str, dict[str, str]] = {
     "alerts.level.warn": {"vi": "Cần chú ý", "en": "Warning"},
     "alerts.level.bad": {"vi": "Nghiêm trọng", "en": "Critical"},
     "alerts.level.none": {"vi": "—", "en": "—"},
+    # asset kinds and attribute values shown in the detail panel
+    "drill.kind.air_station": {"vi": "Trạm quan trắc không khí", "en": "Air quality station"},
+    "drill.kind.cabinet": {"vi": "Tủ điện chiếu sáng", "en": "Lighting cabinet"},
+    "drill.kind.lamp": {"vi": "Đèn chiếu sáng", "en": "Street light"},
+    "drill.kind.street_lamp": {"vi": "Đèn chiếu sáng", "en": "Street light"},
+    "drill.kind.road_segment": {"vi": "Đoạn đường", "en": "Road segment"},
+    "drill.kind.water_level": {"vi": "Trạm đo mực nước", "en": "Water level gauge"},
+    "drill.value.arterial": {"vi": "Đường chính", "en": "Arterial"},
+    "drill.value.collector": {"vi": "Đường gom", "en": "Collector"},
+    "drill.value.local": {"vi": "Đường nội bộ", "en": "Local street"},
 }

@@ -115,6 +115,9 @@ def test_the_detail_shows_an_asset_and_its_history(client: FlaskClient) -> None:
     assert "Nguyễn Trung Trực" in out["traffic-detail-title"]["children"]
     figure = out["traffic-detail-graph"]["figure"]
     assert figure["layout"]["meta"] == {"resolution": "raw", "points": 24}
+    # The kind is named in the page's words, not by its code.
+    attrs = [c["props"]["children"] for c in out["traffic-detail-attrs"]["children"]]
+    assert "Road segment" in attrs and "road_segment" not in attrs
     hidden = fire(
         client, "..traffic-detail.className", {"traffic-filter.data": ""}, "traffic-filter.data"
     )
