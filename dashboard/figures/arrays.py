@@ -10,7 +10,7 @@ so times are sent as the local wall clock (`local_ms`) on an axis of type "date"
 from __future__ import annotations
 
 import base64
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 import numpy as np
@@ -29,9 +29,22 @@ def typed(values: Any) -> dict[str, str]:
     return {"dtype": _DTYPES[array.dtype], "bdata": base64.b64encode(array.tobytes()).decode()}
 
 
-def local_ms(ts: pd.Series, tz: tzinfo) -> np.ndarray:
-    """Aware timestamps as milliseconds of the wall clock in `tz` (float64, for a date axis)."""
-    if not len(ts):
+def local_ms(epoch_s: np.ndarray, tz: tzinfo) -> np.ndarray:
+    """Epoch seconds (UTC) as milliseconds of the wall clock in `tz` (float64, for a date
+    axis). One offset serves a span without a clock change (always so in Vietnam)."""
+    seconds = np.asarray(epoch_s, dtype=np.int64)
+    if not len(seconds):
         return np.empty(0, dtype=np.float64)
-    local = pd.DatetimeIndex(ts).tz_convert(tz).tz_localize(None)
-    return local.as_unit("ms").asi8.astype(np.float64)
+    first, last = (
+        datetime.fromtimestamp(int(x), tz).utcoffset() for x in (seconds[0], seconds[-1])
+    )
+    if first is not None and first == last and _steady(tz, int(seconds[0]), int(seconds[-1])):
+        return (seconds + int(first.total_seconds())).astype(np.float64) * 1000.0
+    local = pd.DatetimeIndex(pd.to_datetime(seconds, unit="s", utc=True)).tz_convert(tz)
+    return local.tz_localize(None).as_unit("ms").asi8.astype(np.float64)
+
+
+def _steady(tz: tzinfo, start: int, end: int) -> bool:
+    """Whether `tz` keeps one UTC offset from `start` to `end` (checked every 12 hours)."""
+    probe = datetime.fromtimestamp(start, tz).utcoffset()
+    return all(datetime.fromtimestamp(x, tz).utcoffset() == probe for x in range(start, end, 43200))

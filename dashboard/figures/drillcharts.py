@@ -140,28 +140,28 @@ def history_figure(
     metric_label: str,
 ) -> dict[str, Any]:
     """One metric of one asset over its window, the week before dashed beneath it, and for
-    rollups a min-max band. `history` is a `queries.history.History` (ts aware UTC)."""
+    rollups a min-max band. `history` is a `queries.history.History` (ts epoch s UTC)."""
     cur, prev = history.current, history.previous
     if not len(cur) and not len(prev):
         return empty_figure(t("drill.no_history", lang), lang=lang)
     unit = history.unit if history.unit != "bool" else ""
     shape = "hv" if history.metric in STEP_METRICS else "linear"
-    x_cur, x_prev = local_ms(cur["ts"], tz), local_ms(prev["ts"], tz)
+    x_cur, x_prev = local_ms(cur.ts, tz), local_ms(prev.ts, tz)
     fmt = "%{y:,.2f}" + (f" {unit}" if unit else "")
     traces: list[dict[str, Any]] = []
     if history.resolution != "raw" and len(cur):
         band = "rgba(76,195,255,0.18)"
-        traces.append(_line(x_cur, cur["max"], "", band, shape, showlegend=False, width=0))
+        traces.append(_line(x_cur, cur.max, "", band, shape, showlegend=False, width=0))
         traces.append(
-            _line(x_cur, cur["min"], t("drill.history.range", lang), band, shape, width=0)
+            _line(x_cur, cur.min, t("drill.history.range", lang), band, shape, width=0)
             | {"fill": "tonexty", "fillcolor": band}
         )
     traces.append(
-        _line(x_prev, prev["value"], t("drill.history.previous", lang), PREVIOUS_COLOUR, shape)
+        _line(x_prev, prev.value, t("drill.history.previous", lang), PREVIOUS_COLOUR, shape)
         | {"line": {"color": PREVIOUS_COLOUR, "width": 2, "dash": "dash", "shape": shape}}
     )
     traces.append(
-        _line(x_cur, cur["value"], t("drill.history.current", lang), PALETTE["accent"], shape)
+        _line(x_cur, cur.value, t("drill.history.current", lang), PALETTE["accent"], shape)
         | {"hovertemplate": f"%{{x|%d/%m %H:%M}}<br>{fmt}<extra></extra>"}
     )
     y_title = f"{metric_label} ({unit})" if unit else metric_label
@@ -174,7 +174,7 @@ def history_figure(
 
 def _line(
     x: np.ndarray,
-    y: pd.Series,
+    y: np.ndarray,
     name: str,
     colour: str,
     shape: str,
@@ -186,7 +186,7 @@ def _line(
         "type": "scatter",
         "mode": "lines",
         "x": typed(x),
-        "y": typed(y.to_numpy(dtype=np.float64)),
+        "y": typed(np.asarray(y, dtype=np.float64)),
         "name": name,
         "line": {"color": colour, "width": width, "shape": shape},
         "showlegend": showlegend and bool(name),

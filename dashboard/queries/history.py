@@ -16,8 +16,7 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
@@ -31,6 +30,7 @@ __all__ = [
     "RAW_MAX",
     "AssetInfo",
     "History",
+    "Samples",
     "asset_history",
     "asset_info",
     "default_metric",
@@ -76,14 +76,28 @@ class AssetInfo:
     metrics: tuple[str, ...]
 
 
+# Built once: the detail runs these on every change of the view.
+_ASSET = select(
+    AssetRow.id,
+    AssetRow.domain,
+    AssetRow.kind,
+    AssetRow.name,
+    AssetRow.ward,
+    AssetRow.zone,
+    AssetRow.lon,
+    AssetRow.lat,
+    AssetRow.attributes,
+).where(AssetRow.id == bindparam("id"))
+_METRICS = select(Series.metric).where(Series.asset_id == bindparam("id")).order_by(Series.metric)
+
+
 def asset_info(session: Session, asset_id: str) -> AssetInfo | None:
     """The asset `asset_id` with its metrics, or None when the store does not know it."""
-    row = session.get(AssetRow, asset_id)
+    conn = session.connection()
+    row = conn.execute(_ASSET, {"id": asset_id}).one_or_none()
     if row is None:
         return None
-    metrics = session.scalars(
-        select(Series.metric).where(Series.asset_id == asset_id).order_by(Series.metric)
-    ).all()
+    metrics = conn.execute(_METRICS, {"id": asset_id}).scalars().all()
     return AssetInfo(
         row.id,
         row.domain,
@@ -110,10 +124,24 @@ def default_metric(info: AssetInfo, wanted: str | None = None) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Samples:
+    """Points of one series, as columns: `ts` (epoch seconds UTC; a rollup point's is its
+    bucket's start), `value` (the mean for rollups), `min`, `max` (NaN for raw), `count`."""
+
+    ts: np.ndarray
+    value: np.ndarray
+    min: np.ndarray
+    max: np.ndarray
+    count: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+
+@dataclass(frozen=True, slots=True)
 class History:
-    """`current`: ts (aware UTC), value (mean for rollups), min, max (NaN for raw), count;
-    `previous`: the same columns for the week before, its ts moved forward 7 days so the two
-    line up. Values in `unit` (METRICS)."""
+    """`current`: the window's points; `previous`: the week before, its ts moved forward 7
+    days so the two line up. Values in `unit` (METRICS)."""
 
     asset_id: str
     metric: str
@@ -121,8 +149,8 @@ class History:
     resolution: Resolution
     start: datetime
     end: datetime
-    current: pd.DataFrame
-    previous: pd.DataFrame
+    current: Samples
+    previous: Samples
 
 
 BUCKET_S: dict[str, int] = {"raw": 1, "5m": 300, "1h": 3600}
@@ -179,13 +207,13 @@ def _columns(rows: Sequence[Any], raw: bool) -> dict[str, np.ndarray]:
             "count": count}  # fmt: skip
 
 
-def _frame(cols: dict[str, np.ndarray], lo: int, hi: int, shift_s: int = 0) -> pd.DataFrame:
-    """The rows with lo <= ts < hi as a frame, ts moved by `shift_s` and made aware UTC."""
+def _window(cols: dict[str, np.ndarray], lo: int, hi: int, shift_s: int = 0) -> Samples:
+    """The points with lo <= ts < hi, ts moved by `shift_s`."""
     keep = (cols["ts"] >= lo) & (cols["ts"] < hi)
-    ts = (cols["ts"][keep] + shift_s).astype("int64").astype("datetime64[s]")
-    out = {"ts": pd.DatetimeIndex(ts, copy=False).tz_localize("UTC")}
-    out |= {k: v[keep] for k, v in cols.items() if k != "ts"}
-    return pd.DataFrame(out)
+    ts = cols["ts"][keep].astype(np.int64) + shift_s
+    return Samples(
+        ts, cols["value"][keep], cols["min"][keep], cols["max"][keep], cols["count"][keep]
+    )
 
 
 def asset_history(
@@ -207,7 +235,7 @@ def asset_history(
     cols = _columns(session.connection().execute(stmt).all(), res == "raw")
     lo, hi = _bucket_floor(to_epoch(start), res), to_epoch(end)
     week_s = int(WEEK.total_seconds())
-    current = _frame(cols, lo, hi)
-    previous = _frame(cols, lo - week_s, hi - week_s, week_s)
+    current = _window(cols, lo, hi)
+    previous = _window(cols, lo - week_s, hi - week_s, week_s)
     unit = METRICS[metric].unit if metric in METRICS else ""
     return History(asset_id, metric, unit, res, start, end, current, previous)
