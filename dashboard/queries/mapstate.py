@@ -45,7 +45,7 @@ __all__ = [
     "map_state",
 ]
 
-SEGMENT_COLUMNS = [
+MAP_SEGMENT_COLUMNS = [
     "id",
     "name",
     "ward",
@@ -122,10 +122,6 @@ class MapRead:
         ]
         object.__setattr__(self, "inputs", _digest(parts))
 
-    def lamps_changed(self) -> pd.DataFrame:
-        """No lamp: the frame of changed lamps when none changed (MapState.lamps' columns)."""
-        return self.lamps.iloc[:0].copy()
-
     def state(self) -> MapState:
         """The frames the figures draw (MapState), built from these rows; copies."""
         segs = self.segments.frame()
@@ -137,7 +133,7 @@ class MapRead:
         for frame in (segs, air, water):
             _utc(frame)
         return MapState(
-            segments=segs[SEGMENT_COLUMNS],
+            segments=segs[MAP_SEGMENT_COLUMNS],
             lamps=self.lamps.copy(),
             cabinets=self.cabinets.copy(),
             air=air,
