@@ -61,6 +61,7 @@ SEGMENT_COLUMNS = ("id", "name", "ward", "free_flow_kmh", "length_m", "speed_kmh
 
 
 def segment_columns(geometry: bool = False) -> list[Any]:
+    """The columns of a segment row (SEGMENT_COLUMNS[, geometry])."""
     cols: list[Any] = [
         AssetRow.id,
         AssetRow.name,
@@ -212,6 +213,7 @@ REPORT_COLUMNS = ["id", "lon", "lat", "ward", "category", "status", "created_at"
 
 
 def report_columns() -> tuple[Any, ...]:
+    """The columns of a report row (REPORT_COLUMNS)."""
     return (
         ReportRow.external_id,
         ReportRow.lon,
