@@ -11,22 +11,39 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+from _plotly_utils.utils import to_typed_array_spec
 
-__all__ = ["local_ms", "typed"]
+__all__ = ["local_ms", "typed_array"]
 
-_DTYPES = {np.dtype("float64"): "f8", np.dtype("float32"): "f4", np.dtype("int32"): "i4"}
+# plotly.js typed-array codes of the numpy dtypes sent as they are (plotly's own table).
+_TYPED: Final = {
+    "int8": "i1",
+    "uint8": "u1",
+    "int16": "i2",
+    "uint16": "u2",
+    "int32": "i4",
+    "uint32": "u4",
+    "float32": "f4",
+    "float64": "f8",
+}
 
 
-def typed(values: Any) -> dict[str, str]:
-    """`values` (1-D numbers) as a plotly.js typed array spec, float64 unless int32/float32."""
-    array = np.ascontiguousarray(values)
-    if array.dtype not in _DTYPES:
-        array = array.astype(np.float64)
-    return {"dtype": _DTYPES[array.dtype], "bdata": base64.b64encode(array.tobytes()).decode()}
+def typed_array(values: np.ndarray) -> Any:
+    """plotly's `to_typed_array_spec` of a numeric numpy array ({"dtype", "bdata"[, "shape"]}),
+    the same value without its dataframe-library checks (a refresh sends several). Anything
+    else (empty, int64, objects) goes through plotly's own."""
+    code = _TYPED.get(str(values.dtype))
+    if code is None or values.size == 0:
+        return to_typed_array_spec(values)
+    values = np.ascontiguousarray(values)
+    spec = {"dtype": code, "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
+    if values.ndim > 1:
+        spec["shape"] = str(values.shape)[1:-1]
+    return spec
 
 
 def local_ms(epoch_s: np.ndarray, tz: tzinfo) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from dashboard.figures.arrays import local_ms, typed
+from dashboard.figures.arrays import local_ms, typed_array
 from dashboard.figures.theme import PALETTE
 from dashboard.i18n import t
 
@@ -185,8 +185,8 @@ def _line(
     return {
         "type": "scatter",
         "mode": "lines",
-        "x": typed(x),
-        "y": typed(np.asarray(y, dtype=np.float64)),
+        "x": typed_array(x),
+        "y": typed_array(np.asarray(y, dtype=np.float64)),
         "name": name,
         "line": {"color": colour, "width": width, "shape": shape},
         "showlegend": showlegend and bool(name),

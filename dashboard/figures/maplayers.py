@@ -8,7 +8,6 @@ their own. Pure: frames in, plotly traces out.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Collection
 from datetime import tzinfo
 from typing import Any, Final, Protocol
@@ -17,9 +16,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from _plotly_utils.utils import to_typed_array_spec
 
 from dashboard.aqi import band_of
+from dashboard.figures.arrays import typed_array
 from dashboard.figures.maphover import HOVER, customdata
 from dashboard.figures.theme import PALETTE
 from dashboard.i18n import t
@@ -125,33 +124,6 @@ def visible_traces(layers: Collection[str], zoom: float) -> list[bool]:
 def layer_name(key: str, lang: str, stale: bool) -> str:
     text = t(key, lang)
     return f"{text} — {t('map.stale', lang)}" if stale else text
-
-
-# plotly.js typed-array codes of the numpy dtypes sent as they are (plotly's own table).
-_TYPED: Final = {
-    "int8": "i1",
-    "uint8": "u1",
-    "int16": "i2",
-    "uint16": "u2",
-    "int32": "i4",
-    "uint32": "u4",
-    "float32": "f4",
-    "float64": "f8",
-}
-
-
-def typed_array(values: np.ndarray) -> Any:
-    """plotly's `to_typed_array_spec` of a numeric numpy array ({"dtype", "bdata"[, "shape"]}),
-    the same value without its dataframe-library checks (a refresh sends several). Anything
-    else (empty, int64, objects) goes through plotly's own."""
-    code = _TYPED.get(str(values.dtype))
-    if code is None or values.size == 0:
-        return to_typed_array_spec(values)
-    values = np.ascontiguousarray(values)
-    spec = {"dtype": code, "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
-    if values.ndim > 1:
-        spec["shape"] = str(values.shape)[1:-1]
-    return spec
 
 
 def coords(frame: pd.DataFrame, column: str, dtype: type = np.float64) -> np.ndarray:
