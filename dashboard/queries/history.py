@@ -16,7 +16,7 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, select
+from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
@@ -163,16 +163,13 @@ def _bucket_floor(seconds: int, resolution: Resolution) -> int:
     return seconds // size * size
 
 
-def history_statement(
-    asset_id: str, metric: str, start: datetime, end: datetime, resolution: Resolution
-) -> Any:
-    """The one statement `asset_history` runs (exposed for the benchmark's bare-SQL run)."""
-    lo, hi = _bucket_floor(to_epoch(start - WEEK), resolution), to_epoch(end)
+def _history_stmt(resolution: Resolution) -> Any:
     series = (
         select(Series.id)
-        .where(Series.asset_id == asset_id, Series.metric == metric)
+        .where(Series.asset_id == bindparam("asset"), Series.metric == bindparam("metric"))
         .scalar_subquery()
     )
+    lo, hi = bindparam("lo", type_=BigInteger), bindparam("hi", type_=BigInteger)
     if resolution == "raw":
         return (
             select(ReadingRow.ts, ReadingRow.value)
@@ -185,6 +182,19 @@ def history_statement(
         .where(table.series_id == series, table.bucket >= lo, table.bucket < hi)
         .order_by(table.bucket)
     )
+
+
+# Built once per resolution: the detail runs one on every change of the view.
+_HISTORY: dict[str, Any] = {r: _history_stmt(r) for r in ("raw", "5m", "1h")}
+
+
+def history_statement(
+    asset_id: str, metric: str, start: datetime, end: datetime, resolution: Resolution
+) -> tuple[Any, dict[str, Any]]:
+    """The one statement `asset_history` runs and its parameters: the window and the week
+    before it, whole buckets."""
+    lo, hi = _bucket_floor(to_epoch(start - WEEK), resolution), to_epoch(end)
+    return _HISTORY[resolution], {"asset": asset_id, "metric": metric, "lo": lo, "hi": hi}
 
 
 def _matrix(rows: Sequence[Any], width: int) -> np.ndarray:
@@ -231,8 +241,8 @@ def asset_history(
     before `start`). Empty frames when the asset has no such series.
     """
     res = resolution or resolution_for(start, end)
-    stmt = history_statement(asset_id, metric, start, end, res)
-    cols = _columns(session.connection().execute(stmt).all(), res == "raw")
+    stmt, params = history_statement(asset_id, metric, start, end, res)
+    cols = _columns(session.connection().execute(stmt, params).all(), res == "raw")
     lo, hi = _bucket_floor(to_epoch(start), res), to_epoch(end)
     week_s = int(WEEK.total_seconds())
     current = _window(cols, lo, hi)
