@@ -31,7 +31,14 @@ def test_upgrade_twice_is_a_no_op(store: Store) -> None:
 
 def test_migrations_form_one_line_up_to_the_report_desk() -> None:
     script = ScriptDirectory.from_config(alembic_config())
-    assert [r.revision for r in script.walk_revisions()] == ["0006", "0005", "0004", "0003", "0002", "0001"]
+    assert [r.revision for r in script.walk_revisions()] == [
+        "0006",
+        "0005",
+        "0004",
+        "0003",
+        "0002",
+        "0001",
+    ]
 
 
 def test_upgrade_from_0001_keeps_source_state(tmp_path) -> None:  # type: ignore[no-untyped-def]
