@@ -81,6 +81,16 @@ def page_heading(title: str, intro: str | None = None, **extra: Any) -> html.Div
     return html.Div(children, className="page-heading", **extra)
 
 
+_SERVER_SIDE: dict[str, Any] = {
+    "page_action": "custom",
+    "page_current": 0,
+    "page_count": 1,
+    "sort_action": "custom",
+    "sort_mode": "multi",
+    "sort_by": [],
+}
+
+
 def data_table(
     table_id: str,
     columns: list[dict[str, Any]],
@@ -88,8 +98,12 @@ def data_table(
     page_size: int = 50,
     lang: str = "en",
     selectable: bool = False,
+    server_side: bool = False,
 ) -> Component:
     """A read-only table in the house style; callbacks fill its `data` (never its children).
+
+    With `server_side`, paging and sorting are the server's (`page_current`, `sort_by` in,
+    one page of `data` and `page_count` out): for lists too long to send whole.
 
     Numbers use `lang`'s separators (vi "1.234,5", en "1,234.5") where a column has a format.
     With `selectable`, a click on a cell sets `active_cell` (with the row's `id` as `row_id`):
@@ -105,7 +119,7 @@ def data_table(
             columns=columns,
             data=[],
             page_size=page_size,
-            sort_action="native",
+            **(_SERVER_SIDE if server_side else {"sort_action": "native"}),
             locale_format={"group": ".", "decimal": ","} if lang == "vi" else {},
             cell_selectable=selectable,
             style_as_list_view=True,

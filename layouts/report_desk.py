@@ -10,18 +10,17 @@ with the columns and words the table shows.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Final
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, dash_table, dcc, html
+from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.figures.theme import PALETTE, STATUS_ROW
+from dashboard.figures.theme import STATUS_ROW
 from dashboard.i18n import t
 from dashboard.queries import report_desk as q
-from layouts.components import app_context, local_time
+from layouts.components import app_context, data_table, local_time
 from layouts.drill_filters import read_filter
 from layouts.report_common import DRILL, category_labels, desk_filter, ids, report_spec
 from layouts.table_export import csv_text, export_button, export_ids
@@ -57,51 +56,20 @@ def _columns(lang: str) -> list[dict[str, Any]]:
 
 def _table(lang: str) -> Any:
     overdue = t("desk.yes", lang)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return dash_table.DataTable(  # type: ignore[attr-defined]
-            id=ids.table,
-            columns=_columns(lang),
-            data=[],
-            page_action="custom",
-            page_current=0,
-            page_size=PAGE_SIZE,
-            page_count=1,
-            sort_action="custom",
-            sort_mode="multi",
-            sort_by=[],
-            cell_selectable=True,
-            style_as_list_view=True,
-            style_table={"overflowX": "auto"},
-            style_header={
-                "backgroundColor": PALETTE["panel_2"],
-                "color": PALETTE["text"],
-                "fontWeight": "700",
-                "border": "none",
-                "borderBottom": f"2px solid {PALETTE['line_strong']}",
-                "textAlign": "left",
-            },
-            style_cell={
-                "backgroundColor": PALETTE["panel"],
-                "color": PALETTE["text"],
-                "border": "none",
-                "borderBottom": f"1px solid {PALETTE['line']}",
-                "padding": "8px 10px",
-                "fontFamily": "inherit",
-                "fontSize": "15px",
-                "textAlign": "left",
-                "whiteSpace": "normal",
-                "height": "auto",
-                "maxWidth": "360px",
-            },
-            style_data_conditional=[
-                {
-                    "if": {"filter_query": f'{{overdue}} = "{overdue}"'},
-                    "backgroundColor": STATUS_ROW["warn"][0],
-                    "color": STATUS_ROW["warn"][1],
-                }
-            ],
-        )
+    late = {
+        "if": {"filter_query": f'{{overdue}} = "{overdue}"'},
+        "backgroundColor": STATUS_ROW["warn"][0],
+        "color": STATUS_ROW["warn"][1],
+    }
+    return data_table(
+        ids.table,
+        _columns(lang),
+        row_styles=[late],
+        page_size=PAGE_SIZE,
+        lang=lang,
+        selectable=True,
+        server_side=True,
+    )
 
 
 def desk_section(lang: str) -> html.Section:
