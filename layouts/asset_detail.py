@@ -30,6 +30,17 @@ __all__ = ["DetailIds", "detail_ids", "detail_panel", "detail_view", "register_d
 _FIRST = ("street", "road_class", "lanes", "free_flow_kmh", "length_m", "cabinet_id", "wattage")
 
 
+SCROLL_JS = """
+function (cls, panel) {
+  var el = document.getElementById(panel);
+  if (el && cls && cls.indexOf("is-hidden") < 0) {
+    el.scrollIntoView({behavior: "smooth", block: "start"});
+  }
+  return window.dash_clientside.no_update;
+}
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class DetailIds:
     panel: str
@@ -37,6 +48,7 @@ class DetailIds:
     attributes: str
     metrics: str
     graph: str
+    scrolled: str
 
 
 def detail_ids(ids: DrillIds) -> DetailIds:
@@ -47,6 +59,7 @@ def detail_ids(ids: DrillIds) -> DetailIds:
         f"{p}-detail-attrs",
         f"{p}-detail-metrics",
         f"{p}-detail-graph",
+        f"{p}-detail-scrolled",
     )
 
 
@@ -69,6 +82,7 @@ def detail_panel(ids: DrillIds, lang: str) -> html.Section:
             ),
             html.Dl(id=d.attributes, className="drill-attrs"),
             html.Div(id=d.metrics, className="drill-metrics", role="group"),
+            dcc.Store(id=d.scrolled),
             dcc.Graph(
                 id=d.graph,
                 figure=empty_figure("", lang=lang),
@@ -194,3 +208,12 @@ def register_detail(app: Any, ids: DrillIds, spec_of: Callable[[], FilterSpec]) 
     )
     def show(query: str | None, search: str | None) -> tuple[Any, ...]:
         return detail_view(ids, query, spec_of(), page_lang(search))
+
+    # An asset opened from the map or a table far above: bring its detail into view (in the
+    # browser; nothing to ask the server).
+    app.clientside_callback(
+        SCROLL_JS,
+        Output(d.scrolled, "data"),
+        Input(d.panel, "className"),
+        State(d.panel, "id"),
+    )

@@ -165,6 +165,11 @@ def test_a_click_on_an_asset_opens_its_detail_with_history(drill: tuple[Page, st
     first.click()
     expect(page.locator("#traffic-detail")).to_be_visible()
     expect(page.locator("#traffic-detail-title")).to_contain_text(name)
+    # The detail sits below the tables: opening it brings it into view.
+    page.wait_for_function(
+        "() => { const r = document.getElementById('traffic-detail').getBoundingClientRect();"
+        " return r.top >= -1 && r.top < window.innerHeight / 2; }"
+    )
     asset = query_of(page)["asset"][0]
     assert city.assets[asset].name == name
     # History at 5-minute resolution for 7 days, with last week's line beside it.
