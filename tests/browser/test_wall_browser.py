@@ -353,3 +353,35 @@ def test_reloads_when_the_server_comes_back_with_other_code(
     assert first != "a-new-release"
     assert page.evaluate("window.__sameDocument === undefined")  # the page was reloaded
     expect(tile(page, "traffic.avg_speed")).not_to_have_text("—")
+
+
+def test_chart_text_grows_with_a_4k_wall(browser: Browser, served: WallServer) -> None:
+    """plotly draws text in px while the wall sizes by the viewport: on a 3840x2160 wall the
+    trend strip's axis labels and the map legend are drawn twice as tall as on 1920x1080, as
+    the tiles are, so they read from as far away."""
+
+    def heights(width: int, height: int) -> tuple[float, float]:
+        context = browser.new_context(
+            timezone_id=BROWSER_TZ, viewport={"width": width, "height": height}
+        )
+        page = context.new_page()
+        try:
+            open_wall(page, f"{served.url}/wall?kiosk=1&rotate=600&lang=en")
+            page.wait_for_selector("#wall-trends .xtick text")
+            return page.evaluate(
+                """() => [
+                     document.querySelector('#wall-trends .xtick text'),
+                     document.querySelector('#wall-map .legend .legendtext'),
+                   ].map(el => el.getBoundingClientRect().height)"""
+            )
+        finally:
+            context.close()
+
+    tick_hd, legend_hd = heights(1920, 1080)
+    tick_4k, legend_4k = heights(3840, 2160)
+    assert tick_4k / tick_hd > 1.8 and legend_4k / legend_hd > 1.8, (
+        tick_hd,
+        tick_4k,
+        legend_hd,
+        legend_4k,
+    )
