@@ -17,6 +17,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard.figures.drillcharts import empty_figure, history_figure
 from dashboard.figures.locale import graph_config
+from dashboard.figures.tiles import format_number
 from dashboard.i18n import TEXT, t
 from dashboard.queries import history as q
 from dashboard.queries.filters import FilterSpec
@@ -115,8 +116,7 @@ def _value(value: Any, lang: str) -> Any:
     if isinstance(value, str):
         return _word(f"drill.value.{value}", value, lang)
     if isinstance(value, float):
-        text = f"{value:,.1f}" if value != int(value) else f"{int(value):,}"
-        return text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text
+        return format_number(value, lang, 0 if value.is_integer() else 1)
     return value
 
 

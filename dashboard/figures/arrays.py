@@ -10,7 +10,7 @@ so times are sent as the local wall clock (`local_ms`) on an axis of type "date"
 from __future__ import annotations
 
 import base64
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any, Final
 
 import numpy as np
@@ -48,20 +48,9 @@ def typed_array(values: np.ndarray) -> Any:
 
 def local_ms(epoch_s: np.ndarray, tz: tzinfo) -> np.ndarray:
     """Epoch seconds (UTC) as milliseconds of the wall clock in `tz` (float64, for a date
-    axis). One offset serves a span without a clock change (always so in Vietnam)."""
+    axis); each point keeps its own offset across a clock change."""
     seconds = np.asarray(epoch_s, dtype=np.int64)
     if not len(seconds):
         return np.empty(0, dtype=np.float64)
-    first, last = (
-        datetime.fromtimestamp(int(x), tz).utcoffset() for x in (seconds[0], seconds[-1])
-    )
-    if first is not None and first == last and _steady(tz, int(seconds[0]), int(seconds[-1])):
-        return (seconds + int(first.total_seconds())).astype(np.float64) * 1000.0
     local = pd.DatetimeIndex(pd.to_datetime(seconds, unit="s", utc=True)).tz_convert(tz)
     return local.tz_localize(None).as_unit("ms").asi8.astype(np.float64)
-
-
-def _steady(tz: tzinfo, start: int, end: int) -> bool:
-    """Whether `tz` keeps one UTC offset from `start` to `end` (checked every 12 hours)."""
-    probe = datetime.fromtimestamp(start, tz).utcoffset()
-    return all(datetime.fromtimestamp(x, tz).utcoffset() == probe for x in range(start, end, 43200))
