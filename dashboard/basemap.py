@@ -10,6 +10,7 @@ every full draw, so their size is the wall's first-load cost.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -67,16 +68,30 @@ class BaseMap:
 
     @classmethod
     def load(cls, config: Config) -> BaseMap:
-        """The base map named by `config` (cached per process while the files are unchanged)."""
-        files = (
-            config.path(config.map.land),
-            config.path(config.areas.wards),
-            config.path(config.areas.zones) if config.areas.zones is not None else None,
-            config.path(config.map.streets),
-            config.path(config.map.canals),
-        )
-        stamps = tuple(_stamp(p) for p in files)
-        return _load(files, stamps, config.areas.ward_name_property)
+        """The base map named by `config` (cached per process while the files are unchanged;
+        their modification times are looked at again after RECHECK_S)."""
+        now = time.monotonic()
+        held = _CHECKED.get(id(config))
+        if held is None or held[0] is not config or now - held[1] > RECHECK_S:
+            files = (
+                config.path(config.map.land),
+                config.path(config.areas.wards),
+                config.path(config.areas.zones) if config.areas.zones is not None else None,
+                config.path(config.map.streets),
+                config.path(config.map.canals),
+            )
+            held = (config, now, files, tuple(_stamp(p) for p in files))
+            if len(_CHECKED) >= 16:  # a test run makes many configs; a server has one
+                _CHECKED.clear()
+            _CHECKED[id(config)] = held
+        return _load(held[2], held[3], config.areas.ward_name_property)
+
+
+# Every page's filter bar asks for the base map on each callback; looking at five files'
+# modification times each time cost more than the rest of building the bar. Keyed by the
+# config object (kept, so its id cannot be reused).
+RECHECK_S = 2.0
+_CHECKED: dict[int, tuple[Config, float, tuple[Path | None, ...], tuple[float | None, ...]]] = {}
 
 
 def _stamp(path: Path | None) -> float | None:

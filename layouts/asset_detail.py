@@ -22,7 +22,7 @@ from dashboard.i18n import TEXT, t
 from dashboard.queries import history as q
 from dashboard.queries.filters import FilterSpec
 from dashboard.records import METRICS
-from layouts.components import app_context
+from layouts.components import app_context, wire
 from layouts.drill_filters import DrillIds, page_lang, read_filter
 
 __all__ = ["DetailIds", "detail_ids", "detail_panel", "detail_view", "register_detail"]
@@ -184,11 +184,12 @@ def detail_view(ids: DrillIds, query: str | None, spec: FilterSpec, lang: str) -
         if hist is not None
         else empty_figure(t("drill.no_history", lang), lang=lang)
     )
+    # Sent as wire JSON: the answer is then plain data, which Dash encodes in one step.
     return (
         "drill-detail",
         title,
-        _attributes(info, lang),
-        _buttons(ids, info, metric, lang),
+        wire(_attributes(info, lang)),
+        wire(_buttons(ids, info, metric, lang)),
         figure,
     )
 

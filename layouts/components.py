@@ -29,6 +29,7 @@ __all__ = [
     "local_time",
     "page_heading",
     "page_language",
+    "wire",
 ]
 
 
@@ -71,6 +72,26 @@ def page_language(url_lang: str | None = None) -> Lang:
 def local_time(ts: datetime | None, tz: Any, fmt: str = "%d/%m %H:%M:%S") -> str | None:
     """`ts` (aware) shown in the city's time zone `tz`; None stays None."""
     return None if ts is None else ts.astimezone(tz).strftime(fmt)
+
+
+def wire(node: Any) -> Any:
+    """`node` (a component, a list of them, or text) as Dash sends it to the browser: each
+    component's `to_plotly_json`, children included.
+
+    For callbacks whose answers are otherwise plain data, like the asset detail's large
+    figure: Dash encodes an answer of plain values with orjson in one step, but one holding
+    a Component object is first walked node by node by plotly's cleaner, figure included,
+    which cost the detail more time than its SQL. The browser receives the same JSON.
+    """
+    if isinstance(node, Component):
+        wired = node.to_plotly_json()
+        props = wired["props"]
+        if "children" in props:
+            props["children"] = wire(props["children"])
+        return wired
+    if isinstance(node, list | tuple):
+        return [wire(child) for child in node]
+    return node
 
 
 def page_heading(title: str, intro: str | None = None, **extra: Any) -> html.Div:

@@ -10,7 +10,7 @@ so times are sent as the local wall clock (`local_ms`) on an axis of type "date"
 from __future__ import annotations
 
 import base64
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 from typing import Any, Final
 
 import numpy as np
@@ -52,5 +52,7 @@ def local_ms(epoch_s: np.ndarray, tz: tzinfo) -> np.ndarray:
     seconds = np.asarray(epoch_s, dtype=np.int64)
     if not len(seconds):
         return np.empty(0, dtype=np.float64)
-    local = pd.DatetimeIndex(pd.to_datetime(seconds, unit="s", utc=True)).tz_convert(tz)
-    return local.tz_localize(None).as_unit("ms").asi8.astype(np.float64)
+    # From datetime64[ms] (no parsing; to_datetime(unit="s") cost twice as much), through
+    # pandas' own zone conversion.
+    utc = pd.DatetimeIndex((seconds * 1000).astype("datetime64[ms]"), tz=UTC)
+    return utc.tz_convert(tz).tz_localize(None).asi8.astype(np.float64)

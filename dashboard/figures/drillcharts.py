@@ -146,7 +146,9 @@ def history_figure(
         return empty_figure(t("drill.no_history", lang), lang=lang)
     unit = history.unit if history.unit != "bool" else ""
     shape = "hv" if history.metric in STEP_METRICS else "linear"
-    x_cur, x_prev = local_ms(cur.ts, tz), local_ms(prev.ts, tz)
+    # One zone conversion for both periods, each x encoded once (the band shares the line's).
+    x_all = local_ms(np.concatenate([cur.ts, prev.ts]), tz)
+    x_cur, x_prev = typed_array(x_all[: len(cur)]), typed_array(x_all[len(cur) :])
     fmt = "%{y:,.2f}" + (f" {unit}" if unit else "")
     traces: list[dict[str, Any]] = []
     if history.resolution != "raw" and len(cur):
@@ -173,7 +175,7 @@ def history_figure(
 
 
 def _line(
-    x: np.ndarray,
+    x: Any,
     y: np.ndarray,
     name: str,
     colour: str,
@@ -185,7 +187,7 @@ def _line(
     return {
         "type": "scatter",
         "mode": "lines",
-        "x": typed_array(x),
+        "x": x,
         "y": typed_array(np.asarray(y, dtype=np.float64)),
         "name": name,
         "line": {"color": colour, "width": width, "shape": shape},

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
 from dashboard.queries.readings import Resolution
+from dashboard.queries.readkit import driver_rows
 from dashboard.records import METRICS
 from dashboard.store.models import AssetRow, ReadingRow, Rollup1h, Rollup5m, Series
 
@@ -76,28 +77,33 @@ class AssetInfo:
     metrics: tuple[str, ...]
 
 
-# Built once: the detail runs these on every change of the view.
-_ASSET = select(
-    AssetRow.id,
-    AssetRow.domain,
-    AssetRow.kind,
-    AssetRow.name,
-    AssetRow.ward,
-    AssetRow.zone,
-    AssetRow.lon,
-    AssetRow.lat,
-    AssetRow.attributes,
-).where(AssetRow.id == bindparam("id"))
-_METRICS = select(Series.metric).where(Series.asset_id == bindparam("id")).order_by(Series.metric)
+# Built once: the detail runs it on every change of the view. One row per metric (one row
+# with a NULL metric for an asset without series).
+_ASSET = (
+    select(
+        AssetRow.id,
+        AssetRow.domain,
+        AssetRow.kind,
+        AssetRow.name,
+        AssetRow.ward,
+        AssetRow.zone,
+        AssetRow.lon,
+        AssetRow.lat,
+        AssetRow.attributes,
+        Series.metric,
+    )
+    .outerjoin(Series, Series.asset_id == AssetRow.id)
+    .where(AssetRow.id == bindparam("id"))
+    .order_by(Series.metric)
+)
 
 
 def asset_info(session: Session, asset_id: str) -> AssetInfo | None:
     """The asset `asset_id` with its metrics, or None when the store does not know it."""
-    conn = session.connection()
-    row = conn.execute(_ASSET, {"id": asset_id}).one_or_none()
-    if row is None:
+    found = session.connection().execute(_ASSET, {"id": asset_id}).all()
+    if not found:
         return None
-    metrics = conn.execute(_METRICS, {"id": asset_id}).scalars().all()
+    row = found[0]
     return AssetInfo(
         row.id,
         row.domain,
@@ -108,7 +114,7 @@ def asset_info(session: Session, asset_id: str) -> AssetInfo | None:
         float(row.lon),
         float(row.lat),
         dict(row.attributes or {}),
-        tuple(metrics),
+        tuple(r.metric for r in found if r.metric is not None),
     )
 
 
@@ -242,7 +248,7 @@ def asset_history(
     """
     res = resolution or resolution_for(start, end)
     stmt, params = history_statement(asset_id, metric, start, end, res)
-    cols = _columns(session.connection().execute(stmt, params).all(), res == "raw")
+    cols = _columns(driver_rows(session, stmt, params), res == "raw")
     lo, hi = _bucket_floor(to_epoch(start), res), to_epoch(end)
     week_s = int(WEEK.total_seconds())
     current = _window(cols, lo, hi)

@@ -11,6 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from dashboard import basemap
 from dashboard.basemap import ROAD_CLASSES, BaseMap
 from dashboard.config import Config
 from dashboard.figures.mapbase import fit_view
@@ -56,7 +57,10 @@ def test_the_city_lies_inside_the_wards_box() -> None:
     assert cw < base.centre[0] < ce and cs < base.centre[1] < cn
 
 
-def test_loaded_once_per_process_and_again_after_an_edit(tmp_path: Path) -> None:
+def test_loaded_once_per_process_and_again_after_an_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(basemap, "RECHECK_S", 1e9)
     assert BaseMap.load(Config()) is BaseMap.load(Config())
     canals = tmp_path / "canals.geojson"
     canals.write_text(json.dumps({"type": "FeatureCollection", "features": []}), encoding="utf-8")
@@ -68,6 +72,9 @@ def test_loaded_once_per_process_and_again_after_an_edit(tmp_path: Path) -> None
         json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8"
     )
     os.utime(canals, (1, 1))  # a different mtime, whatever the clock's resolution
+    # The files are looked at again RECHECK_S after the last look, not on every call.
+    assert BaseMap.load(config).canals["features"] == []
+    monkeypatch.setattr(basemap, "RECHECK_S", -1.0)
     assert [f["properties"]["name"] for f in BaseMap.load(config).canals["features"]] == [
         "Kênh thử"
     ]
