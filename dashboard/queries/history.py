@@ -20,10 +20,11 @@ from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
+from dashboard.queries.fivemin import five_minute
 from dashboard.queries.readings import Resolution
 from dashboard.queries.readkit import driver_rows
 from dashboard.records import METRICS
-from dashboard.store.models import AssetRow, ReadingRow, Rollup1h, Rollup5m, Series
+from dashboard.store.models import AssetRow, ReadingRow, Rollup1h, Series
 
 __all__ = [
     "FIVE_MINUTE_MAX",
@@ -182,11 +183,13 @@ def _history_stmt(resolution: Resolution) -> Any:
             .where(ReadingRow.series_id == series, ReadingRow.ts >= lo, ReadingRow.ts < hi)
             .order_by(ReadingRow.ts)
         )
-    table = Rollup5m if resolution == "5m" else Rollup1h
+    if resolution == "5m":
+        five = five_minute(lo, hi, lambda sid: sid == series).c
+        return select(five.bucket, five.count, five.sum, five.min, five.max).order_by(five.bucket)
     return (
-        select(table.bucket, table.count, table.sum, table.min, table.max)
-        .where(table.series_id == series, table.bucket >= lo, table.bucket < hi)
-        .order_by(table.bucket)
+        select(Rollup1h.bucket, Rollup1h.count, Rollup1h.sum, Rollup1h.min, Rollup1h.max)
+        .where(Rollup1h.series_id == series, Rollup1h.bucket >= lo, Rollup1h.bucket < hi)
+        .order_by(Rollup1h.bucket)
     )
 
 

@@ -29,8 +29,9 @@ from dashboard.queries import to_epoch
 from dashboard.queries.drillsql import area_condition, assets_frame
 from dashboard.queries.events import lamp_fault_transitions
 from dashboard.queries.filters import DrillFilter
+from dashboard.queries.fivemin import five_minute
 from dashboard.queries.snapshot import ENERGY_HOLD_MAX_S, query_frame
-from dashboard.store.models import AssetRow, ReadingRow, Rollup5m, Series
+from dashboard.store.models import AssetRow, ReadingRow, Series
 
 __all__ = [
     "DAYLIGHT_GRACE",
@@ -143,17 +144,19 @@ def state_seconds(events: pd.DataFrame, end: int, spans: np.ndarray | None = Non
 def cabinet_energy(session: Session, drill: DrillFilter) -> pd.DataFrame:
     """kWh per power series' asset over the window: id, energy_kwh (5-minute rollups)."""
     lo, hi = to_epoch(drill.start), to_epoch(drill.end)
-    nxt = func.lead(Rollup5m.bucket).over(partition_by=Rollup5m.series_id, order_by=Rollup5m.bucket)
+    meters = select(Series.id).where(Series.metric == "power_w")
+    buckets = five_minute(lo, hi, lambda sid: sid.in_(meters))
+    five = buckets.c
+    nxt = func.lead(five.bucket).over(partition_by=five.series_id, order_by=five.bucket)
     rows = (
         select(
             Series.asset_id.label("id"),
-            (Rollup5m.sum / Rollup5m.count).label("watts"),
-            Rollup5m.bucket.label("bucket"),
+            (five.sum / five.count).label("watts"),
+            five.bucket.label("bucket"),
             nxt.label("next"),
         )
-        .join(Rollup5m, Rollup5m.series_id == Series.id)
+        .join(buckets, five.series_id == Series.id)
         .join(AssetRow, AssetRow.id == Series.asset_id)
-        .where(Series.metric == "power_w", Rollup5m.bucket >= lo, Rollup5m.bucket < hi)
         .where(area_condition(AssetRow.ward, AssetRow.zone, drill.areas))
         .subquery()
     )

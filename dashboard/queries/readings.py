@@ -16,8 +16,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
+from dashboard.queries.fivemin import five_minute
 from dashboard.records import METRICS
-from dashboard.store.models import AssetRow, Latest, ReadingRow, Rollup1h, Rollup5m, Series
+from dashboard.store.models import AssetRow, Latest, ReadingRow, Rollup1h, Series
 
 __all__ = [
     "LATEST_COLUMNS",
@@ -104,13 +105,20 @@ def series_readings(
             .order_by(ReadingRow.ts)
         )
     else:
-        table = Rollup5m if resolution == "5m" else Rollup1h
         cols = ["ts", "count", "sum", "min", "max"]
+        one = (
+            select(Series.id)
+            .where(Series.asset_id == asset_id, Series.metric == metric)
+            .scalar_subquery()
+        )
+        table = (
+            five_minute(lo, hi, lambda sid: sid == one).c
+            if resolution == "5m"
+            else Rollup1h.__table__.c
+        )
         stmt = (
             select(table.bucket, table.count, table.sum, table.min, table.max)
-            .join(Series, Series.id == table.series_id)
-            .where(Series.asset_id == asset_id, Series.metric == metric)
-            .where(table.bucket >= lo, table.bucket < hi)
+            .where(table.series_id == one, table.bucket >= lo, table.bucket < hi)
             .order_by(table.bucket)
         )
     rows = session.execute(stmt.limit(limit + 1)).all()

@@ -20,6 +20,8 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Executable
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 from dashboard.store.models import AssetRow
 
@@ -54,18 +56,23 @@ def rows(session: Session, stmt: Executable, params: Mapping[str, Any] | None = 
     return list(session.connection().execute(stmt, params).all())
 
 
-_DRIVER_SQL: dict[tuple[Executable, str, str], tuple[str, tuple[str, ...] | None]] = {}
+_DRIVER_SQL: dict[
+    tuple[Executable, str, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]
+] = {}
 
 
-def _driver_sql(stmt: Executable, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
-    """`stmt` compiled for `dialect` once: its SQL and, for a positional paramstyle, the names
-    of its parameters in order (None: the driver takes them by name)."""
+def _driver_sql(
+    stmt: Executable, dialect: Dialect
+) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+    """`stmt` compiled for `dialect` once: its SQL, for a positional paramstyle the names of
+    its parameters in order (None: the driver takes them by name), and the values of the
+    parameters the statement carries itself (literals SQLAlchemy turned into parameters)."""
     key = (stmt, dialect.name, dialect.driver)
     found = _DRIVER_SQL.get(key)
     if found is None:
-        compiled = stmt.compile(dialect=dialect)
+        compiled = cast(SQLCompiler, cast(ClauseElement, stmt).compile(dialect=dialect))
         names = tuple(compiled.positiontup or ()) if compiled.positional else None
-        found = _DRIVER_SQL[key] = (compiled.string, names)
+        found = _DRIVER_SQL[key] = (compiled.string, names, dict(compiled.params))
     return found
 
 
@@ -80,8 +87,9 @@ def driver_rows(
     through `exec_driver_sql`, so the engine's events (the benches' SQL capture) still see it.
     """
     conn = session.connection()
-    sql, names = _driver_sql(stmt, conn.dialect)
-    args: Any = tuple(params[n] for n in names) if names is not None else dict(params)
+    sql, names, carried = _driver_sql(stmt, conn.dialect)
+    values = {**carried, **params}
+    args: Any = tuple(values[n] for n in names) if names is not None else values
     result = conn.exec_driver_sql(sql, args)
     try:
         return list(result.cursor.fetchall()) if result.cursor is not None else []

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
+from itertools import repeat
 from operator import attrgetter
 from typing import cast
 
@@ -99,10 +100,11 @@ def to_columns(
     floor = -np.inf if not_before is None else float(not_before)
     n = len(readings)
     aids, mets = _keys(readings)
-    get = series.get
-    sid = np.array([get(k, -1) for k in zip(aids, mets, strict=True)], dtype=np.int64)
+    # map() over C iterators: no Python frame per reading (a comprehension doubled the cost).
+    pairs = zip(aids, mets, strict=True)
+    sid = np.fromiter(map(series.get, pairs, repeat(-1)), dtype=np.int64, count=n)
     codes_of, low, high = metric_table()
-    code = np.array([codes_of.get(m, 0) for m in mets], dtype=np.intp)
+    code = np.fromiter(map(codes_of.get, mets, repeat(0)), dtype=np.intp, count=n)
     ts = _epochs(list(map(_TS, readings)))
     val = _values(list(map(_VALUE, readings)))
     fast = (

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -103,6 +104,10 @@ class Series(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
     metric: Mapped[str] = mapped_column(String(32), index=True)
+    # True: every 5-minute bucket of the series is a rollup_5m row. False: the series never
+    # had two readings in one bucket, and a bucket after the raw retention horizon is the
+    # one raw reading it holds (see dashboard.store.readings; read with queries.fivemin).
+    rolled_5m: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
 
 
 class ReadingRow(Base):

@@ -19,6 +19,16 @@ readings before it are quarantined ("older than the raw retention horizon") rath
 dropped as duplicates: the store cannot know whether such a reading is a re-delivery or new,
 and a refused record is written down with its reason, never silently lost. Its rollups stay
 as they were (retention holds the same lock, so no ingest sees half of it).
+
+Five-minute rollups are written only for series that need them. A series reporting every 5
+minutes or less often has one reading per bucket, and a rollup_5m row repeating it (count 1)
+cost SQLite's ingest as much as the reading itself. So a new series starts with
+`rolled_5m` false: its buckets after the raw horizon are its readings, retention writes them
+to rollup_5m before it deletes the readings, and `dashboard.queries.fivemin` reads the two
+as one. The first batch that would put a second reading in one of its buckets (two in the
+batch, or one at or before the series' latest reading) first writes the series' rollup_5m
+rows from its stored readings and sets the flag for good; from then on it is rolled up like
+any other series. Hourly rollups are written for every series.
 """
 
 from __future__ import annotations
@@ -27,9 +37,10 @@ from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, case, select, tuple_
+from sqlalchemy import Connection, bindparam, case, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dashboard.records import METRICS, Reading, ReadingBlock
@@ -50,6 +61,7 @@ __all__ = [
     "RAW_RETAINED_BEFORE",
     "ReadingsOutcome",
     "SeriesKey",
+    "keep_five_minute_buckets",
     "lock_readings",
     "raw_retained_before",
     "store_readings",
@@ -57,9 +69,9 @@ __all__ = [
 
 RAW_RETAINED_BEFORE = "raw_retained_before"  # the watermark's name in `watermarks`
 
+T = TypeVar("T")
 _IN_CHUNK = 500  # ids per IN (...) list: far below every driver's parameter limit
 _PG_INGEST_LOCK = 0x636974796F7073  # "cityops": one readings writer at a time
-_ROLLUPS = ((300, Rollup5m.__table__), (3600, Rollup1h.__table__))
 
 
 @dataclass(slots=True)
@@ -86,7 +98,7 @@ def raw_retained_before(conn: Connection) -> int | None:
     return conn.execute(q).scalar_one_or_none()
 
 
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
     for i in range(0, len(items), _IN_CHUNK):
         yield items[i : i + _IN_CHUNK]
 
@@ -118,7 +130,8 @@ def _resolve_series(
     if missing:
         ins = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         stmt = ins(Series).on_conflict_do_nothing(index_elements=["asset_id", "metric"])
-        conn.execute(stmt, [{"asset_id": a, "metric": m} for a, m in missing])
+        # A new series keeps no rollup_5m rows until two readings share a bucket.
+        conn.execute(stmt, [{"asset_id": a, "metric": m, "rolled_5m": False} for a, m in missing])
         found = load()
     return found, known
 
@@ -137,20 +150,26 @@ def _sorted_unique(parts: list[Columns]) -> tuple[np.ndarray, np.ndarray, np.nda
     return sid, ts, val
 
 
-def _latest_of(conn: Connection, sid: np.ndarray) -> np.ndarray:
-    """Per row, the newest ts stored for its series (-1 for a series with none yet)."""
+def _series_state(conn: Connection, sid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the newest ts stored for its series (-1 for a series with none yet) and
+    whether the series keeps its 5-minute buckets in rollup_5m (`series.rolled_5m`)."""
     uniq = sid[np.concatenate(([True], sid[1:] != sid[:-1]))]
-    sql = "SELECT series_id, ts FROM latest"
+    sql = (
+        "SELECT s.id, s.rolled_5m, COALESCE(l.ts, -1) FROM series s"
+        " LEFT JOIN latest l ON l.series_id = s.id"
+    )
     if len(uniq) <= _IN_CHUNK:
-        sql += f" WHERE series_id IN ({', '.join(str(int(s)) for s in uniq)})"
-    rows = conn.exec_driver_sql(sql + " ORDER BY series_id").fetchall()
-    out = np.full(len(sid), -1, dtype=np.int64)
+        sql += f" WHERE s.id IN ({', '.join(str(int(s)) for s in uniq)})"
+    rows = bulk.driver_rows(conn, sql + " ORDER BY s.id")
+    latest = np.full(len(sid), -1, dtype=np.int64)
+    rolled = np.ones(len(sid), dtype=bool)
     if rows:
-        lsid, lts = np.asarray([tuple(r) for r in rows], dtype=np.int64).T
-        pos = np.clip(np.searchsorted(lsid, sid), 0, len(lsid) - 1)
-        hit = lsid[pos] == sid
-        out[hit] = lts[pos[hit]]
-    return out
+        sids, flags, stamps = np.array(rows, dtype=np.int64).T
+        pos = np.clip(np.searchsorted(sids, sid), 0, len(sids) - 1)
+        hit = sids[pos] == sid
+        latest[hit] = stamps[pos[hit]]
+        rolled[hit] = flags[pos[hit]] != 0
+    return latest, rolled
 
 
 def _already_stored(
@@ -194,35 +213,95 @@ def _rollup(sid: np.ndarray, ts: np.ndarray, val: np.ndarray, width: int) -> lis
     ]
 
 
+def _five_minute_rows(where: Any) -> Any:
+    """(series, bucket, count, sum, min, max) of the stored readings matching `where`."""
+    r = ReadingRow.__table__.c
+    bucket = r.ts - r.ts % 300
+    return (
+        select(r.series_id, bucket, func.count(), func.sum(r.value), func.min(r.value),
+               func.max(r.value))
+        .where(where)
+        .group_by(r.series_id, bucket)
+    )  # fmt: skip
+
+
+_ROLLUP_COLUMNS = ("series_id", "bucket", "count", "sum", "min", "max")
+
+
+def keep_five_minute_buckets(conn: Connection, before: int) -> int:
+    """Write to rollup_5m the buckets before `before` (a whole hour) of the series that keep
+    none there (`rolled_5m` false): retention calls it before it deletes those readings."""
+    r, r5 = ReadingRow.__table__.c, Rollup5m.__table__.c
+    own = select(Series.id).where(Series.rolled_5m.is_(False))
+    rows = _five_minute_rows((r.ts < before) & r.series_id.in_(own))
+    cols = [r5[n] for n in _ROLLUP_COLUMNS]
+    return int(conn.execute(insert(Rollup5m).from_select(cols, rows)).rowcount or 0)
+
+
+def _start_rollup_5m(conn: Connection, ids: np.ndarray) -> None:
+    """Give the series `ids` (rolled_5m false) their rollup_5m rows: one per stored reading's
+    bucket (buckets before the raw horizon are there already, written by retention), then
+    flip the flag. Runs before the batch's own rows are stored."""
+    r, r5 = ReadingRow.__table__.c, Rollup5m.__table__.c
+    cols = [r5[n] for n in _ROLLUP_COLUMNS]
+    for chunk in _chunks(ids.tolist()):
+        rows = _five_minute_rows(r.series_id.in_(chunk))
+        conn.execute(insert(Rollup5m).from_select(cols, rows))
+        conn.execute(update(Series).where(Series.id.in_(chunk)).values(rolled_5m=True))
+
+
+def _write_rollup(
+    conn: Connection, rollup: Any, cols: list[np.ndarray], may_exist: np.ndarray
+) -> None:
+    """Fold rollup rows into `rollup`: plain inserts where the bucket cannot exist yet."""
+    if not may_exist.all():
+        bulk.insert_rows(conn, rollup, [c[~may_exist] for c in cols])
+    if may_exist.any():
+        old, new = rollup.c, rollup.alias("excluded").c
+        bulk.upsert_rows(
+            conn,
+            rollup,
+            [c[may_exist] for c in cols],
+            {
+                "count": old.count + new.count,
+                "sum": old.sum + new.sum,
+                "min": case((new.min < old.min, new.min), else_=old.min),
+                "max": case((new.max > old.max, new.max), else_=old.max),
+            },
+        )
+
+
 def _write(
-    conn: Connection, sid: np.ndarray, ts: np.ndarray, val: np.ndarray, latest: np.ndarray
+    conn: Connection,
+    sid: np.ndarray,
+    ts: np.ndarray,
+    val: np.ndarray,
+    latest: np.ndarray,
+    rolled: np.ndarray,
 ) -> None:
     """Insert the new rows, fold them into the rollups, move latest forward.
 
     A rollup bucket that starts after its series' latest reading cannot exist yet, so those
     rows (nearly all, in steady state) are plain inserts; only buckets that may already hold
-    readings take the slower upsert.
+    readings take the slower upsert. A series without rollup_5m rows (`rolled`) gets none
+    while each of its buckets holds one reading; a bucket of the batch holding two, or one
+    that may hold a stored reading already, gives the series its rollup_5m rows first.
     """
+    five = _rollup(sid, ts, val, 300)
+    starts = five.pop()
+    keep = rolled[starts]
+    may_exist = five[1] <= latest[starts]
+    switch = ~keep & ((five[2] > 1) | may_exist)
+    if switch.any():
+        switched = np.unique(five[0][switch])
+        _start_rollup_5m(conn, switched)
+        keep |= np.isin(five[0], switched)
     bulk.insert_rows(conn, ReadingRow.__table__, [sid.astype(np.int32), ts, val])  # type: ignore[arg-type]
-    for width, rollup in _ROLLUPS:
-        cols = _rollup(sid, ts, val, width)
-        starts = cols.pop()
-        may_exist = cols[1] <= latest[starts]
-        if not may_exist.all():
-            bulk.insert_rows(conn, rollup, [c[~may_exist] for c in cols])  # type: ignore[arg-type]
-        if may_exist.any():
-            old, new = rollup.c, rollup.alias("excluded").c  # type: ignore[attr-defined]
-            bulk.upsert_rows(
-                conn,
-                rollup,  # type: ignore[arg-type]
-                [c[may_exist] for c in cols],
-                {
-                    "count": old.count + new.count,
-                    "sum": old.sum + new.sum,
-                    "min": case((new.min < old.min, new.min), else_=old.min),
-                    "max": case((new.max > old.max, new.max), else_=old.max),
-                },
-            )
+    if keep.any():
+        _write_rollup(conn, Rollup5m.__table__, [c[keep] for c in five], may_exist[keep])
+    hour = _rollup(sid, ts, val, 3600)
+    starts = hour.pop()
+    _write_rollup(conn, Rollup1h.__table__, hour, hour[1] <= latest[starts])
     last = np.concatenate((sid[1:] != sid[:-1], [True]))
     table = Latest.__table__
     old, new = table.c, table.alias("excluded").c  # type: ignore[attr-defined]
@@ -274,13 +353,13 @@ def store_readings(
     if valid == 0:
         return out
     sid, ts, val = _sorted_unique(parts)
-    latest = _latest_of(conn, sid)
+    latest, rolled = _series_state(conn, sid)
     stored = _already_stored(conn, sid, ts, latest)
     if stored.any():
         keep = ~stored
-        sid, ts, val, latest = sid[keep], ts[keep], val[keep], latest[keep]
+        sid, ts, val, latest, rolled = sid[keep], ts[keep], val[keep], latest[keep], rolled[keep]
     out.stored = len(sid)
     out.duplicates = valid - out.stored
     if out.stored:
-        _write(conn, sid, ts, val, latest)
+        _write(conn, sid, ts, val, latest, rolled)
     return out

@@ -23,7 +23,7 @@ from dashboard.store.models import (
     SourceState,
     Watermark,
 )
-from dashboard.store.readings import RAW_RETAINED_BEFORE, lock_readings
+from dashboard.store.readings import RAW_RETAINED_BEFORE, keep_five_minute_buckets, lock_readings
 
 __all__ = [
     "INTERRUPTED",
@@ -206,12 +206,15 @@ def apply_retention(
     """Delete raw readings, quarantine rows and run records older than their age.
 
     Rollups and latest values stay: they are what history pages read beyond the raw window.
+    The readings that are their own 5-minute bucket (series with `rolled_5m` false) are
+    written to rollup_5m first.
     Because they stay, the cut becomes the watermark `raw_retained_before` (it only moves
     forward), before which ingest refuses readings it could no longer recognise as already
     counted; see `dashboard.store.readings`.
     """
     _aware("now", now)
-    raw_cut = int((now - timedelta(days=raw_days)).timestamp())
+    # On a whole hour: no 5-minute or hourly bucket is left half in the raw readings.
+    raw_cut = int((now - timedelta(days=raw_days)).timestamp()) // 3600 * 3600
     with engine.begin() as conn:
         lock_readings(conn)
         stmt = _insert(conn)(Watermark).values(name=RAW_RETAINED_BEFORE, value=raw_cut)
@@ -223,6 +226,7 @@ def apply_retention(
                 where=table.c.value < stmt.excluded.value,  # type: ignore[attr-defined]
             )
         )
+        keep_five_minute_buckets(conn, raw_cut)
         readings = conn.execute(delete(ReadingRow).where(ReadingRow.ts < raw_cut)).rowcount
         quarantine = conn.execute(
             delete(QuarantineRow).where(

@@ -1,5 +1,7 @@
 """The wall's queries read latest values, rollups and small tables: raw readings only in the
-bounded lamp-event queries of dashboard.queries.events."""
+bounded lamp-event queries of dashboard.queries.events, and as the 5-minute buckets of the
+series whose readings are their own buckets (dashboard.queries.fivemin: a window of each
+series, by primary key)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from dashboard.store import Store
 from tests.queries.city import NOW, City
 
 RAW = re.compile(r"\b(FROM|JOIN)\s+readings\b", re.IGNORECASE)
+FIVE_MINUTE = re.compile(r"\)\s+AS five_minute\b")
+WINDOWED = re.compile(r"readings\.ts >= \S+ AND readings\.ts < ")
 LAMP_EVENT_QUERIES = {"lamp_states_at", "lamp_fault_transitions", "lamp_fault_transition_rows"}
 
 
@@ -49,7 +53,10 @@ def test_only_the_lamp_event_queries_read_raw_readings(city: City) -> None:
         wall.ticker_events(session, city.config, NOW)
         wall.feed_quality(session, city.config, NOW)
     assert len(seen) > 20
-    raw = [(sql, callers) for sql, callers in seen if RAW.search(sql)]
+    five = [sql for sql, _ in seen if FIVE_MINUTE.search(sql)]
+    assert five, "energy today and the week-ago values read 5-minute buckets"
+    assert all(WINDOWED.search(sql) for sql in five)
+    raw = [(sql, callers) for sql, callers in seen if RAW.search(sql) and sql not in five]
     assert raw, "the lamp-event queries ran and were seen"
     for sql, callers in raw:
         assert callers & LAMP_EVENT_QUERIES, sql
@@ -59,5 +66,5 @@ def test_only_the_lamp_event_queries_read_raw_readings(city: City) -> None:
         "lamp_fault_transition_rows",
     }
     # Everything else touched no raw table at all.
-    others = [sql for sql, callers in seen if not callers & LAMP_EVENT_QUERIES]
+    others = [sql for sql, callers in seen if not callers & LAMP_EVENT_QUERIES and sql not in five]
     assert not any(RAW.search(sql) for sql in others)

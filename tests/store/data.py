@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from dashboard.queries.fivemin import five_minute
 from dashboard.records import Asset, CitizenReport, Reading
 from dashboard.store import Store
 
@@ -65,6 +66,16 @@ def minutes(n: int) -> timedelta:
 def frame(store: Store, sql: str, **params: Any) -> pd.DataFrame:
     with store.engine.connect() as conn:
         return pd.read_sql_query(text(sql), conn, params=params)
+
+
+def five_minute_rows(store: Store) -> pd.DataFrame:
+    """Every 5-minute bucket as the pages read them (`queries.fivemin`: rollup_5m rows and
+    the readings that are their own bucket): series_id, bucket, count, sum, min, max."""
+    five = five_minute(0, 1 << 40).c
+    stmt = select(five.series_id, five.bucket, five.count, five.sum, five.min, five.max)
+    with store.engine.connect() as conn:
+        rows = conn.execute(stmt.order_by(five.series_id, five.bucket)).all()
+    return pd.DataFrame(rows, columns=["series_id", "bucket", "count", "sum", "min", "max"])
 
 
 def count(store: Store, table: str) -> int:

@@ -12,7 +12,18 @@ import pytest
 
 from dashboard.records import Reading, Reject
 from dashboard.store import IngestResult, Store
-from tests.store.data import T0, count, frame, minutes, report, segment, series_id, station, traffic
+from tests.store.data import (
+    T0,
+    count,
+    five_minute_rows,
+    frame,
+    minutes,
+    report,
+    segment,
+    series_id,
+    station,
+    traffic,
+)
 
 
 def _day_of_traffic(n_segments: int = 3) -> list[Reading]:
@@ -27,14 +38,15 @@ def _day_of_traffic(n_segments: int = 3) -> list[Reading]:
 def _snapshot(store: Store) -> dict[str, list[tuple[object, ...]]]:
     tables = {
         "readings": "series_id, ts",
-        "rollup_5m": "series_id, bucket",
         "rollup_1h": "series_id, bucket",
         "latest": "series_id",
     }
-    return {
+    out = {
         t: [tuple(r) for r in frame(store, f"SELECT * FROM {t} ORDER BY {k}").itertuples(False)]
         for t, k in tables.items()
     }
+    out["five_minute"] = [tuple(r) for r in five_minute_rows(store).itertuples(False)]
+    return out
 
 
 def test_reingest_stores_nothing_twice(store: Store) -> None:
@@ -58,8 +70,8 @@ def test_redelivered_reading_keeps_the_first_value(store: Store) -> None:
     sid = series_id(store, "seg-000", "speed_kmh")
     df = frame(store, "SELECT value FROM readings WHERE series_id = :s", s=sid)
     assert df["value"].tolist() == [31.0]
-    r5 = frame(store, "SELECT count, sum FROM rollup_5m WHERE series_id = :s", s=sid)
-    assert r5.values.tolist() == [[1, 31.0]]
+    r5 = five_minute_rows(store)
+    assert r5[r5["series_id"] == sid][["count", "sum"]].values.tolist() == [[1, 31.0]]
 
 
 def test_duplicates_inside_one_batch_count_once(store: Store) -> None:

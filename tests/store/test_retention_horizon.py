@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from dashboard.records import Reading
 from dashboard.store import Store
-from tests.store.data import T0, count, frame, minutes, segment
+from tests.store.data import T0, count, five_minute_rows, frame, minutes, segment
 
 NOW = T0 + timedelta(days=40)
 OLD = [Reading("seg-000", "speed_kmh", T0 + minutes(i), 30.0 + i) for i in range(5)]
@@ -18,7 +18,7 @@ OLD = [Reading("seg-000", "speed_kmh", T0 + minutes(i), 30.0 + i) for i in range
 
 def _rollup_counts(store: Store) -> tuple[int, int]:
     return (
-        int(frame(store, "SELECT sum(count) AS n FROM rollup_5m")["n"][0]),
+        int(five_minute_rows(store)["count"].sum()),
         int(frame(store, "SELECT sum(count) AS n FROM rollup_1h")["n"][0]),
     )
 
