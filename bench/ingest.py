@@ -5,11 +5,14 @@
 
 Each run gets a fresh database. Before timing: the store is migrated, the assets and one
 reading per series are ingested (so series ids and latest values exist, as in steady state),
-and the bare rows are prepared. Then, interleaved (bare first on even runs, store first on odd):
+and the bare rows are prepared. Then, batch by batch, interleaved (the bare batch first on
+every other batch, alternating between runs), so a burst of noise on a shared machine falls
+on both sides alike rather than on one whole phase:
 
-- bare: the identical (series_id, ts, value) tuples, batch by batch, one transaction per batch,
-  into an identical empty table: DB-API `executemany` on SQLite, binary COPY (psycopg
-  `cursor.copy`, `write_row`) on PostgreSQL;
+- bare: the identical (series_id, ts, value) tuples, one transaction per batch, into an
+  identical empty table: DB-API `executemany` on SQLite (a database file of its own with the
+  store's pragmas, so neither side's WAL checkpoints are charged to the other), binary COPY
+  (psycopg `cursor.copy`, `write_row`) on PostgreSQL;
 - store: `Store.ingest(source, ..., now=...)` for the same batches (validation, series
   lookup, duplicate check, readings, 5-minute and hourly rollups, latest), the rows handed
   over either as ReadingBlock columns (`blocks`: the simulator's way, any connector that
@@ -59,6 +62,7 @@ class Target:
         self.db = db
         if db == "sqlite":
             self.path = workdir / f"run{run}.db"
+            self.bare_path = workdir / f"run{run}-bare.db"
             self.url = f"sqlite:///{self.path}"
         else:
             self.schema = f"bench_{run}_{int(time.time())}"
@@ -69,7 +73,7 @@ class Target:
 
     def bare_conn(self) -> Any:
         if self.db == "sqlite":
-            conn = sqlite3.connect(self.path, isolation_level=None)
+            conn = sqlite3.connect(self.bare_path, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             # the same tuning the store's engine applies: the bare limit gets every advantage
@@ -84,40 +88,40 @@ class Target:
 
     def drop(self) -> None:
         if self.db == "sqlite":
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            for path in (self.path, self.bare_path):
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
         else:
             with psycopg.connect(self.pg_url, autocommit=True) as conn:
                 conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(self.schema)))
 
 
-def _bare(db: str, conn: Any, batches: list[list[tuple[int, int, float]]]) -> float:
+def _bare(db: str, conn: Any, rows: list[tuple[int, int, float]]) -> float:
+    """Seconds to write one batch the bare way."""
     start = time.perf_counter()
     if db == "sqlite":
-        for rows in batches:
-            conn.execute("BEGIN")
-            conn.executemany("INSERT INTO readings_bare VALUES (?, ?, ?)", rows)
-            conn.execute("COMMIT")
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO readings_bare VALUES (?, ?, ?)", rows)
+        conn.execute("COMMIT")
     else:
-        for rows in batches:
-            with conn.cursor() as cur:
-                copy_sql = "COPY readings_bare (series_id, ts, value) FROM STDIN (FORMAT BINARY)"
-                with cur.copy(copy_sql) as copy:
-                    copy.set_types(["int4", "int8", "float8"])
-                    for row in rows:
-                        copy.write_row(row)
-            conn.commit()
+        with conn.cursor() as cur:
+            copy_sql = "COPY readings_bare (series_id, ts, value) FROM STDIN (FORMAT BINARY)"
+            with cur.copy(copy_sql) as copy:
+                copy.set_types(["int4", "int8", "float8"])
+                for row in rows:
+                    copy.write_row(row)
+        conn.commit()
     return time.perf_counter() - start
 
 
-def _store(store: Store, data: BenchData, path: str) -> float:
+def _store(store: Store, batch: list[Reading], block: Any, path: str) -> float:
+    """Seconds to ingest one batch through `Store.ingest`."""
     start = time.perf_counter()
-    for batch, block in zip(data.batches, data.blocks, strict=True):
-        now = batch[-1].ts + timedelta(seconds=5)
-        if path == "blocks":
-            store.ingest("bench", blocks=[block], now=now)
-        else:
-            store.ingest("bench", readings=batch, now=now)
+    now = batch[-1].ts + timedelta(seconds=5)
+    if path == "blocks":
+        store.ingest("bench", blocks=[block], now=now)
+    else:
+        store.ingest("bench", readings=batch, now=now)
     return time.perf_counter() - start
 
 
@@ -145,12 +149,15 @@ def _one_run(
         store.ingest("bench", assets=data.assets, readings=warm, now=first)
         bare_rows = _bare_rows(store, data)
         conn = target.bare_conn()
-        if run % 2 == 0:
-            bare_s = _bare(db, conn, bare_rows)
-            store_s = _store(store, data, path)
-        else:
-            store_s = _store(store, data, path)
-            bare_s = _bare(db, conn, bare_rows)
+        bare_s = store_s = 0.0
+        batches = zip(data.batches, data.blocks, bare_rows, strict=True)
+        for i, (batch, block, rows) in enumerate(batches):
+            if (i + run) % 2 == 0:
+                bare_s += _bare(db, conn, rows)
+                store_s += _store(store, batch, block, path)
+            else:
+                store_s += _store(store, batch, block, path)
+                bare_s += _bare(db, conn, rows)
         conn.close()
         with store.engine.connect() as c:
             stored = c.exec_driver_sql("SELECT count(*) FROM readings").scalar_one()
