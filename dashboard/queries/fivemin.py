@@ -30,9 +30,17 @@ BUCKET_S = 300
 SeriesCondition = Callable[[Any], ColumnElement[bool]]
 
 
+def _bucket_ceil(seconds: Any) -> Any:
+    """`seconds` (whole epoch seconds, an int or an integer bindparam) rounded up to a bucket
+    start, in SQL when it is a parameter (integer division on both databases)."""
+    if isinstance(seconds, int):
+        return -(-seconds // BUCKET_S) * BUCKET_S
+    return (seconds + (BUCKET_S - 1)) // BUCKET_S * BUCKET_S
+
+
 def five_minute(lo: Any, hi: Any, series: SeriesCondition | None = None) -> Subquery:
-    """The 5-minute buckets with lo <= bucket < hi (epoch seconds; ints or bindparams) as a
-    subquery of series_id, bucket, count, sum, min, max; `series(column)` narrows both
+    """The 5-minute buckets with lo <= bucket < hi (whole epoch seconds; ints or integer
+    bindparams) as a subquery of series_id, bucket, count, sum, min, max; `series(column)` narrows both
     branches to some series (given the branch's series id column)."""
     r5 = Rollup5m.__table__.c
     rolled = select(r5.series_id, r5.bucket, r5.count, r5.sum, r5.min, r5.max).where(
@@ -40,6 +48,9 @@ def five_minute(lo: Any, hi: Any, series: SeriesCondition | None = None) -> Subq
     )
     raw = ReadingRow.__table__.c
     bucket = raw.ts - raw.ts % BUCKET_S
+    # bucket >= lo  <=>  ts >= lo rounded up to a bucket start; bucket < hi likewise: both
+    # bounds are the primary key's, computed once per query, not per row.
+    first, end = _bucket_ceil(lo), _bucket_ceil(hi)
     own = (
         select(
             raw.series_id,
@@ -51,9 +62,7 @@ def five_minute(lo: Any, hi: Any, series: SeriesCondition | None = None) -> Subq
         )
         .join(Series, Series.id == raw.series_id)
         .where(Series.rolled_5m.is_(False))
-        # ts >= bucket >= lo, and bucket < hi means ts < hi + BUCKET_S: both bounds use the
-        # primary key; the exact bucket test follows.
-        .where(raw.ts >= lo, raw.ts < hi + BUCKET_S, bucket >= lo, bucket < hi)
+        .where(raw.ts >= first, raw.ts < end)
     )
     if series is not None:
         rolled = rolled.where(series(r5.series_id))

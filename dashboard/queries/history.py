@@ -184,8 +184,10 @@ def _history_stmt(resolution: Resolution) -> Any:
             .order_by(ReadingRow.ts)
         )
     if resolution == "5m":
+        # No ORDER BY: SQLite would sort the union in a temporary b-tree; its two parts come
+        # in bucket order each, and `_columns` puts them together.
         five = five_minute(lo, hi, lambda sid: sid == series).c
-        return select(five.bucket, five.count, five.sum, five.min, five.max).order_by(five.bucket)
+        return select(five.bucket, five.count, five.sum, five.min, five.max)
     return (
         select(Rollup1h.bucket, Rollup1h.count, Rollup1h.sum, Rollup1h.min, Rollup1h.max)
         .where(Rollup1h.series_id == series, Rollup1h.bucket >= lo, Rollup1h.bucket < hi)
@@ -221,6 +223,8 @@ def _columns(rows: Sequence[Any], raw: bool) -> dict[str, np.ndarray]:
         ones = np.ones(len(arr))
         return {"ts": arr[:, 0], "value": arr[:, 1], "min": nan, "max": nan, "count": ones}
     arr = _matrix(rows, 5)
+    if len(arr) > 1 and not bool(np.all(arr[1:, 0] > arr[:-1, 0])):
+        arr = arr[np.argsort(arr[:, 0], kind="stable")]
     count = arr[:, 1]
     return {"ts": arr[:, 0], "value": arr[:, 2] / count, "min": arr[:, 3], "max": arr[:, 4],
             "count": count}  # fmt: skip

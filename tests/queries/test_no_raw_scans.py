@@ -19,7 +19,7 @@ from tests.queries.city import NOW, City
 
 RAW = re.compile(r"\b(FROM|JOIN)\s+readings\b", re.IGNORECASE)
 FIVE_MINUTE = re.compile(r"\)\s+AS five_minute\b")
-WINDOWED = re.compile(r"readings\.ts >= \S+ AND readings\.ts < ")
+WINDOWED = re.compile(r"readings\.ts >= .+ AND readings\.ts < ")
 LAMP_EVENT_QUERIES = {"lamp_states_at", "lamp_fault_transitions", "lamp_fault_transition_rows"}
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import BigInteger, bindparam, select, text
 
+from dashboard.queries.fivemin import five_minute
 from dashboard.records import Reading
 from dashboard.store import Store
 from tests.store.data import T0, count, five_minute_rows, frame, minutes, segment, series_id
@@ -150,3 +151,25 @@ def test_series_stored_before_the_flag_existed_keep_their_rollup_rows(tmp_path) 
     assert _rolled(old)
     assert five_minute_rows(old)[["count", "sum"]].values.tolist() == [[1, 30.0]]
     old.dispose()
+
+
+def test_a_window_keeps_the_buckets_starting_inside_it_whatever_its_bounds(store: Store) -> None:
+    readings = _every(5, 24)  # buckets at 0, 300, ... 6900 s after T0
+    store.ingest("sim", assets=[segment(0)], readings=readings, now=T0 + minutes(120))
+    t0 = int(T0.timestamp())
+    lo_p, hi_p = bindparam("lo", type_=BigInteger), bindparam("hi", type_=BigInteger)
+    as_params = five_minute(lo_p, hi_p).c
+    for lo, hi in [(0, 7200), (1, 7200), (299, 601), (300, 600), (301, 900), (-50, 10)]:
+        want = [t0 + b for b in range(0, 7200, 300) if t0 + lo <= t0 + b < t0 + hi]
+        as_ints = five_minute(t0 + lo, t0 + hi).c
+        with store.engine.connect() as conn:
+            got = conn.execute(select(as_ints.bucket).order_by(as_ints.bucket)).scalars().all()
+            bound = (
+                conn.execute(
+                    select(as_params.bucket).order_by(as_params.bucket),
+                    {"lo": t0 + lo, "hi": t0 + hi},
+                )
+                .scalars()
+                .all()
+            )
+        assert got == bound == want, (lo, hi)
