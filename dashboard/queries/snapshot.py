@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BindParameter, Integer, and_, bindparam, case, func, or_, select
+from sqlalchemy import BindParameter, Integer, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.queries.airnow import STATION_AQI_COLUMNS, station_aqi_rows, stations_at
@@ -120,16 +120,17 @@ def bucket_values_at(session: Session, metric: str, at: int) -> pd.DataFrame:
     """Per asset, the mean of the newest 5-minute bucket of `metric` starting in
     (at - PREVIOUS_LOOKBACK_S, at]: asset_id, value, max, ts (bucket start, epoch s)."""
     ids = select(Series.id).where(Series.metric == metric).scalar_subquery()
-    five = five_minute(at - PREVIOUS_LOOKBACK_S + 1, at + 1, lambda sid: sid.in_(ids))
-    newest = (
-        select(five.c.series_id, func.max(five.c.bucket).label("bucket"))
-        .group_by(five.c.series_id)
-        .subquery()
-    )
+    five = five_minute(at - PREVIOUS_LOOKBACK_S + 1, at + 1, lambda sid: sid.in_(ids)).c
+    # The newest bucket per series by row_number: one pass over the 5-minute union (a
+    # GROUP BY max joined back to it would read it twice).
+    newest = func.row_number().over(partition_by=five.series_id, order_by=five.bucket.desc())
+    ranked = select(
+        five.series_id, five.sum, five.count, five.max, five.bucket, newest.label("rank")
+    ).subquery()
     stmt = (
-        select(Series.asset_id, five.c.sum, five.c.count, five.c.max, five.c.bucket)
-        .join(newest, newest.c.series_id == Series.id)
-        .join(five, and_(five.c.series_id == newest.c.series_id, five.c.bucket == newest.c.bucket))
+        select(Series.asset_id, ranked.c.sum, ranked.c.count, ranked.c.max, ranked.c.bucket)
+        .join(ranked, ranked.c.series_id == Series.id)
+        .where(ranked.c.rank == 1)
     )
     frame = query_frame(session, stmt, ["asset_id", "sum", "count", "max", "ts"])
     frame["value"] = frame["sum"].astype("float64") / frame["count"].astype("float64")
