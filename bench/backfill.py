@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.ingest import PG_URL, _git_sha
-from bench.stores import _versions, fresh_store
+from bench.ingest import PG_URL, _git_sha, _versions
+from bench.stores import fresh_store
 from dashboard.areas import Areas
 from dashboard.config import load_config
 from dashboard.pipeline import backfill
