@@ -22,7 +22,7 @@ from dashboard.i18n import TEXT, t
 from dashboard.queries import history as q
 from dashboard.queries.filters import FilterSpec
 from dashboard.records import METRICS
-from layouts.components import app_context, wire
+from layouts.components import app_context, html_wire
 from layouts.drill_filters import DrillIds, page_lang, read_filter
 
 __all__ = ["DetailIds", "detail_ids", "detail_panel", "detail_view", "register_detail"]
@@ -132,7 +132,7 @@ def _attributes(info: q.AssetInfo, lang: str) -> list[Any]:
     rows += [(_attr_label(k, lang), _value(info.attributes[k], lang)) for k in keys]
     out: list[Any] = []
     for label, value in rows:
-        out += [html.Dt(label), html.Dd(str(value))]
+        out += [html_wire("Dt", label), html_wire("Dd", str(value))]
     return out
 
 
@@ -143,12 +143,13 @@ def _metric_label(metric: str, lang: str) -> str:
 
 def _buttons(ids: DrillIds, info: q.AssetInfo, chosen: str | None, lang: str) -> list[Any]:
     return [
-        html.Button(
+        html_wire(
+            "Button",
             _metric_label(m, lang),
             id=ids.series_id(m),
             type="button",
             className="drill-metric active" if m == chosen else "drill-metric",
-            **_attrs({"aria-pressed": "true" if m == chosen else "false"}),
+            **{"aria-pressed": "true" if m == chosen else "false"},
         )
         for m in info.metrics
     ]
@@ -184,12 +185,12 @@ def detail_view(ids: DrillIds, query: str | None, spec: FilterSpec, lang: str) -
         if hist is not None
         else empty_figure(t("drill.no_history", lang), lang=lang)
     )
-    # Sent as wire JSON: the answer is then plain data, which Dash encodes in one step.
+    # Cells in wire form (components.html_wire): the answer is plain data.
     return (
         "drill-detail",
         title,
-        wire(_attributes(info, lang)),
-        wire(_buttons(ids, info, metric, lang)),
+        _attributes(info, lang),
+        _buttons(ids, info, metric, lang),
         figure,
     )
 

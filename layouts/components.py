@@ -26,10 +26,10 @@ __all__ = [
     "app_context",
     "control_row",
     "data_table",
+    "html_wire",
     "local_time",
     "page_heading",
     "page_language",
-    "wire",
 ]
 
 
@@ -74,24 +74,21 @@ def local_time(ts: datetime | None, tz: Any, fmt: str = "%d/%m %H:%M:%S") -> str
     return None if ts is None else ts.astimezone(tz).strftime(fmt)
 
 
-def wire(node: Any) -> Any:
-    """`node` (a component, a list of them, or text) as Dash sends it to the browser: each
-    component's `to_plotly_json`, children included.
+def html_wire(tag: str, children: Any = None, **props: Any) -> dict[str, Any]:
+    """The html component `tag` as Dash sends it to the browser (what `to_plotly_json` of
+    `html.<tag>(children, **props)` gives), built without the component.
 
-    For callbacks whose answers are otherwise plain data, like the asset detail's large
-    figure: Dash encodes an answer of plain values with orjson in one step, but one holding
-    a Component object is first walked node by node by plotly's cleaner, figure included,
-    which cost the detail more time than its SQL. The browser receives the same JSON.
+    For callbacks that answer many cells at once, like the asset detail's attributes and
+    metric buttons: building each component (Dash checks every prop) and converting it cost
+    the detail more time than its history query, and an answer of plain values is encoded by
+    Dash in one orjson step, whereas one holding Component objects is walked node by node by
+    plotly's cleaner, figure included. The browser receives the same JSON.
     """
-    if isinstance(node, Component):
-        wired = node.to_plotly_json()
-        props = wired["props"]
-        if "children" in props:
-            props["children"] = wire(props["children"])
-        return wired
-    if isinstance(node, list | tuple):
-        return [wire(child) for child in node]
-    return node
+    return {
+        "props": {"children": children, **props},
+        "type": tag,
+        "namespace": "dash_html_components",
+    }
 
 
 def page_heading(title: str, intro: str | None = None, **extra: Any) -> html.Div:
