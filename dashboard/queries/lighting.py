@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from astral import Observer
 from astral.sun import sunrise, sunset
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
@@ -30,7 +30,7 @@ from dashboard.queries.drillsql import area_condition, assets_frame
 from dashboard.queries.events import lamp_fault_transitions
 from dashboard.queries.filters import DrillFilter
 from dashboard.queries.fivemin import five_minute
-from dashboard.queries.snapshot import ENERGY_HOLD_MAX_S, query_frame
+from dashboard.queries.snapshot import held_joules, next_bucket, query_frame
 from dashboard.store.models import AssetRow, ReadingRow, Series
 
 __all__ = [
@@ -147,22 +147,19 @@ def cabinet_energy(session: Session, drill: DrillFilter) -> pd.DataFrame:
     meters = select(Series.id).where(Series.metric == "power_w")
     buckets = five_minute(lo, hi, lambda sid: sid.in_(meters))
     five = buckets.c
-    nxt = func.lead(five.bucket).over(partition_by=five.series_id, order_by=five.bucket)
     rows = (
         select(
             Series.asset_id.label("id"),
             (five.sum / five.count).label("watts"),
             five.bucket.label("bucket"),
-            nxt.label("next"),
+            next_bucket(five),
         )
         .join(buckets, five.series_id == Series.id)
         .join(AssetRow, AssetRow.id == Series.asset_id)
         .where(area_condition(AssetRow.ward, AssetRow.zone, drill.areas))
         .subquery()
     )
-    span = func.coalesce(rows.c.next, hi) - rows.c.bucket
-    hold = case((span > ENERGY_HOLD_MAX_S, ENERGY_HOLD_MAX_S), else_=span)
-    stmt = select(rows.c.id, func.sum(rows.c.watts * hold) / 3.6e6).group_by(rows.c.id)
+    stmt = select(rows.c.id, func.sum(held_joules(rows.c, hi)) / 3.6e6).group_by(rows.c.id)
     frame = query_frame(session, stmt, ["id", "energy_kwh"])
     frame["energy_kwh"] = frame["energy_kwh"].astype("float64")
     return frame

@@ -17,7 +17,7 @@ from sqlalchemy import column as sql_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
-__all__ = ["copy_binary", "driver_rows", "insert_rows", "upsert_rows"]
+__all__ = ["copy_binary", "insert_rows", "plain_rows", "upsert_rows"]
 
 _PG_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" * 2
 _PG_COPY_TRAILER = b"\xff\xff"
@@ -54,7 +54,7 @@ def _pg_copy(conn: Connection, table_name: str, names: Sequence[str], cols: Sequ
         copy.write(stream)
 
 
-def driver_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
+def plain_rows(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
     """The rows of a parameterless `sql` as the driver's tuples (a few thousand numbers per
     batch: SQLAlchemy's Row objects cost more than the query)."""
     cur = _driver(conn).cursor()

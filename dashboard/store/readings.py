@@ -160,7 +160,7 @@ def _series_state(conn: Connection, sid: np.ndarray) -> tuple[np.ndarray, np.nda
     )
     if len(uniq) <= _IN_CHUNK:
         sql += f" WHERE s.id IN ({', '.join(str(int(s)) for s in uniq)})"
-    rows = bulk.driver_rows(conn, sql + " ORDER BY s.id")
+    rows = bulk.plain_rows(conn, sql + " ORDER BY s.id")
     latest = np.full(len(sid), -1, dtype=np.int64)
     rolled = np.ones(len(sid), dtype=bool)
     if rows:
