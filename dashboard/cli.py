@@ -21,7 +21,7 @@ from dashboard.cli_users import token_group, user_group
 from dashboard.config import PROJECT_ROOT, Config, ConfigError, SourceConfig, load_config
 from dashboard.pipeline import backfill, run_source, utcnow
 from dashboard.store import Store
-from data_sources.base import connector_class, create
+from data_sources.base import check_sources, create
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -37,17 +37,9 @@ class Context:
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config(self.config_path, overrides=self.overrides)
-            for s in self._config.sources:  # unknown types and options fail at start
-                try:
-                    kind = connector_class(s.type)
-                except LookupError as exc:
-                    raise ConfigError(f"sources[{s.name}].type: {exc}") from None
-                if s.enabled:
-                    try:
-                        kind(s, self._config).close()
-                    except ConfigError as exc:
-                        raise ConfigError(f"sources[{s.name}]: {exc}") from None
+            config = load_config(self.config_path, overrides=self.overrides)
+            check_sources(config)  # unknown types and keys fail at start; nothing connects
+            self._config = config
         return self._config
 
     def store(self, upgrade: bool = True) -> Store:

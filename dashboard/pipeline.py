@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from dashboard.areas import Areas
+from dashboard.records import Batch
 from dashboard.store import Store
-from data_sources.base import Batch, SourceConnector
+from data_sources.base import SourceConnector
 
 __all__ = ["RunOutcome", "backfill", "run_source", "utcnow"]
 

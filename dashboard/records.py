@@ -25,6 +25,7 @@ __all__ = [
     "REPORT_CATEGORIES",
     "REPORT_SLA_HOURS",
     "Asset",
+    "Batch",
     "CitizenReport",
     "Metric",
     "Reading",
@@ -238,6 +239,32 @@ class Reject:
 
     reason: str
     payload: Any
+
+
+@dataclass(slots=True)
+class Batch:
+    """What a connector hands to the ingest: records, rejects with reasons, and `cursor`, the
+    data time the next fetch starts after (None: the fetch's `now`). A pull connector returns
+    one per fetch; a push connector hands over one per message or burst, the same way.
+
+    Readings come as objects (`readings`, what a parser of messages produces) or as columns
+    (`blocks`, what a connector computing arrays holds); the store treats both alike.
+    """
+
+    assets: list[Asset] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+    blocks: list[ReadingBlock] = field(default_factory=list)
+    reports: list[CitizenReport] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    cursor: datetime | None = None
+
+    def __len__(self) -> int:
+        rows = len(self.readings) + sum(len(b) for b in self.blocks)
+        return len(self.assets) + rows + len(self.reports)
+
+    def all_readings(self) -> list[Reading]:
+        """`readings` and the rows of `blocks`, as Reading objects (for tests and tools)."""
+        return [*self.readings, *(r for b in self.blocks for r in b.readings())]
 
 
 # How far ahead of the ingest's clock a reading may be (sensor clocks drift; years do not).

@@ -1,9 +1,16 @@
-"""The connector interface, the batch it returns, and the registry of connector kinds.
+"""The connector interface, its settings parser, and the registry of connector kinds.
 
-A connector is one module with a class implementing `SourceConnector`: built from its
-`SourceConfig` (plus the city config for geography), `fetch(since, now)` returns a `Batch` of
-normalized records and per-item rejects with a reason; `check_health()` says whether the feed
-answers; `close()` frees what it holds. Connectors never touch SQL, the store or the scheduler.
+A connector is one module with a `SourceConnector` subclass: `kind`, its own keys as a
+`Settings` model (a `ConnectorSettings`), `fetch(since, now)` returning a `Batch`
+(`dashboard.records`: normalized records and per-item rejects with a reason), and, where it
+holds something, `check_health()` and `close()`. The base class parses and validates the
+settings once, so every kind's errors read alike. Connectors never touch SQL, the store or the
+scheduler.
+
+Building a connector is pure: the constructor only parses settings (the CLI builds nothing but
+checks every source's settings at start, `check_sources`), and any connection, file or city
+model is made at the first `fetch` or `check_health`. `tests/sources/` holds the conformance
+suite every registered kind must pass.
 
 In-tree kinds are lazy "module:Class" paths in BUILTIN_KINDS (loaded the APScheduler way);
 out-of-tree connectors register in the `cityops.data_sources` entry-point group.
@@ -14,41 +21,52 @@ from __future__ import annotations
 import importlib
 import logging
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
-from dashboard.config import Config, SourceConfig
-from dashboard.records import Asset, CitizenReport, Reading, ReadingBlock, Reject
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-__all__ = ["BUILTIN_KINDS", "Batch", "Health", "SourceConnector", "connector_class", "create"]
+from dashboard.config import Config, ConfigError, SourceConfig
+from dashboard.records import Batch
+
+__all__ = [
+    "BUILTIN_KINDS",
+    "ConnectorSettings",
+    "Health",
+    "SourceConnector",
+    "check_sources",
+    "connector_class",
+    "create",
+]
 
 log = logging.getLogger(__name__)
 
+# Keys whose values an error message never repeats.
+_SECRET_WORDS = ("secret", "password", "token", "api_key", "credential")
 
-@dataclass(slots=True)
-class Batch:
-    """What one fetch produced. `cursor` is the data time the next fetch should start after.
 
-    Readings come as objects (`readings`, what a parser of messages produces) or as columns
-    (`blocks`, what a connector computing arrays holds); the store treats both alike.
+class ConnectorSettings(BaseModel):
+    """A connector's own keys in its `[[sources]]` entry: typed, defaulted, unknown keys refused.
+
+    A kind declares its keys by subclassing this as its `Settings`; the bare class has none.
     """
 
-    assets: list[Asset] = field(default_factory=list)
-    readings: list[Reading] = field(default_factory=list)
-    blocks: list[ReadingBlock] = field(default_factory=list)
-    reports: list[CitizenReport] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    cursor: datetime | None = None
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    def __len__(self) -> int:
-        rows = len(self.readings) + sum(len(b) for b in self.blocks)
-        return len(self.assets) + rows + len(self.reports)
 
-    def all_readings(self) -> list[Reading]:
-        """`readings` and the rows of `blocks`, as Reading objects (for tests and tools)."""
-        return [*self.readings, *(r for b in self.blocks for r in b.readings())]
+def _problems(exc: ValidationError, source: SourceConfig) -> str:
+    lines = [f"invalid settings for source {source.name!r} ({source.type}):"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        got = ""
+        if "input" in err and err["type"] != "missing":
+            secret = any(word in key.lower() for word in _SECRET_WORDS)
+            got = " (got (hidden))" if secret else f" (got {err['input']!r})"
+        lines.append(f"  sources[{source.name}].{key}: {msg}{got}")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,23 +76,45 @@ class Health:
 
 
 class SourceConnector(ABC):
-    """Base class of every connector; subclasses set `kind` and implement `fetch`."""
+    """Base class of every connector; subclasses set `kind` and `Settings`, implement `fetch`.
+
+    `settings` holds the keys every source has (name, interval, timeout); `options` the kind's
+    own, parsed into its `Settings`. A subclass narrows the annotation (`options: MySettings`).
+    """
 
     kind: ClassVar[str]
+    Settings: ClassVar[type[ConnectorSettings]] = ConnectorSettings
+    options: ConnectorSettings
 
     def __init__(self, settings: SourceConfig, config: Config) -> None:
+        """Parse and keep the settings; never connect, open or compute here (see the module)."""
         self.settings = settings
         self.config = config
+        self.options = self.parse_settings(settings)
+
+    @classmethod
+    def parse_settings(cls, settings: SourceConfig) -> ConnectorSettings:
+        """`settings.options` as this kind's `Settings`; ConfigError names the source and keys."""
+        try:
+            return cls.Settings.model_validate(settings.options)
+        except ValidationError as exc:
+            raise ConfigError(_problems(exc, settings)) from None
 
     @abstractmethod
     def fetch(self, since: datetime | None, now: datetime) -> Batch:
-        """Records observed after `since` (None: the first run) up to `now` (both aware UTC)."""
+        """Records observed after `since` (None: the first run) up to `now` (both aware UTC).
+
+        Fetching a window again may deliver records already delivered, never different values
+        for them: the store keeps each reading once. A malformed item becomes a `Reject` with
+        its reason in the batch; it never fails the rest.
+        """
 
     def check_health(self) -> Health:
+        """Whether the feed answers; the default has nothing to ask."""
         return Health(ok=True)
 
     def close(self) -> None:  # noqa: B027 - optional hook
-        """Release connections or files; the default holds nothing."""
+        """Release connections or files; safe to call twice. The default holds nothing."""
 
 
 BUILTIN_KINDS: dict[str, str] = {
@@ -112,5 +152,20 @@ def connector_class(kind: str) -> type[SourceConnector]:
 
 
 def create(settings: SourceConfig, config: Config) -> SourceConnector:
-    """A connector for one configured source."""
+    """A connector for one configured source (pure: nothing connects before its first use)."""
     return connector_class(settings.type)(settings, config)
+
+
+def check_sources(config: Config) -> None:
+    """Fail at start on a source of an unknown type, or an enabled one with a wrong key.
+
+    Only parses: nothing is built, connected or read. Every problem is a ConfigError naming
+    `sources[<name>].<key>`.
+    """
+    for source in config.sources:
+        try:
+            kind = connector_class(source.type)
+        except LookupError as exc:
+            raise ConfigError(f"sources[{source.name}].type: {exc}") from None
+        if source.enabled:
+            kind.parse_settings(source)

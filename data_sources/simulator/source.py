@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from dashboard.config import Config, ConfigError, SourceConfig
-from dashboard.records import Asset, ReadingBlock
+from dashboard.config import Config, SourceConfig
+from dashboard.records import Asset, Batch, ReadingBlock
 
-from ..base import Batch, Health, SourceConnector
+from ..base import ConnectorSettings, Health, SourceConnector
 from .air import AirStations, air_assets, air_quality, place_air_stations, station_id
 from .geography import Geography, load_geography
 from .lighting import (
@@ -45,10 +45,8 @@ from .water import Gauges, gauge_id, place_gauges, water_assets, water_level
 __all__ = ["City", "SimulatorSettings", "SimulatorSource", "build_city", "street_network_geojson"]
 
 
-class SimulatorSettings(BaseModel):
+class SimulatorSettings(ConnectorSettings):
     """The simulator's own keys in its `[[sources]]` entry, all defaulted."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     seed: int = 42
     segments: int = Field(default=160, ge=150)
@@ -57,16 +55,6 @@ class SimulatorSettings(BaseModel):
     water_sensors: int = Field(default=8, ge=1)
     reports_per_day: float = Field(default=40.0, ge=0)
     step_s: int = Field(default=300, ge=60, le=3600)
-
-    @classmethod
-    def from_source(cls, settings: SourceConfig) -> SimulatorSettings:
-        try:
-            return cls.model_validate(settings.options)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-            )
-            raise ConfigError(f"source {settings.name!r} (simulator): {problems}") from None
 
 
 @dataclass(frozen=True)
@@ -114,10 +102,11 @@ class SimulatorSource(SourceConnector):
     """The simulated city as a connector (see the module docstring for the guarantees)."""
 
     kind = "simulator"
+    Settings = SimulatorSettings
+    options: SimulatorSettings
 
     def __init__(self, settings: SourceConfig, config: Config) -> None:
         super().__init__(settings, config)
-        self.options = SimulatorSettings.from_source(settings)
         self.prefix = f"{settings.name}:"
         self._city: City | None = None
         self._fetched = False

@@ -6,14 +6,24 @@ import time
 from datetime import datetime
 from typing import Any
 
-from dashboard.records import Reading, Reject
-from data_sources.base import Batch, SourceConnector
+from pydantic import ConfigDict
+
+from dashboard.records import Batch, Reading, Reject
+from data_sources.base import ConnectorSettings, SourceConnector
+
+
+class AnySettings(ConnectorSettings):
+    """The fakes stand in for whatever source they are given: its keys pass through."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    delay_s: float = 1.5
 
 
 class FailingSource(SourceConnector):
     """A feed whose server is down: every fetch raises."""
 
     kind = "failing"
+    Settings = AnySettings
 
     def fetch(self, since: datetime | None, now: datetime) -> Batch:
         raise ConnectionError("feed server refused the connection")
@@ -23,6 +33,8 @@ class SlowSource(SourceConnector):
     """A feed that answers slower than its interval; records how many fetches ran at once."""
 
     kind = "slow"
+    Settings = AnySettings
+    options: AnySettings
     active = 0
     max_active = 0
 
@@ -31,7 +43,7 @@ class SlowSource(SourceConnector):
         cls.active += 1
         cls.max_active = max(cls.max_active, cls.active)
         try:
-            time.sleep(float(self.settings.options.get("delay_s", 1.5)))
+            time.sleep(self.options.delay_s)
             return Batch(cursor=now)
         finally:
             cls.active -= 1
@@ -41,6 +53,7 @@ class FlakySimulator(SourceConnector):
     """The simulated city with a broken record in every batch, as real feeds send them."""
 
     kind = "flaky"
+    Settings = AnySettings
 
     def __init__(self, settings: Any, config: Any) -> None:
         super().__init__(settings, config)

@@ -64,6 +64,15 @@ def test_a_bad_config_stops_with_key_and_file(tmp_path: Path) -> None:
     )
 
 
+def test_a_bad_source_key_stops_with_the_source_and_the_key_once(tmp_path: Path) -> None:
+    bad = tmp_path / "cityops.toml"
+    bad.write_text('[[sources]]\nname = "sim"\ntype = "simulator"\nsegments = 20\n', "utf-8")
+    result = CliRunner().invoke(main, ["--config", str(bad), "db", "upgrade"])
+    assert result.exit_code == 2
+    assert "sources[sim].segments: Input should be greater than or equal to 150" in result.output
+    assert result.output.count("sources[sim]") == 1 and "(simulator)" in result.output
+
+
 def test_ingest_asks_the_active_scheduler_instead_of_running_beside_it(
     config_file: Path, tmp_path: Path
 ) -> None:

@@ -21,9 +21,8 @@ from dashboard import aqi
 from dashboard.areas import Areas
 from dashboard.config import Config, SourceConfig, load_config
 from dashboard.pipeline import backfill
-from dashboard.records import REPORT_SLA_HOURS, Asset, CitizenReport
+from dashboard.records import REPORT_SLA_HOURS, Asset, Batch, CitizenReport
 from dashboard.store import Store
-from data_sources.base import Batch
 from data_sources.simulator import SimulatorSource
 
 # Monday 18:27:30 in Rạch Giá: the evening rush is easing, the lamps have just come on.

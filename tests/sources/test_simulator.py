@@ -17,8 +17,8 @@ from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from dashboard.config import Config, ConfigError, SourceConfig, load_config
-from dashboard.records import METRICS, validate_asset, validate_reading, validate_report
-from data_sources.base import Batch, connector_class
+from dashboard.records import METRICS, Batch, validate_asset, validate_reading, validate_report
+from data_sources.base import connector_class
 from data_sources.simulator import SimulatorSource, street_network_geojson
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")

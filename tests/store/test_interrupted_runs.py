@@ -11,9 +11,10 @@ from sqlalchemy.exc import OperationalError
 from dashboard.areas import Areas
 from dashboard.config import Config, load_config
 from dashboard.pipeline import run_source
+from dashboard.records import Batch
 from dashboard.store import Store
-from data_sources.base import Batch, SourceConnector
-from tests.core.fakes import FailingSource
+from data_sources.base import SourceConnector
+from tests.core.fakes import AnySettings, FailingSource
 from tests.store.data import T0, frame, minutes
 
 INTERRUPTED = "interrupted (process or database stopped)"
@@ -23,6 +24,7 @@ class QuietSource(SourceConnector):
     """A feed with nothing new."""
 
     kind = "quiet"
+    Settings = AnySettings
 
     def fetch(self, since: datetime | None, now: datetime) -> Batch:
         return Batch(cursor=now)
