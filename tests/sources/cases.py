@@ -1,0 +1,51 @@
+"""One conformance case per built-in connector kind: how the suite drives it.
+
+The suite (`test_conformance.py`) runs over every kind in `data_sources.base.BUILTIN_KINDS`
+and fails for a kind with no case here, so a new connector is tested the day it is registered.
+A case names valid keys for the kind's `[[sources]]` entry, one key with a value its settings
+refuse, a window its feed has records in, and how to start that feed: a loopback server, a
+broker topic or a folder for the kinds that read one (the simulator reads nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["CASES", "Case", "Feed"]
+
+# Starts what a connector reads and yields the keys pointing it there (merged over `options`).
+Feed = Callable[[], AbstractContextManager[Mapping[str, Any]]]
+
+
+@contextmanager
+def nothing_to_start() -> Iterator[Mapping[str, Any]]:
+    yield {}
+
+
+@dataclass(frozen=True)
+class Case:
+    """How the conformance suite builds and feeds one connector kind."""
+
+    options: Mapping[str, Any]  # the kind's own keys: valid, small enough to be fast
+    bad: tuple[str, Any]  # one of those keys with a value the kind's Settings refuses
+    since: datetime  # a window (since, now] in which the feed has readings
+    now: datetime
+    feed: Feed = nothing_to_start
+    # Like `feed`, with malformed items among good ones; None only for a kind that parses
+    # nothing (the simulator computes its records).
+    malformed: Feed | None = None
+
+
+CASES: dict[str, Case] = {
+    "simulator": Case(
+        options={"seed": 7, "lights": 300, "air_stations": 3, "water_sensors": 3},
+        bad=("step_s", 30),
+        # 17:00 to 19:00 in Rạch Giá: lamps switch on, reports come in
+        since=datetime(2025, 11, 12, 10, 0, tzinfo=UTC),
+        now=datetime(2025, 11, 12, 12, 0, tzinfo=UTC),
+    ),
+}
