@@ -15,10 +15,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["CASES", "Case", "Feed"]
+from dashboard.records import Batch
+from data_sources.base import SourceConnector
+
+__all__ = ["CASES", "Case", "Deliver", "Feed"]
 
 # Starts what a connector reads and yields the keys pointing it there (merged over `options`).
 Feed = Callable[[], AbstractContextManager[Mapping[str, Any]]]
+
+
+# How the suite gets the batch a connector delivers for the window (since, now].
+Deliver = Callable[[SourceConnector, datetime | None, datetime], Batch]
+
+
+def pull(connector: SourceConnector, since: datetime | None, now: datetime) -> Batch:
+    return connector.fetch(since, now)
 
 
 @contextmanager
@@ -38,6 +49,9 @@ class Case:
     # Like `feed`, with malformed items among good ones; None only for a kind that parses
     # nothing (the simulator computes its records).
     malformed: Feed | None = None
+    # A pull kind is asked (`fetch`); a push kind's case would subscribe, publish the window's
+    # messages and return what the subscriber handed over, through the same checks.
+    deliver: Deliver = pull
 
 
 CASES: dict[str, Case] = {

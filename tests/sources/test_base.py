@@ -7,6 +7,7 @@ options, errors naming the source and the key) comes from the base class alone.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,7 @@ class BareSource(SourceConnector):
         return Batch(cursor=now)
 
 
-def source(kind: str = "feed", **options: object) -> SourceConfig:
+def source(kind: str = "feed", **options: Any) -> SourceConfig:
     return SourceConfig.model_validate({"name": "city-feed", "type": kind, **options})
 
 

@@ -133,7 +133,7 @@ def test_a_wrong_key_is_named_with_its_source_and_nothing_is_read(
 
 
 def test_a_fetch_returns_valid_records_inside_its_window(case: Case, make: Make) -> None:
-    batch = make().fetch(case.since, case.now)
+    batch = case.deliver(make(), case.since, case.now)
     assert isinstance(batch, Batch) and batch.rejects == []
     readings = batch.all_readings()
     assert readings, "the case's window must hold readings"
@@ -151,7 +151,7 @@ def test_a_fetch_returns_valid_records_inside_its_window(case: Case, make: Make)
 
 
 def test_a_first_run_returns_valid_records_up_to_now(case: Case, make: Make) -> None:
-    batch = make().fetch(None, case.now)
+    batch = case.deliver(make(), None, case.now)
     known = {a.id for a in batch.assets}
     readings = batch.all_readings()
     assert [r for r in readings if validate_reading(r, known, case.now) is not None] == []
@@ -162,9 +162,9 @@ def test_fetching_a_window_again_stores_nothing_twice(case: Case, make: Make, st
     """Again on the same connector: nothing new nor different; on a fresh one (a restart):
     the same records. Ingesting the re-deliveries changes nothing in the store."""
     connector = make()
-    first = connector.fetch(case.since, case.now)
-    again = connector.fetch(case.since, case.now)
-    restarted = make().fetch(case.since, case.now)
+    first = case.deliver(connector, case.since, case.now)
+    again = case.deliver(connector, case.since, case.now)
+    restarted = case.deliver(make(), case.since, case.now)
     assert records(restarted) == records(first)
     readings, reports, _ = records(first)
     again_readings, again_reports, _ = records(again)
@@ -187,7 +187,7 @@ def test_a_malformed_item_in_the_feed_is_rejected_with_a_reason(
     if case.malformed is None:
         pytest.skip(f"{kind} parses no feed: its records are computed")
     for make in _builder(kind, case, config, case.malformed):
-        batch = make().fetch(case.since, case.now)
+        batch = case.deliver(make(), case.since, case.now)
         assert batch.rejects and all(r.reason.strip() for r in batch.rejects)
         assert batch.all_readings() or batch.reports, "the good items are kept"
 
@@ -195,7 +195,7 @@ def test_a_malformed_item_in_the_feed_is_rejected_with_a_reason(
 def test_a_malformed_record_in_its_batch_is_quarantined_and_the_rest_stored(
     case: Case, make: Make, store: Store
 ) -> None:
-    batch = make().fetch(case.since, case.now)
+    batch = case.deliver(make(), case.since, case.now)
     good = batch.all_readings()
     broken = dataclasses.replace(good[0], ts=good[0].ts.replace(tzinfo=None))
     batch.readings.append(broken)
@@ -213,6 +213,6 @@ def test_health_can_be_asked_and_close_is_idempotent(case: Case, make: Make) -> 
     connector = make()
     health = connector.check_health()
     assert isinstance(health, Health) and health.ok, health.message
-    connector.fetch(case.since, case.now)
+    case.deliver(connector, case.since, case.now)
     connector.close()
     connector.close()
