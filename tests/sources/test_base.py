@@ -61,7 +61,7 @@ def test_the_base_parses_the_declared_settings_into_typed_options() -> None:
     ids=["wrong-type", "missing", "unknown"],
 )
 def test_bad_settings_name_the_source_and_the_key(
-    options: dict[str, object], key: str, why: str
+    options: dict[str, Any], key: str, why: str
 ) -> None:
     with pytest.raises(ConfigError) as raised:
         FeedSource(source(**options), Config())
