@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from dashboard.config import Config
 from dashboard.openapi import DEFAULT_WINDOW, READINGS_LIMIT, REPORTS_LIMIT, openapi_document
 from dashboard.queries import assets, readings, reports, sources, wall
 from dashboard.records import DOMAINS, METRICS, ReportStatus
-from dashboard.store import Store
+from dashboard.store import DBAPIError, Store
 
 __all__ = [
     "EXTENSION",
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 EXTENSION = "cityops"  # key of AppContext in flask_app.extensions
+
+log = logging.getLogger(__name__)
 
 
 def _utc_now() -> datetime:
@@ -281,6 +284,19 @@ def api_openapi() -> flask.Response:
     return _json(openapi_document())
 
 
+def _database_down(exc: DBAPIError) -> flask.Response:
+    """Any request (API, callback, page) that meets a database error while the database does
+    not answer: a JSON 503, as /healthz says. Any other database error is a bug: a 500."""
+    if current_context().store.ping():
+        raise exc
+    request = flask.request
+    log.warning("%s %s: the database does not answer (%s)", request.method, request.path, exc.orig)
+    body = {"error": "database_unavailable", "message": "the database does not answer"}
+    response = _json(body, 503)
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def _bad_parameter(exc: BadParameter) -> flask.Response:
     return _json(
         {"error": "bad_parameter", "parameter": exc.parameter, "message": exc.message}, 400
@@ -306,4 +322,5 @@ def api_blueprint() -> flask.Blueprint:
     for path, view in ROUTES.items():
         bp.add_url_rule(path, endpoint=view.__name__, view_func=view, methods=["GET"])
     bp.register_error_handler(BadParameter, _bad_parameter)
+    bp.app_errorhandler(DBAPIError)(_database_down)  # the guard's and the pages' requests too
     return bp
