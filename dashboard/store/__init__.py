@@ -181,6 +181,11 @@ class Store:
         stopped mid-run) as errors, "interrupted (process or database stopped)"; how many."""
         return runs.close_stale_runs(self._writer, source, before)
 
+    def record_run_progress(self, run_id: int, *, rows: int, rejected: int) -> None:
+        """Keep on a running run what it has committed so far (rows stored and rejected), so
+        a run that never finishes (its process killed) still shows them."""
+        runs.record_progress(self._writer, run_id, rows=rows, rejected=rejected)
+
     def finish_run(
         self,
         run_id: int,
