@@ -57,8 +57,12 @@ def test_callbacks_answer_json_503_while_the_database_is_down(
     body = {
         "output": "sources-history.data",
         "outputs": {"id": "sources-history", "property": "data"},
-        "inputs": [],
-        "changedPropIds": [],
+        "inputs": [
+            {"id": "sources-pick", "property": "value", "value": "sim"},
+            {"id": "sources-interval", "property": "n_intervals", "value": 1},
+        ],
+        "state": [{"id": "sources-lang", "property": "data", "value": "vi"}],
+        "changedPropIds": ["sources-pick.value"],
     }
     r = signed_in_then_down.post("/_dash-update-component", json=body)
     assert r.status_code == 503
