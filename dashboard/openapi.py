@@ -57,7 +57,9 @@ def _param(name: str, desc: str, schema: dict[str, Any], required: bool = False)
 def _op(summary: str, params: list[dict[str, Any]], schema: dict[str, Any], ctype: str = "") -> Any:
     ok = {"description": "OK", "content": {ctype or "application/json": {"schema": schema}}}
     err = {"$ref": "#/components/responses/BadParameter"}
-    return {"get": {"summary": summary, "parameters": params, "responses": {"200": ok, "400": err}}}
+    down = {"$ref": "#/components/responses/Unavailable"}
+    responses = {"200": ok, "400": err, "503": down}
+    return {"get": {"summary": summary, "parameters": params, "responses": responses}}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -272,7 +274,11 @@ def openapi_document() -> dict[str, Any]:
                 "BadParameter": {
                     "description": "a parameter is missing, unknown or unparsable",
                     "content": {"application/json": {"schema": error}},
-                }
+                },
+                "Unavailable": {
+                    "description": "the database does not answer (error database_unavailable)",
+                    "content": {"application/json": {"schema": error}},
+                },
             }
         },
     }

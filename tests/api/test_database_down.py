@@ -49,6 +49,16 @@ def test_api_answers_json_503_while_the_database_is_down(
     assert r.status_code == 503
     assert r.mimetype == "application/json"
     assert r.get_json()["error"] == "database_unavailable"
+    assert r.headers["Retry-After"]
+
+
+def test_the_503_is_documented(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    for path in API_ROUTES:
+        assert doc["paths"][path]["get"]["responses"]["503"] == {
+            "$ref": "#/components/responses/Unavailable"
+        }
+    assert "Unavailable" in doc["components"]["responses"]
 
 
 def test_callbacks_answer_json_503_while_the_database_is_down(
