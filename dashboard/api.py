@@ -12,8 +12,11 @@ page callbacks reach it through `current_context()`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,10 +26,16 @@ import flask
 import pandas as pd
 
 from dashboard.config import Config
-from dashboard.openapi import DEFAULT_WINDOW, READINGS_LIMIT, REPORTS_LIMIT, openapi_document
+from dashboard.openapi import (
+    DEFAULT_WINDOW,
+    LATEST_LIMIT,
+    READINGS_LIMIT,
+    REPORTS_LIMIT,
+    openapi_document,
+)
 from dashboard.queries import assets, readings, reports, sources, wall
 from dashboard.records import DOMAINS, METRICS, ReportStatus
-from dashboard.store import Store
+from dashboard.store import DBAPIError, Store
 
 __all__ = [
     "EXTENSION",
@@ -38,6 +47,8 @@ __all__ = [
 ]
 
 EXTENSION = "cityops"  # key of AppContext in flask_app.extensions
+
+log = logging.getLogger(__name__)
 
 
 def _utc_now() -> datetime:
@@ -107,6 +118,27 @@ def _limit(args: Mapping[str, str], bounds: tuple[int, int]) -> int:
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= bounds[1]:
         raise BadParameter("limit", f"limit must be an integer from 1 to {bounds[1]}")
     return int(raw)
+
+
+def _series_cursor(args: Mapping[str, str]) -> tuple[str, str] | None:
+    """The series key a `cursor` stands for (the last one of the page before)."""
+    raw = args.get("cursor") or None
+    if raw is None:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except (binascii.Error, ValueError):
+        key = None
+    if not (isinstance(key, list) and len(key) == 2 and all(isinstance(k, str) for k in key)):
+        raise BadParameter("cursor", "cursor must be a next_cursor of an earlier answer")
+    return key[0], key[1]
+
+
+def _cursor_of(key: tuple[str, str] | None) -> str | None:
+    if key is None:
+        return None
+    text = json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 def _json(body: Any, status: int = 200, mimetype: str = "application/json") -> flask.Response:
@@ -202,10 +234,21 @@ def api_latest() -> flask.Response:
     args = flask.request.args
     domain = _choice(args, "domain", DOMAINS)
     metric = _choice(args, "metric", list(METRICS))
+    after = _series_cursor(args)
+    limit = _limit(args, LATEST_LIMIT)
+    ward = args.get("ward") or None
     with current_context().store.read_session() as session:
-        frame = readings.latest_values(session, domain, metric, args.get("ward") or None)
-    items = _records(frame, ("ts",))
-    return _json({"items": items, "count": len(items)})
+        page = readings.latest_values(session, domain, metric, ward, after=after, limit=limit)
+    items = _records(page.items, ("ts",))
+    return _json(
+        {
+            "items": items,
+            "count": len(items),
+            "total": page.total,
+            "truncated": page.next_after is not None,
+            "next_cursor": _cursor_of(page.next_after),
+        }
+    )
 
 
 def api_readings() -> flask.Response:
@@ -281,6 +324,19 @@ def api_openapi() -> flask.Response:
     return _json(openapi_document())
 
 
+def _database_down(exc: DBAPIError) -> flask.Response:
+    """Any request (API, callback, page) that meets a database error while the database does
+    not answer: a JSON 503, as /healthz says. Any other database error is a bug: a 500."""
+    if current_context().store.ping():
+        raise exc
+    request = flask.request
+    log.warning("%s %s: the database does not answer (%s)", request.method, request.path, exc.orig)
+    body = {"error": "database_unavailable", "message": "the database does not answer"}
+    response = _json(body, 503)
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def _bad_parameter(exc: BadParameter) -> flask.Response:
     return _json(
         {"error": "bad_parameter", "parameter": exc.parameter, "message": exc.message}, 400
@@ -306,4 +362,5 @@ def api_blueprint() -> flask.Blueprint:
     for path, view in ROUTES.items():
         bp.add_url_rule(path, endpoint=view.__name__, view_func=view, methods=["GET"])
     bp.register_error_handler(BadParameter, _bad_parameter)
+    bp.app_errorhandler(DBAPIError)(_database_down)  # the guard's and the pages' requests too
     return bp

@@ -20,6 +20,7 @@ import dash
 import flask
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from dashboard import callback_requests
 from dashboard.api import EXTENSION, ROUTES, AppContext, api_blueprint
 from dashboard.auth.access import AccessMap
 from dashboard.auth.setup import install as install_auth
@@ -132,6 +133,7 @@ def create_app(
 
     register_routes(server)
     install_auth(app, config, access, list(ROUTES), forbidden_page)  # before the home redirect
+    callback_requests.install(app)  # after the guard: refusals come before any 400
     if home is not None:
         server.before_request(_redirect_home(home))
     with server.app_context():  # Dash calls the layout once here to validate it

@@ -16,12 +16,19 @@ from dashboard.queries import readings, sources
 from dashboard.queries.wall import KPI_KEYS
 from dashboard.records import DOMAINS, METRICS, ReportStatus
 
-__all__ = ["DEFAULT_WINDOW", "READINGS_LIMIT", "REPORTS_LIMIT", "openapi_document"]
+__all__ = [
+    "DEFAULT_WINDOW",
+    "LATEST_LIMIT",
+    "READINGS_LIMIT",
+    "REPORTS_LIMIT",
+    "openapi_document",
+]
 
 # Default window of /readings per resolution, and the row caps.
 DEFAULT_WINDOW = {"raw": timedelta(hours=24), "5m": timedelta(days=3), "1h": timedelta(days=30)}
 READINGS_LIMIT = (10_000, 50_000)  # default, maximum
 REPORTS_LIMIT = (500, 5_000)
+LATEST_LIMIT = (1_000, 10_000)
 
 _TS = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC, `Z` suffix"}
 _TS_NULL = {**_TS, "type": ["string", "null"]}
@@ -50,7 +57,9 @@ def _param(name: str, desc: str, schema: dict[str, Any], required: bool = False)
 def _op(summary: str, params: list[dict[str, Any]], schema: dict[str, Any], ctype: str = "") -> Any:
     ok = {"description": "OK", "content": {ctype or "application/json": {"schema": schema}}}
     err = {"$ref": "#/components/responses/BadParameter"}
-    return {"get": {"summary": summary, "parameters": params, "responses": {"200": ok, "400": err}}}
+    down = {"$ref": "#/components/responses/Unavailable"}
+    responses = {"200": ok, "400": err, "503": down}
+    return {"get": {"summary": summary, "parameters": params, "responses": responses}}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -184,9 +193,28 @@ def openapi_document() -> dict[str, Any]:
             "application/geo+json",
         ),
         "/api/v1/latest": _op(
-            "Newest value of each series",
-            [domain, _param("metric", "metric name", metric), ward],
-            _list_of(latest),
+            "Newest value of each series, by asset and metric, a page at a time",
+            [
+                domain,
+                _param("metric", "metric name", metric),
+                ward,
+                _param(
+                    "limit",
+                    "page size",
+                    {**limit, "maximum": LATEST_LIMIT[1], "default": LATEST_LIMIT[0]},
+                ),
+                _param(
+                    "cursor",
+                    "where to continue: the next_cursor of the page before, same filters",
+                    {"type": "string"},
+                ),
+            ],
+            _list_of(
+                latest,
+                total={**_INT, "description": "series matching the filters, over all pages"},
+                truncated={"type": "boolean", "description": "more pages follow"},
+                next_cursor={**_STR_NULL, "description": "cursor of the next page; null: last"},
+            ),
         ),
         "/api/v1/readings": _op(
             "One asset's metric over a window, raw or rolled up (start <= ts < end, oldest first)",
@@ -246,7 +274,11 @@ def openapi_document() -> dict[str, Any]:
                 "BadParameter": {
                     "description": "a parameter is missing, unknown or unparsable",
                     "content": {"application/json": {"schema": error}},
-                }
+                },
+                "Unavailable": {
+                    "description": "the database does not answer (error database_unavailable)",
+                    "content": {"application/json": {"schema": error}},
+                },
             }
         },
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from dashboard.areas import Areas
@@ -54,10 +54,26 @@ def _store_batch(
     return result.assets + result.readings + result.reports, result.quarantined
 
 
+@dataclass
+class _Tally:
+    """What a run has committed so far, written to its run row after each committed batch
+    (a run whose process is killed shows them until the next start closes it)."""
+
+    store: Store = field(repr=False)
+    run_id: int
+    rows: int = 0
+    rejected: int = 0
+
+    def add(self, stored: tuple[int, int]) -> None:
+        self.rows += stored[0]
+        self.rejected += stored[1]
+        self.store.record_run_progress(self.run_id, rows=self.rows, rejected=self.rejected)
+
+
 def _recorded(
-    store: Store, name: str, started: datetime, clock: Clock, work: Callable[[list[int]], None]
+    store: Store, name: str, started: datetime, clock: Clock, work: Callable[[_Tally], None]
 ) -> RunOutcome:
-    """Run `work` as one recorded run; it adds stored and rejected rows to `counts`.
+    """Run `work` as one recorded run; it adds each committed batch's counts to the tally.
 
     Any exception is caught, logged, recorded on the run and the source state, and returned
     as an "error" outcome: one feed's failure never reaches another's. When even recording
@@ -65,27 +81,28 @@ def _recorded(
     closes it as interrupted.
     """
     store.close_stale_runs(name, started)
-    run_id = store.start_run(name, started)
-    counts = [0, 0]
+    tally = _Tally(store, store.start_run(name, started))
     try:
-        work(counts)
+        work(tally)
     except Exception as exc:
         ended = clock()
         message = f"{type(exc).__name__}: {exc}"
         log.exception("source %s failed", name)
         store.record_error(name, ended, message)
         store.finish_run(
-            run_id,
+            tally.run_id,
             ended_at=ended,
             status="error",
-            rows=counts[0],
-            rejected=counts[1],
+            rows=tally.rows,
+            rejected=tally.rejected,
             error=message,
         )
-        return RunOutcome(name, "error", counts[0], counts[1], started, ended, message)
+        return RunOutcome(name, "error", tally.rows, tally.rejected, started, ended, message)
     ended = clock()
-    store.finish_run(run_id, ended_at=ended, status="ok", rows=counts[0], rejected=counts[1])
-    return RunOutcome(name, "ok", counts[0], counts[1], started, ended)
+    store.finish_run(
+        tally.run_id, ended_at=ended, status="ok", rows=tally.rows, rejected=tally.rejected
+    )
+    return RunOutcome(name, "ok", tally.rows, tally.rejected, started, ended)
 
 
 def run_source(
@@ -99,10 +116,10 @@ def run_source(
     name = connector.settings.name
     started = clock()
 
-    def work(counts: list[int]) -> None:
+    def work(tally: _Tally) -> None:
         state = store.source_state(name)
         batch = connector.fetch(state.cursor if state else None, started)
-        counts[0], counts[1] = _store_batch(store, name, batch, areas, started)
+        tally.add(_store_batch(store, name, batch, areas, started))
         store.set_cursor(name, batch.cursor or started, success_at=clock())
 
     return _recorded(store, name, started, clock, work)
@@ -137,11 +154,9 @@ def backfill(
         steps.append((t, min(t + chunk, now)))
         t += chunk
 
-    def work(counts: list[int]) -> None:
+    def work(tally: _Tally) -> None:
         for i, (a, b) in enumerate(steps, 1):
-            rows, rejected = _store_batch(store, name, connector.fetch(a, b), areas, b)
-            counts[0] += rows
-            counts[1] += rejected
+            tally.add(_store_batch(store, name, connector.fetch(a, b), areas, b))
             # never move the cursor back: live data after the backfill window stays counted
             store.set_cursor(name, max(b, kept) if kept else b, success_at=utcnow())
             if progress:

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from dash import Patch, no_update
 
+from dashboard.callback_requests import BadCallbackInput
 from dashboard.config import Config
 from dashboard.figures import citymap
 from dashboard.figures.tiles import format_number, tile_view
@@ -97,25 +98,23 @@ class RefreshRequest:
         """The request from the callback's states; `boot` is what the layout gave the page."""
         held = held if isinstance(held, dict) else {}
         version = held.get("v")
-        # A kiosk draws a whole map in the view of the scene on screen.
-        scenes = boot["scenes"]
-        view = (
-            scenes[int(scene) % len(scenes)]
-            if boot.get("kiosk") and isinstance(scene, int)
-            else boot["view"]
-        )
-        return cls(
-            now=now,
-            version=int(version) if isinstance(version, int | float) else None,
-            stale_drawn=tuple(held.get("stale") or ()),
-            held=held,
-            digests=dict(held.get("h") or {}),
-            trend_key=trend_key if isinstance(trend_key, dict) else {},
-            layers=tuple(x for x in layers or () if x in citymap.LAYERS),
-            center=(float(view["center"]["lon"]), float(view["center"]["lat"])),
-            zoom=float(view["zoom"]),
-            lang="en" if boot.get("lang") == "en" else "vi",
-        )
+        try:  # a kiosk draws a whole map in the view of the scene on screen
+            kiosk = boot.get("kiosk") and isinstance(scene, int)
+            view = boot["scenes"][int(scene) % len(boot["scenes"])] if kiosk else boot["view"]
+            return cls(
+                now=now,
+                version=int(version) if isinstance(version, int | float) else None,
+                stale_drawn=tuple(held.get("stale") or ()),
+                held=held,
+                digests=dict(held.get("h") or {}),
+                trend_key=trend_key if isinstance(trend_key, dict) else {},
+                layers=tuple(x for x in layers or () if x in citymap.LAYERS),
+                center=(float(view["center"]["lon"]), float(view["center"]["lat"])),
+                zoom=float(view["zoom"]),
+                lang="en" if boot.get("lang") == "en" else "vi",
+            )
+        except (AttributeError, LookupError, TypeError, ValueError, ZeroDivisionError):
+            raise BadCallbackInput("the wall's boot data or map store is not usable") from None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal, get_args
 
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
@@ -23,6 +23,7 @@ from dashboard.store.models import AssetRow, Latest, ReadingRow, Rollup1h, Serie
 __all__ = [
     "LATEST_COLUMNS",
     "RESOLUTIONS",
+    "LatestPage",
     "Resolution",
     "SeriesWindow",
     "latest_values",
@@ -38,13 +39,30 @@ def _aware(seconds: pd.Series) -> pd.Series:
     return pd.to_datetime(seconds.astype("int64"), unit="s", utc=True)
 
 
+SeriesKey = tuple[str, str]  # (asset_id, metric): the order of the latest values
+
+
+@dataclass(frozen=True, slots=True)
+class LatestPage:
+    """One page of the latest values: `items` (columns LATEST_COLUMNS), `total` matching the
+    filters over all pages, and `next_after`, the key to continue after (None: last page)."""
+
+    items: pd.DataFrame
+    total: int
+    next_after: SeriesKey | None
+
+
 def latest_values(
     session: Session,
     domain: str | None = None,
     metric: str | None = None,
     ward: str | None = None,
-) -> pd.DataFrame:
-    """The newest reading of every series matching the filters, ordered by asset and metric.
+    *,
+    after: SeriesKey | None = None,
+    limit: int | None = None,
+) -> LatestPage:
+    """The newest reading of every series matching the filters, ordered by asset and metric;
+    at most `limit` of them, those after the series key `after` (keyset paging).
 
     Columns: asset_id, metric, ts (aware UTC), value (in `unit`), unit (from METRICS).
     """
@@ -52,7 +70,6 @@ def latest_values(
         select(Series.asset_id, Series.metric, Latest.ts, Latest.value)
         .join(Latest, Latest.series_id == Series.id)
         .join(AssetRow, AssetRow.id == Series.asset_id)
-        .order_by(Series.asset_id, Series.metric)
     )
     if domain is not None:
         stmt = stmt.where(AssetRow.domain == domain)
@@ -60,11 +77,19 @@ def latest_values(
         stmt = stmt.where(Series.metric == metric)
     if ward is not None:
         stmt = stmt.where(AssetRow.ward == ward)
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=["asset_id", "metric", "ts", "value"])
+    total = int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+    if after is not None:
+        stmt = stmt.where(tuple_(Series.asset_id, Series.metric) > tuple_(*after))
+    stmt = stmt.order_by(Series.asset_id, Series.metric)
+    rows = session.execute(stmt if limit is None else stmt.limit(limit + 1)).all()
+    more = limit is not None and len(rows) > limit
+    rows = rows[:limit] if more else rows
+    frame = pd.DataFrame(rows, columns=["asset_id", "metric", "ts", "value"])
     frame["ts"] = _aware(frame["ts"])
     frame["value"] = frame["value"].astype("float64")
     frame["unit"] = frame["metric"].map(lambda m: METRICS[m].unit if m in METRICS else "")
-    return frame[list(LATEST_COLUMNS)]
+    next_after = (str(rows[-1][0]), str(rows[-1][1])) if more else None
+    return LatestPage(frame[list(LATEST_COLUMNS)], total, next_after)
 
 
 @dataclass(frozen=True, slots=True)

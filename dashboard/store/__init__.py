@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.store import ingest as _ingest
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SQLITE_CACHE_KIB",
     "SQLITE_WAL_AUTOCHECKPOINT",
+    "DBAPIError",  # any error the database driver raised (callers outside the store catch it)
     "DeskOutcome",
     "DeskRefused",
     "IngestResult",
@@ -178,6 +180,11 @@ class Store:
         """Close `source`'s runs left "running" from before `before` (a process or database
         stopped mid-run) as errors, "interrupted (process or database stopped)"; how many."""
         return runs.close_stale_runs(self._writer, source, before)
+
+    def record_run_progress(self, run_id: int, *, rows: int, rejected: int) -> None:
+        """Keep on a running run what it has committed so far (rows stored and rejected), so
+        a run that never finishes (its process killed) still shows them."""
+        runs.record_progress(self._writer, run_id, rows=rows, rejected=rejected)
 
     def finish_run(
         self,

@@ -32,6 +32,7 @@ __all__ = [
     "close_stale_runs",
     "finish_run",
     "record_error",
+    "record_progress",
     "release_lease",
     "request_run",
     "set_cursor",
@@ -99,6 +100,17 @@ def close_stale_runs(engine: Engine, source: str, before: datetime) -> int:
             .values(status="error", ended_at=before, error=INTERRUPTED)
         )
         return int(done.rowcount)
+
+
+def record_progress(engine: Engine, run_id: int, *, rows: int, rejected: int) -> None:
+    """Set a running run's counts to what it has committed so far (a finished run is left
+    as it ended)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(SourceRun)
+            .where(SourceRun.id == run_id, SourceRun.status == "running")
+            .values(rows=rows, rejected=rejected)
+        )
 
 
 def finish_run(

@@ -1,5 +1,6 @@
 """A run left "running" (process or database stopped mid-run) is closed at the source's next
-start, so the sources page never shows a run that will not end."""
+start, so the sources page never shows a run that will not end; until then it shows what the
+run committed."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from sqlalchemy.exc import OperationalError
 
 from dashboard.areas import Areas
 from dashboard.config import Config, load_config
-from dashboard.pipeline import run_source
-from dashboard.records import Batch
+from dashboard.pipeline import backfill, run_source
+from dashboard.records import Batch, Reject
 from dashboard.store import Store
 from data_sources.base import SourceConnector
 from tests.core.fakes import AnySettings, FailingSource
-from tests.store.data import T0, frame, minutes
+from tests.store.data import T0, count, frame, minutes, segment, traffic
 
 INTERRUPTED = "interrupted (process or database stopped)"
 
@@ -28,6 +29,25 @@ class QuietSource(SourceConnector):
 
     def fetch(self, since: datetime | None, now: datetime) -> Batch:
         return Batch(cursor=now)
+
+
+class KilledMidBackfill(SourceConnector):
+    """Two chunks of one road's readings (and a reject each), then the process is stopped."""
+
+    kind = "killed"
+    Settings = AnySettings
+    fetched = 0
+
+    def fetch(self, since: datetime | None, now: datetime) -> Batch:
+        self.fetched += 1
+        if self.fetched > 2:
+            raise KeyboardInterrupt  # SIGINT/SIGTERM: the run is never finished
+        return Batch(
+            assets=[segment(1)],
+            readings=[r for k in range(6) for r in traffic("seg-001", now - minutes(k), 30 + k)],
+            rejects=[Reject("speed_kmh=-4 outside plausible range", {"v": -4})],
+            cursor=now,
+        )
 
 
 def _runs(store: Store) -> list[list[object]]:
@@ -87,3 +107,13 @@ def test_a_run_whose_failure_could_not_be_recorded_is_closed_by_the_next_run(
     outcome = run_source(store, QuietSource(config.sources[0], config), areas, clock=clock)
     assert outcome.status == "ok"
     assert _runs(store) == [["sim", "error", INTERRUPTED], ["sim", "ok", None]]
+
+
+def test_a_killed_backfill_shows_the_rows_it_committed_on_its_run(store: Store) -> None:
+    config = _config(store)
+    source = KilledMidBackfill(config.sources[0], config)
+    with pytest.raises(KeyboardInterrupt):
+        backfill(store, source, Areas.from_config(config), days=1, now=T0)
+    assert count(store, "readings") == 2 * 12  # two batches committed
+    run = frame(store, "SELECT status, rows, rejected FROM source_runs").to_dict("records")
+    assert run == [{"status": "running", "rows": 2 * (1 + 12), "rejected": 2}]  # asset + readings
