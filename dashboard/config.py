@@ -103,6 +103,9 @@ class SchedulerConfig(_Strict):
 class ServerConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8050, ge=1, le=65535)
+    # The largest request body served (HTTP 413 above it): a callback sends at most a table's
+    # rows back (a CSV export), a few hundred KB.
+    max_request_mb: float = Field(default=8, gt=0)
 
 
 class MapConfig(_Strict):

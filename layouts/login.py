@@ -1,4 +1,5 @@
-"""The sign-in page (`/login`), signing out (`POST /logout`) and the "not allowed" page.
+"""The sign-in page (`/login`), signing out (`POST /logout`; `GET /logout` too, unless another
+site sent the browser there) and the "not allowed" page.
 
 Plain server-rendered HTML, not a Dash page: it works before any script loads, and the
 password never passes through a Dash callback. The form carries a token bound to a cookie
@@ -36,8 +37,11 @@ REASONS["token"] = "auth.login.token"
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on this site only (never //host or a URL)."""
+    """Where to go after signing in: a path on this site only (never //host or a URL, nor
+    one with control characters, which no header may carry)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return "/"
     return target if not target.startswith("/login") else "/"
 
@@ -165,10 +169,10 @@ def login_post() -> WerkzeugResponse:
     if needs_rehash(user.password_hash):
         new_hash = hash_password(form.get("password", ""))
         ctx.store.accounts.set_password(name, new_hash, now, sign_out=False)
+    response = flask.redirect(safe_next(form.get("next")))  # before a session exists
     secret = open_session(ctx.store, now, user_id=user.id, address=address)
     role: Role = user.role  # type: ignore[assignment]
     auditlog.record("login", target=name, principal=Principal(user.name, role, "user"))
-    response = flask.redirect(safe_next(form.get("next")))
     set_cookie(response, secret, ctx.config.auth)
     response.delete_cookie(FORM_COOKIE)
     return response
@@ -189,6 +193,18 @@ def logout_post() -> WerkzeugResponse:
     return response
 
 
+def logout_get() -> WerkzeugResponse:
+    """The address typed or followed on this site signs out; a link from another site, or a
+    browser fetching ahead (prefetch, HEAD), only leads to the sign-in page (which sends a
+    signed-in person straight on). Never the page shell."""
+    headers = flask.request.headers
+    ahead = "prefetch" in headers.get("Sec-Purpose", "") + headers.get("Purpose", "")
+    same_site = headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+    if flask.request.method == "GET" and same_site and not ahead:
+        return logout_post()
+    return flask.redirect("/login")
+
+
 def forbidden_page() -> flask.Response:
     """The 403 page of a page address the principal may not see."""
     lang = _lang()
@@ -206,10 +222,11 @@ def forbidden_page() -> flask.Response:
 
 
 def register_routes(server: flask.Flask) -> None:
-    """Add /login (GET, POST) and /logout (POST) to `server`."""
+    """Add /login and /logout (GET, POST) to `server`."""
     server.add_url_rule("/login", "cityops_login", login_get, methods=["GET"])
     server.add_url_rule("/login", "cityops_login_post", login_post, methods=["POST"])
     server.add_url_rule("/logout", "cityops_logout", logout_post, methods=["POST"])
+    server.add_url_rule("/logout", "cityops_logout_get", logout_get, methods=["GET"])
 
 
 def may_see(path: str) -> bool:

@@ -23,7 +23,7 @@ from dashboard.queries import report_desk as q
 from layouts.components import app_context, data_table, local_time
 from layouts.drill_filters import read_filter
 from layouts.report_common import DRILL, category_labels, desk_filter, ids, report_spec
-from layouts.table_export import csv_text, export_button, export_ids
+from layouts.table_export import csv_text, export_button, export_ids, exports
 
 __all__ = ["COLUMNS", "PAGE_SIZE", "desk_section", "list_page", "register", "shown_rows"]
 
@@ -190,6 +190,7 @@ def register(app: dash.Dash) -> None:
         State(ids.lang, "data"),
         prevent_initial_call=True,
     )
+    @exports
     def export_list(
         clicks: int | None, query: str | None, text: str | None, sort_by: Any, lang: str
     ) -> Any:

@@ -7,25 +7,45 @@ the current filters), `columns` and `sort_by` back, and `csv_text` writes them (
 byte-order mark, so Excel opens Vietnamese names correctly). A table whose rows live on the
 server (paged there) calls `csv_text` on the full filtered rows itself.
 
-Access: the auth layer restricts downloads to managers; the button carries the
-`csv-export` class and its id `<table id>-csv` for it.
+Access: downloads are for managers, checked on the server: every export callback carries the
+`exports` mark (`requires("manager", action="export.csv", writes=False)`), so the guard refuses anyone else
+(403) and each download is audited. The button carries the `csv-export` class and its id
+`<table id>-csv`.
+
+Cells a spreadsheet would run as a formula (text starting with = + - @, a tab or a carriage
+return) are written with a leading single quote, as OWASP advises for CSV injection; numbers,
+negative ones included, stay numbers.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from dashboard.auth import requires
 from dashboard.i18n import t
 
-__all__ = ["csv_text", "export_button", "export_ids", "register_csv_export", "sorted_rows"]
+__all__ = [
+    "csv_text",
+    "export_button",
+    "export_ids",
+    "exports",
+    "register_csv_export",
+    "sorted_rows",
+]
 
 BOM = "\ufeff"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d.,]*|[.,]\d+)([eE][+-]?\d+)?")
+
+# The mark of every export callback: managers only (the guard checks it), audited.
+exports = requires("manager", action="export.csv", writes=False)
 
 
 def export_ids(table_id: str) -> tuple[str, str]:
@@ -66,15 +86,27 @@ def sorted_rows(
     return out
 
 
+def _cell(value: Any) -> Any:
+    # Text a spreadsheet would take for a formula gets a leading quote; numbers pass as they are.
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return value if PLAIN_NUMBER.fullmatch(value) else "'" + value
+    return value
+
+
 def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[Mapping[str, Any]]) -> str:
-    """The rows as CSV: a header of the columns' shown names, then each row's values."""
+    """The rows as CSV: a header of the columns' shown names, then each row's values (cells
+    that would run as a spreadsheet formula neutralised, see the module docstring)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # CRLF (RFC 4180): the writer then quotes any cell holding a CR or LF, so no cell's text can
+    # start a row of its own (Python quotes only the terminator's characters).
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(
-        [c["name"] if isinstance(c["name"], str) else " ".join(c["name"]) for c in columns]
+        [_cell(c["name"] if isinstance(c["name"], str) else " ".join(c["name"])) for c in columns]
     )
     for row in rows:
-        writer.writerow(["" if row.get(c["id"]) is None else row.get(c["id"]) for c in columns])
+        writer.writerow([_cell(row.get(c["id"])) for c in columns])
     return BOM + buffer.getvalue()
 
 
@@ -90,6 +122,7 @@ def register_csv_export(app: Any, table_id: str, filename: str) -> None:
         State(table_id, "sort_by"),
         prevent_initial_call=True,
     )
+    @exports
     def export(_: int | None, rows: Any, columns: Any, sort_by: Any) -> dict[str, Any]:
         if not columns:
             raise PreventUpdate

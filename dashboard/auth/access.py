@@ -30,7 +30,7 @@ class PageAccess:
     path: str
     module: str
     role: Role  # the lowest role that may see the page
-    writes: bool  # has at least one writing callback
+    writes: bool  # has at least one writing callback (exports do not count)
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class AccessMap:
         writes = False
         for output in set(app.callback_map) - before:
             rule = write_rule(app.callback_map[output].get("callback"))
-            writes = writes or rule is not None
+            writes = writes or (rule is not None and rule.writes)
             self.callbacks[output] = CallbackAccess(output, meta.path, rule)
         lowest: Role = min(roles, key=ROLES.index) if roles else "viewer"
         self.pages[meta.path] = PageAccess(meta.path, module.__name__, lowest, writes)

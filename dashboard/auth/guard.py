@@ -10,16 +10,24 @@ address (exchanged for a session cookie, then the address is loaded again withou
 - `/_dash-update-component`: the callback named by the body's `output` is looked up in the
   app's `AccessMap`: its page's role, plus the role of its `requires` mark when it writes (only
   people write); Dash's page router is checked against the page it is asked for;
-- `/api/v1/`: a signed-in person, or an API token with scope `read:api`;
+- `/api/v1/`: a signed-in person, or an API token with scope `read:api` (which reads the API
+  and nothing else: 403 anywhere else);
 - any other route: a signed-in person, with the role of its view's `requires` mark if any.
 
-Refusals are 401 (nobody signed in) or 403 (not allowed), JSON except for pages, and nothing
-runs; a refused write is recorded in the audit log. A state-changing request whose Origin is
-another site's is refused outright (the cookies are SameSite=Lax as well).
+A page's address is taken the way Dash's router takes it (`page_path`: slashes stripped at
+both ends), so `/admin/` or `//admin` is the page `/admin` here too. A body is never read
+before the principal is known (nobody signed in: 401 unread), never past `[server]
+max_request_mb` (413), and one nested too deep for the parser is a 400.
+
+Refusals are 401 (nobody signed in), 403 (not allowed) or 400/413 (a body refused), JSON
+except for pages, and nothing runs; a refused write by someone signed in is recorded in the
+audit log. A state-changing request whose Origin is another site's is refused outright (the
+cookies are SameSite=Lax as well).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -35,7 +43,7 @@ from dashboard.auth.keys import digest
 from dashboard.auth.principal import G_PRINCIPAL, Principal, can_write, write_rule
 from dashboard.auth.sessions import COOKIE, load_session, open_session, set_cookie
 
-__all__ = ["ACCESS", "API_SCOPE", "PUBLIC", "access_map", "guard"]
+__all__ = ["ACCESS", "API_SCOPE", "PUBLIC", "access_map", "guard", "page_path"]
 
 ACCESS = "cityops_access"  # key of the AccessMap in flask_app.extensions
 FORBIDDEN = "cityops_forbidden"  # key of the 403 page's renderer
@@ -50,6 +58,12 @@ PAGE_ENDPOINTS = frozenset({"/", "/<path:path>"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Refusal = WerkzeugResponse | flask.Response
+
+
+def page_path(path: str) -> str:
+    """The page Dash's router serves for the address `path`: it strips the slashes at both
+    ends (`Dash.strip_relative_path`; this app's `requests_pathname_prefix` is "/")."""
+    return "/" + path.strip("/")
 
 
 def access_map() -> AccessMap:
@@ -84,7 +98,7 @@ def _same_origin() -> bool:
     return origin is None or origin == flask.request.host_url.rstrip("/")
 
 
-def _authenticate(activity: bool) -> tuple[Principal | None, Refusal | None]:
+def _authenticate(activity: Callable[[], bool]) -> tuple[Principal | None, Refusal | None]:
     ctx = current_context()
     header = flask.request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
@@ -127,6 +141,26 @@ def _wall_sign_in(token_secret: str) -> WerkzeugResponse:
     return response
 
 
+def _callback_body() -> tuple[dict[str, Any], Refusal | None]:
+    """The callback request's JSON object (Flask keeps it parsed for Dash's dispatch)."""
+    try:
+        parsed = flask.request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes
+        return {}, _json(400, "bad_request", "the request is nested too deeply")
+    if not isinstance(parsed, dict):
+        return {}, _json(400, "bad_request", "a callback request is a JSON object")
+    return parsed, None
+
+
+def _too_large() -> Refusal | None:
+    # By the announced length, before anything is read; a body without one (chunked) is cut
+    # off at the same limit by Werkzeug as it is read (MAX_CONTENT_LENGTH).
+    limit = flask.request.max_content_length
+    if limit is not None and (flask.request.content_length or 0) > limit:
+        return _json(413, "too_large", f"the request body is over {limit} bytes")
+    return None
+
+
 def _periodic(body: dict[str, Any]) -> bool:
     # A callback fired only by a timer (dcc.Interval) is not the person's activity.
     changed = body.get("changedPropIds") or []
@@ -141,18 +175,17 @@ def _check_callback(principal: Principal | None, body: dict[str, Any]) -> Refusa
     if entry is None:
         return _json(404 if principal else 401, "unknown_callback", "no such callback")
     if entry.output == ROUTER_OUTPUT:
-        path = AccessMap.router_path(body) or ""
-        allowed = access.page_allows(principal, path)
+        allowed = access.page_allows(principal, page_path(AccessMap.router_path(body) or ""))
     elif entry.page is not None:
         allowed = access.page_allows(principal, entry.page)
     else:  # not a page's: people only
         allowed = principal is not None and principal.kind == "user"
     if allowed and entry.write is not None:
         allowed = can_write(principal, entry.write.role)
-        if not allowed and principal is not None:
-            audit.record(entry.write.action, outcome="denied", target=entry.page)
     if allowed:
         return None
+    if entry.write is not None and principal is not None:
+        audit.record(entry.write.action, outcome="denied", target=entry.page)
     if principal is None:
         return _json(401, "unauthorized", "sign in first")
     return _json(403, "forbidden", "not allowed for this account")
@@ -161,6 +194,8 @@ def _check_callback(principal: Principal | None, body: dict[str, Any]) -> Refusa
 def _resolve(path: str, principal: Principal | None, body: dict[str, Any]) -> Refusal | None:
     request = flask.request
     access = access_map()
+    if principal is not None and principal.kind == "api_token" and not path.startswith("/api/"):
+        return _json(403, "forbidden", "an API token reads the API only")
     if path == CALLBACK_PATH:
         return _check_callback(principal, body)
     if path in SHELL_PATHS:
@@ -178,8 +213,7 @@ def _resolve(path: str, principal: Principal | None, body: dict[str, Any]) -> Re
     if request.endpoint in PAGE_ENDPOINTS:
         if path == "/":
             return None  # the home redirect names the real page, which is checked then
-        page = path.rstrip("/") or "/"
-        if access.page_allows(principal, page):
+        if access.page_allows(principal, page_path(path)):
             return None
         return _login_redirect() if principal is None else _forbidden_page()
     view = flask.current_app.view_functions.get(request.endpoint or "")
@@ -198,18 +232,21 @@ def guard() -> Refusal | None:
     path = request.path
     if request.method not in SAFE_METHODS and not _same_origin():
         return _json(403, "cross_origin", "requests from another site are refused")
-    if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
-        return None
+    refusal = _too_large()
+    if refusal is not None or path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
+        return refusal
     token = request.args.get("token")
     if token and request.method == "GET" and request.endpoint in PAGE_ENDPOINTS:
         return _wall_sign_in(token)
-    body: dict[str, Any] = {}
-    if path == CALLBACK_PATH:
-        parsed = request.get_json(silent=True)
-        if not isinstance(parsed, dict):
-            return _json(400, "bad_request", "a callback request is a JSON object")
-        body = parsed
-    principal, refusal = _authenticate(activity=not _periodic(body))
+    is_callback = path == CALLBACK_PATH
+    read_body = functools.cache(_callback_body if is_callback else lambda: ({}, None))
+    # A session is touched by a person's doing only; the body says so, read once it is live.
+    principal, refusal = _authenticate(activity=lambda: not _periodic(read_body()[0]))
+    if refusal is not None:
+        return refusal
+    if is_callback and principal is None and not access_map().public:
+        return _json(401, "unauthorized", "sign in first")  # the body is not read
+    body, refusal = read_body()
     if refusal is not None:
         return refusal
     if principal is not None:

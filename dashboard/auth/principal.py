@@ -84,20 +84,26 @@ def can_write(principal: Principal | None, role: Role) -> bool:
 
 @dataclass(frozen=True)
 class WriteRule:
-    """What a writing callback (or Flask view) needs: a role, and the audit action name."""
+    """What a writing callback (or Flask view) needs: a role, and the audit action name.
+    `writes` is False for a call that changes nothing but is kept to a role and audited all
+    the same (a CSV export): its page may still be public."""
 
     role: Role
     action: str
+    writes: bool = True
 
 
-def requires(role: Role, action: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def requires(
+    role: Role, action: str | None = None, *, writes: bool = True
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Mark a callback (or Flask view) as writing: only a signed-in user with `role` may call
-    it. `action` names it in the audit log (default: the function's name)."""
+    it. `action` names it in the audit log (default: the function's name); `writes=False`
+    for one that only reads but is restricted and audited like a write (an export)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
 
     def mark(func: Callable[P, R]) -> Callable[P, R]:
-        rule = WriteRule(role, action or func.__name__)
+        rule = WriteRule(role, action or func.__name__, writes)
 
         @functools.wraps(func)
         def checked(*args: P.args, **kwargs: P.kwargs) -> R:

@@ -9,6 +9,7 @@ are not activity: a wall left open on a person's account still signs out) and af
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from werkzeug.wrappers import Response
@@ -70,11 +71,17 @@ def _ended(view: SessionView, now: datetime, auth: AuthConfig) -> bool:
 
 
 def load_session(
-    store: Store, secret: str, now: datetime, auth: AuthConfig, activity: bool
+    store: Store,
+    secret: str,
+    now: datetime,
+    auth: AuthConfig,
+    activity: bool | Callable[[], bool],
 ) -> Principal | None:
     """The principal of the session whose cookie holds `secret`, or None when there is no
     such session or it has ended (then it is deleted). `activity`: the request is the
-    person's doing (not a periodic refresh), so it keeps an idle session alive."""
+    person's doing (not a periodic refresh), so it keeps an idle session alive; a callable
+    is asked only once the session is known to be live and due for a touch (the guard reads
+    a callback's body only then)."""
     id_hash = digest(secret)
     view = store.accounts.session(id_hash)
     if view is None:
@@ -82,7 +89,9 @@ def load_session(
     if _ended(view, now, auth):
         store.accounts.delete_session(id_hash)
         return None
-    if (activity or view.token is not None) and now - view.last_seen_at > TOUCH_EVERY:
+    if now - view.last_seen_at > TOUCH_EVERY and (
+        view.token is not None or (activity() if callable(activity) else activity)
+    ):
         store.accounts.touch_session(id_hash, now)
     if view.user is not None:
         role: Role = view.user.role  # type: ignore[assignment]  # the store holds only ROLES

@@ -39,6 +39,7 @@ def install(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.auth.secure_cookies,
+        MAX_CONTENT_LENGTH=int(config.server.max_request_mb * 1024 * 1024),
     )
     if config.auth.proxy_hops:
         hops = config.auth.proxy_hops

@@ -4,8 +4,10 @@ of what the store holds, to prove that a refused request changed nothing."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import dash
 import pytest
@@ -48,8 +50,13 @@ class Caller:
     client: FlaskClient
     headers: dict[str, str]
 
-    def get(self, path: str) -> object:
+    def get(self, path: str) -> Any:
         return self.client.get(path, headers=self.headers)
+
+    def callback(self, dep: dict[str, Any], pathname: str | None = None) -> Any:
+        """POST callback `dep` the way the renderer does (see `callback_body`)."""
+        body = callback_body(dep, pathname)
+        return self.client.post("/_dash-update-component", json=body, headers=self.headers)
 
 
 @pytest.fixture
@@ -75,3 +82,41 @@ def caller(app: dash.Dash) -> Callable[[str], Caller]:
         return Caller(kind, client, headers)
 
     return make
+
+
+def callback_body(dep: dict[str, Any], pathname: str | None = None) -> dict[str, Any]:
+    """A renderer-shaped request for callback `dep`, with empty values (for a refused call the
+    guard answers before any value is read)."""
+
+    def spec(item: dict[str, Any]) -> Any:
+        ident = item["id"]
+        if ident.startswith("{"):  # a pattern id: ALL matches none here
+            return []
+        value = pathname if (ident, item["property"]) == ("_pages_location", "pathname") else None
+        return {"id": ident, "property": item["property"], "value": value}
+
+    output = dep["output"]
+    refs = output_refs(output)
+    outs = [
+        {"id": json.loads(i) if i.startswith("{") else i, "property": p}
+        for i, p in (r.rsplit(".", 1) for r in refs)
+    ]
+    return {
+        "output": output,
+        "outputs": outs if output.startswith("..") else outs[0],
+        "inputs": [spec(i) for i in dep["inputs"]],
+        "state": [spec(s) for s in dep["state"]],
+        "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"],
+    }
+
+
+def dependencies(app: dash.Dash) -> list[dict[str, Any]]:
+    """The app's server-side callbacks, as `/_dash-dependencies` lists them to an admin."""
+    client = app.server.test_client()
+    deps: list[dict[str, Any]] = client.get("/_dash-dependencies").get_json()
+    return [d for d in deps if d.get("clientside_function") is None]
+
+
+def output_refs(output: str) -> list[str]:
+    """The "id.property" outputs of a callback's output key (several: `..a.b...c.d..`)."""
+    return output.strip(".").split("...") if output.startswith("..") else [output]

@@ -8,9 +8,7 @@ file. Allowed requests get through (never 401/403); refused ones get 401 (nobody
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 import dash
 import pytest
@@ -20,7 +18,14 @@ from dashboard.auth import ROLES, has_role
 from dashboard.auth.access import ROUTER_OUTPUT, AccessMap
 from dashboard.auth.guard import ACCESS
 from dashboard.auth.principal import Principal
-from tests.auth.conftest import PRINCIPALS, Caller, context_of, store_digest
+from tests.auth.conftest import (
+    PRINCIPALS,
+    Caller,
+    callback_body,
+    context_of,
+    dependencies,
+    store_digest,
+)
 
 REFUSED = (401, 403)
 
@@ -43,32 +48,6 @@ def _may_see(access: AccessMap, kind: str, path: str) -> bool:
     if who.kind == "wall_token":
         return path == "/wall"
     return has_role(who, page.role)
-
-
-def callback_body(dep: dict[str, Any], pathname: str | None = None) -> dict[str, Any]:
-    """A renderer-shaped request for callback `dep`, with empty values (for a refused call the
-    guard answers before any value is read)."""
-
-    def spec(item: dict[str, Any]) -> Any:
-        ident = item["id"]
-        if ident.startswith("{"):  # a pattern id: ALL matches none here
-            return []
-        value = pathname if (ident, item["property"]) == ("_pages_location", "pathname") else None
-        return {"id": ident, "property": item["property"], "value": value}
-
-    output = dep["output"]
-    refs = output.strip(".").split("...") if output.startswith("..") else [output]
-    outs = [
-        {"id": json.loads(i) if i.startswith("{") else i, "property": p}
-        for i, p in (r.rsplit(".", 1) for r in refs)
-    ]
-    return {
-        "output": output,
-        "outputs": outs if output.startswith("..") else outs[0],
-        "inputs": [spec(i) for i in dep["inputs"]],
-        "state": [spec(s) for s in dep["state"]],
-        "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"],
-    }
 
 
 @pytest.mark.parametrize("kind", PRINCIPALS)
@@ -149,3 +128,24 @@ def test_every_callback_is_checked_and_refusals_change_nothing(
             wrong[dep["output"][:80]] = r.status_code
     assert wrong == {}
     assert store_digest(context_of(app).store) == before
+
+
+@pytest.mark.parametrize("kind", ["viewer", "manager"])
+def test_every_refused_write_is_audited_under_its_action(
+    app: dash.Dash, caller: Callable[[str], Caller], kind: str
+) -> None:
+    who = caller(kind)
+    access: AccessMap = app.server.extensions[ACCESS]
+    store = context_of(app).store
+    refused = []
+    for dep in dependencies(app):
+        entry = access.callbacks.get(dep["output"])
+        if entry is None or entry.write is None or has_role(_principal(kind), entry.write.role):
+            continue
+        assert who.callback(dep).status_code == 403, dep["output"]
+        refused.append((entry.write.action, entry.page))
+    assert {"user.disable", "token.create", "token.revoke"} <= {a for a, _ in refused}
+    entries, _ = store.accounts.audit_page(0, 1000)
+    denied = [(e.action, e.target) for e in reversed(entries) if e.outcome == "denied"]
+    assert denied == refused
+    assert {e.actor for e in entries if e.outcome == "denied"} == {f"test-{kind}"}

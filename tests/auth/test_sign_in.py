@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import dash
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from dashboard.app import create_app
 from dashboard.auth import manage
@@ -44,7 +45,7 @@ def web(seeded: Seed, clock: Clock) -> dash.Dash:
 
 
 def sign_in(client: FlaskClient, name: str, password: str, next_: str = "/wall") -> object:
-    form = client.get(f"/login?next={next_}")
+    form = client.get("/login", query_string={"next": next_})
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.get_data(as_text=True))
     assert csrf, "the form carries its token"
     return client.post(
@@ -180,3 +181,18 @@ def test_one_address_guessing_many_accounts_is_locked_too(seeded: Seed, clock: C
     client = make_app(seeded, clock, login=limits).server.test_client(role=None)
     codes = [sign_in(client, f"user{i}", "some password").status_code for i in range(5)]  # type: ignore[attr-defined]
     assert codes == [401, 401, 401, 429, 429]
+
+
+@pytest.mark.parametrize("bad", ["/wall\r\nSet-Cookie: x=1", "/wall\nX: y", "/wall\x00"])
+def test_a_next_with_control_characters_goes_home_and_leaves_no_stray_session(
+    web: dash.Dash, seeded: Seed, bad: str
+) -> None:
+    client = web.server.test_client(role=None)
+    r = sign_in(client, "an", TEST_PASSWORD, next_=bad)
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    assert client.get_cookie("x") is None and client.get_cookie(COOKIE) is not None
+    with seeded.store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM auth_sessions")).scalar_one() == 1
+    r = client.get("/login", query_string={"next": bad})  # signed in: straight on
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    assert client.get("/wall").status_code == 200
