@@ -78,6 +78,7 @@ TEXT: dict[str, dict[str, str]] = {
     "drill.history.current": {"vi": "Kỳ này", "en": "This period"},
     "drill.history.previous": {"vi": "Cùng kỳ tuần trước", "en": "Same period a week earlier"},
     "drill.history.range": {"vi": "Thấp nhất – cao nhất", "en": "Min – max"},
+    "drill.unit.bool": {"vi": "1 = có, 0 = không", "en": "1 = yes, 0 = no"},
     "drill.resolution.raw": {"vi": "Số liệu gốc", "en": "Raw readings"},
     "drill.resolution.5m": {"vi": "Trung bình 5 phút", "en": "5-minute means"},
     "drill.resolution.1h": {"vi": "Trung bình theo giờ", "en": "Hourly means"},
