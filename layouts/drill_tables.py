@@ -8,7 +8,7 @@ columns; times are local ("dd/mm/YYYY HH:MM" in the city's zone), numbers stay n
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any, Final
 
@@ -49,12 +49,13 @@ _DECIMALS = {k: (0 if f.endswith("d") else int(f[-2])) for k, f in NUMBER_FORMAT
 TIME_FORMAT: Final = "%d/%m/%Y %H:%M"
 
 
-def columns(keys: Sequence[str], lang: str) -> list[dict[str, Any]]:
-    """DataTable columns: header `drill.col.<key>`, numbers formatted per NUMBER_FORMATS."""
+def columns(keys: Sequence[str], lang: str, *, text: Collection[str] = ()) -> list[dict[str, Any]]:
+    """DataTable columns: header `drill.col.<key>`, numbers formatted per NUMBER_FORMATS
+    (except the `text` keys: cells already written with their unit, e.g. "24 đèn")."""
     out = []
     for key in keys:
         column: dict[str, Any] = {"id": key, "name": t(f"drill.col.{key}", lang)}
-        if key in NUMBER_FORMATS:
+        if key in NUMBER_FORMATS and key not in text:
             column |= {"type": "numeric", "format": {"specifier": NUMBER_FORMATS[key]}}
         out.append(column)
     return out

@@ -1,0 +1,76 @@
+"""What the pages call things, through the callbacks the browser calls (both databases):
+report categories by their names, counts as whole numbers in the right number, units and
+definitions beside the numbers, and the places (zones, assets) a view names."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from dashboard.records import REPORT_CATEGORIES
+from layouts.report_common import DRILL
+from layouts.report_common import ids as desk_ids
+from tests.api.seed import REPORTS
+from tests.pages.conftest import post_callback
+from tests.pages.test_drill_pages import fire
+
+
+def _alerts(client: FlaskClient, lang: str, view: str = "") -> dict[str, Any]:
+    return fire(
+        client,
+        "..alerts-map.figure",
+        {"alerts-filter.data": view, "alerts-url.search": f"?lang={lang}"},
+        "alerts-filter.data",
+    )
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_alerts_name_report_categories_in_the_page_language(client: FlaskClient, lang: str) -> None:
+    rows = _alerts(client, lang)["alerts-events"]["data"]
+    reports = {r["id"]: r["name"] for r in rows if r["id"].startswith("RG-")}
+    new_in_a_day = [r for r in REPORTS if r.external_id in reports]
+    assert new_in_a_day, rows
+    for report in new_in_a_day:
+        en, vi = REPORT_CATEGORIES[report.category]
+        assert reports[report.external_id] == (en if lang == "en" else vi)
+
+
+@pytest.mark.parametrize(("lang", "reports"), [("vi", "2 phản ánh"), ("en", "2 reports")])
+def test_alerts_tiles_show_counts_as_whole_numbers_with_their_unit(
+    client: FlaskClient, lang: str, reports: str
+) -> None:
+    tiles = {r["id"]: r for r in _alerts(client, lang)["alerts-tiles"]["data"]}
+    assert tiles["reports.open"]["value"] == reports  # two not closed in the seed, not "2,0"
+    speed = tiles["traffic.avg_speed"]["value"]
+    assert speed.endswith(" km/h") and ("," if lang == "vi" else ".") in speed
+
+
+def test_the_desk_counts_one_report_in_the_singular(client: FlaskClient) -> None:
+    keys = [d["output"] for d in client.get("/_dash-dependencies").get_json()]
+    key = next(k for k in keys if k.lstrip(".").startswith("reports-desk-table.data"))
+
+    def count(view: str) -> str:
+        r = post_callback(
+            client,
+            key,
+            [
+                {"id": DRILL.state, "property": "data", "value": view},
+                {"id": desk_ids.search, "property": "value", "value": None},
+                {"id": desk_ids.table, "property": "page_current", "value": 0},
+                {"id": desk_ids.table, "property": "sort_by", "value": []},
+                {"id": desk_ids.acted, "property": "data", "value": None},
+            ],
+            [{"id": desk_ids.lang, "property": "data", "value": "en"}],
+            f"{DRILL.state}.data",
+        )
+        return str(r.get_json()["response"][desk_ids.count]["children"])
+
+    assert count("range=7d&status=closed") == "1 report"
+    assert count("range=7d") == "3 reports"
+
+
+def _texts(tree: Any) -> str:
+    return json.dumps(tree, ensure_ascii=False)
