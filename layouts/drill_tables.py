@@ -15,9 +15,9 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from dashboard.i18n import t
+from dashboard.i18n import TEXT, t
 
-__all__ = ["NUMBER_FORMATS", "columns", "records"]
+__all__ = ["NUMBER_FORMATS", "column_help", "columns", "records"]
 
 # Shown decimals per column key; a key not listed is text.
 NUMBER_FORMATS: Final[dict[str, str]] = {
@@ -59,6 +59,11 @@ def columns(keys: Sequence[str], lang: str, *, text: Collection[str] = ()) -> li
             column |= {"type": "numeric", "format": {"specifier": NUMBER_FORMATS[key]}}
         out.append(column)
     return out
+
+
+def column_help(columns: Sequence[Mapping[str, Any]], lang: str) -> list[str]:
+    """What each column that needs it counts (`drill.help.<id>`), in the table's order."""
+    return [t(f"drill.help.{c['id']}", lang) for c in columns if f"drill.help.{c['id']}" in TEXT]
 
 
 def _cell(value: Any, key: str, tz: tzinfo) -> Any:

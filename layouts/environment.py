@@ -81,7 +81,7 @@ def build(view: View) -> tuple[Any, ...]:
     exceed = dict(zip(ev.by_area["area"], ev.by_area["exceed_h"], strict=True))
     figure = drill_map(
         view.base, level=view.level, name_prop=view.name_prop, area_values=exceed,
-        value_label=t("drill.col.exceed_h", lang), selected=view.selected,
+        value_label=t("drill.col.exceed_station_h", lang), selected=view.selected,
         layers=environment_layers(ev.stations, ev.gauges, lang),
         center=view.center, zoom=view.zoom, lang=lang,
     )  # fmt: skip

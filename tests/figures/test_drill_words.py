@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 
 from dashboard.figures.drillcharts import area_bars, chart_layout, history_figure
+from dashboard.figures.drillenv import exceedance_bars
 from dashboard.queries.history import History, Samples
 
 START = datetime(2025, 11, 20, tzinfo=UTC)
@@ -48,3 +50,11 @@ def test_every_axis_title_is_drawn_by_plotly_js() -> None:
     layout = chart_layout(lang="en", yaxis={"title": "VN_AQI", "range": [0, 300]})
     assert layout["yaxis"]["title"] == {"text": "VN_AQI"}
     assert layout["yaxis"]["range"] == [0, 300]
+
+
+def test_exceedance_per_pollutant_is_counted_in_station_hours() -> None:
+    """Three stations over a day can hold 72 hours above the line: station-hours."""
+    exceed = pd.DataFrame({"pollutant": ["pm25", "o3_1h"], "exceed_h": [32, 0]})
+    for lang, word in (("vi", "Giờ-trạm"), ("en", "station-hours")):
+        fig = exceedance_bars(exceed, {"pm25": "PM2.5"}, lang=lang)
+        assert word in fig["layout"]["yaxis"]["title"]["text"]

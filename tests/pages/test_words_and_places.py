@@ -4,11 +4,14 @@ definitions beside the numbers, and the places (zones, assets) a view names."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
+import dash
 import pytest
 from flask.testing import FlaskClient
+from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.records import REPORT_CATEGORIES
 from layouts.report_common import DRILL
@@ -72,5 +75,41 @@ def test_the_desk_counts_one_report_in_the_singular(client: FlaskClient) -> None
     assert count("range=7d") == "3 reports"
 
 
-def _texts(tree: Any) -> str:
-    return json.dumps(tree, ensure_ascii=False)
+def _layout(app: dash.Dash, page: str, lang: str) -> str:
+    module = importlib.import_module(f"layouts.{page}")
+    with app.server.test_request_context(f"/{page}?lang={lang}"):
+        return json.dumps(
+            json.loads(json.dumps(module.layout(lang=lang), cls=PlotlyJSONEncoder)),
+            ensure_ascii=False,
+        )
+
+
+@pytest.mark.parametrize(("lang", "word"), [("vi", "giờ-trạm"), ("en", "station-hours")])
+def test_exceedance_summed_over_stations_is_counted_in_station_hours(
+    app: dash.Dash, client: FlaskClient, lang: str, word: str
+) -> None:
+    """A day of three stations can hold 72 hours above the line: the chart and the map say
+    station-hours, and the page says what one is."""
+    intro = _layout(app, "environment", lang)
+    assert word in intro.lower() and "72" in intro
+    out = fire(
+        client,
+        "..environment-map.figure",
+        {"environment-filter.data": "", "environment-url.search": f"?lang={lang}"},
+        "environment-filter.data",
+    )
+    areas = out["environment-map"]["figure"]  # areas shaded by their stations' hours
+    assert word in json.dumps(areas, ensure_ascii=False).lower()
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("vi", ("Giờ-đèn hỏng:", "Số lần hỏng:")), ("en", ("Lamp-hours faulty:", "Faults:"))],
+)
+def test_the_cabinet_table_defines_fault_hours_and_faults(
+    app: dash.Dash, lang: str, words: tuple[str, str]
+) -> None:
+    """ "50.8 fault hours, 0 faults" is read right when the page says what each counts."""
+    page = _layout(app, "lighting", lang)
+    for word in words:
+        assert f'"children": "{word}' in page, word
