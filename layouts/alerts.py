@@ -21,7 +21,7 @@ from dashboard.queries.filters import FilterSpec
 from layouts.components import PageMeta, app_context, page_language
 from layouts.drill_filters import drill_ids, filter_spec
 from layouts.drill_page import View, page_layout, register_drill_page
-from layouts.drill_tables import columns, records
+from layouts.drill_tables import columns, records, zone_words
 from layouts.report_common import category_labels
 
 PAGE = PageMeta(path="/alerts", order=60, title_key="alerts.nav", roles=("viewer",))
@@ -77,6 +77,8 @@ def _shown(events: pd.DataFrame, lang: str) -> pd.DataFrame:
         severity=[t(f"alerts.severity.{s}", lang) for s in events["severity"]],
         label=[t(f"wall.event.{k}", lang) for k in events["kind"]],
         name=names.where(~reports, names.map(lambda c: categories.get(c, c))),
+        # A feed has no place (no zone, blank); a placed thing in no zone is outside them.
+        zone=events["zone"].where(events["lon"].notna(), ""),
     )
 
 
@@ -123,7 +125,7 @@ def build(view: View) -> tuple[Any, ...]:
         figure,
         bars,
         kinds,
-        records(_shown(av.events, lang), EVENT_TABLE, view.tz),
+        records(_shown(av.events, lang), EVENT_TABLE, view.tz, zone_words(lang)),
         records(_tiles(av.tiles, lang), TILE_TABLE, view.tz),
     )
 

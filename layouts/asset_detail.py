@@ -125,7 +125,7 @@ def _attributes(info: q.AssetInfo, lang: str) -> list[Any]:
         (t("drill.attr.id", lang), info.id),
         (t("drill.attr.kind", lang), _word(f"drill.kind.{info.kind}", info.kind, lang)),
         (t("drill.filter.ward", lang), info.ward or "—"),
-        (t("drill.filter.zone", lang), info.zone or "—"),
+        (t("drill.filter.zone", lang), info.zone or t("drill.zone.outside", lang)),
     ]
     keys = [k for k in _FIRST if k in info.attributes]
     keys += sorted(k for k in info.attributes if k not in _FIRST)

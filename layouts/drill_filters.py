@@ -31,6 +31,7 @@ from dashboard.basemap import BaseMap
 from dashboard.config import Config
 from dashboard.i18n import t
 from dashboard.queries.filters import (
+    OUTSIDE,
     RANGES,
     DrillFilter,
     FilterProblem,
@@ -183,7 +184,10 @@ def filter_bar(
                 t("drill.filter.zone", lang),
                 dcc.Dropdown(
                     id=ids.zone,
-                    options=list(spec.known_zones),
+                    options=[
+                        *spec.known_zones,
+                        {"label": t("drill.zone.outside", lang), "value": OUTSIDE},
+                    ],
                     value=list(drill.zones),
                     placeholder=t("drill.filter.all", lang),
                     **multi,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from dashboard.i18n import TEXT, t
 
-__all__ = ["NUMBER_FORMATS", "column_help", "columns", "records"]
+__all__ = ["NUMBER_FORMATS", "column_help", "columns", "records", "zone_words"]
 
 # Shown decimals per column key; a key not listed is text.
 NUMBER_FORMATS: Final[dict[str, str]] = {
@@ -77,6 +77,11 @@ def _cell(value: Any, key: str, tz: tzinfo) -> Any:
         decimals = _DECIMALS.get(key)
         return round(float(value)) if decimals == 0 else round(float(value), decimals or 6)
     return value
+
+
+def zone_words(lang: str) -> dict[str, dict[Any, str]]:
+    """`records` words naming a blank zone: the row lies outside every zone (filters.OUTSIDE)."""
+    return {"zone": {None: t("drill.zone.outside", lang)}}
 
 
 def records(

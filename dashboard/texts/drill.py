@@ -7,6 +7,8 @@ TEXT: dict[str, dict[str, str]] = {
     "drill.filter.ward": {"vi": "Phường", "en": "Ward"},
     "drill.filter.zone": {"vi": "Khu vực", "en": "Zone"},
     "drill.filter.all": {"vi": "Tất cả", "en": "All"},
+    # the zone of what lies in none of the city's zones (a value to filter on, too)
+    "drill.zone.outside": {"vi": "Ngoài các khu", "en": "Outside the zones"},
     "drill.filter.range": {"vi": "Khoảng thời gian", "en": "Time range"},
     "drill.filter.dates": {"vi": "Từ ngày – đến ngày", "en": "From – to"},
     "drill.filter.day_from": {"vi": "Từ ngày", "en": "From"},
@@ -26,6 +28,14 @@ TEXT: dict[str, dict[str, str]] = {
     "drill.problem.unknown_ward": {
         "vi": "Không có phường “{value}” — bỏ qua bộ lọc {param}.",
         "en": "There is no ward “{value}” — the {param} filter was ignored.",
+    },
+    "drill.problem.unknown_asset": {
+        "vi": "Không có tài sản “{value}” — bỏ qua {param}.",
+        "en": "There is no asset “{value}” — {param} was ignored.",
+    },
+    "drill.problem.unknown_report": {
+        "vi": "Không có phản ánh “{value}” — bỏ qua {param}.",
+        "en": "There is no report “{value}” — {param} was ignored.",
     },
     "drill.problem.unknown_zone": {
         "vi": "Không có khu vực “{value}” — bỏ qua bộ lọc {param}.",

@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from plotly.utils import PlotlyJSONEncoder
 
+from dashboard.queries.filters import OUTSIDE
 from dashboard.records import REPORT_CATEGORIES
 from layouts.report_common import DRILL
 from layouts.report_common import ids as desk_ids
@@ -51,28 +52,30 @@ def test_alerts_tiles_show_counts_as_whole_numbers_with_their_unit(
     assert speed.endswith(" km/h") and ("," if lang == "vi" else ".") in speed
 
 
-def test_the_desk_counts_one_report_in_the_singular(client: FlaskClient) -> None:
+def _desk(client: FlaskClient, view: str) -> dict[str, Any]:
+    """The desk list's answer for `view`: its rows and its count text (English)."""
     keys = [d["output"] for d in client.get("/_dash-dependencies").get_json()]
     key = next(k for k in keys if k.lstrip(".").startswith("reports-desk-table.data"))
+    r = post_callback(
+        client,
+        key,
+        [
+            {"id": DRILL.state, "property": "data", "value": view},
+            {"id": desk_ids.search, "property": "value", "value": None},
+            {"id": desk_ids.table, "property": "page_current", "value": 0},
+            {"id": desk_ids.table, "property": "sort_by", "value": []},
+            {"id": desk_ids.acted, "property": "data", "value": None},
+        ],
+        [{"id": desk_ids.lang, "property": "data", "value": "en"}],
+        f"{DRILL.state}.data",
+    )
+    out = r.get_json()["response"]
+    return {"rows": out[desk_ids.table]["data"], "count": out[desk_ids.count]["children"]}
 
-    def count(view: str) -> str:
-        r = post_callback(
-            client,
-            key,
-            [
-                {"id": DRILL.state, "property": "data", "value": view},
-                {"id": desk_ids.search, "property": "value", "value": None},
-                {"id": desk_ids.table, "property": "page_current", "value": 0},
-                {"id": desk_ids.table, "property": "sort_by", "value": []},
-                {"id": desk_ids.acted, "property": "data", "value": None},
-            ],
-            [{"id": desk_ids.lang, "property": "data", "value": "en"}],
-            f"{DRILL.state}.data",
-        )
-        return str(r.get_json()["response"][desk_ids.count]["children"])
 
-    assert count("range=7d&status=closed") == "1 report"
-    assert count("range=7d") == "3 reports"
+def test_the_desk_counts_one_report_in_the_singular(client: FlaskClient) -> None:
+    assert _desk(client, "range=7d&status=closed")["count"] == "1 report"
+    assert _desk(client, "range=7d")["count"] == "3 reports"
 
 
 def _layout(app: dash.Dash, page: str, lang: str) -> str:
@@ -113,3 +116,40 @@ def test_the_cabinet_table_defines_fault_hours_and_faults(
     page = _layout(app, "lighting", lang)
     for word in words:
         assert f'"children": "{word}' in page, word
+
+
+@pytest.mark.parametrize(
+    ("lang", "outside"), [("vi", "Ngoài các khu"), ("en", "Outside the zones")]
+)
+def test_a_thing_in_no_zone_says_so_and_can_be_chosen(
+    app: dash.Dash, client: FlaskClient, lang: str, outside: str
+) -> None:
+    """The seed's assets and reports lie in a ward but in none of the zones."""
+    page = _layout(app, "traffic", lang)
+    assert json.dumps({"label": outside, "value": OUTSIDE}, ensure_ascii=False) in page
+    out = fire(
+        client,
+        "..traffic-url.search",
+        {"traffic-url.search": f"?zone={OUTSIDE}&lang={lang}"},
+        "traffic-url.search",
+    )
+    assert out["traffic-zone"]["value"] == [OUTSIDE] and out["traffic-problems"]["children"] == []
+    view = {"traffic-filter.data": f"zone={OUTSIDE}", "traffic-url.search": f"?lang={lang}"}
+    rows = fire(client, "..traffic-map.figure", view, "traffic-filter.data")["traffic-segments"]
+    assert [(r["id"], r["zone"]) for r in rows["data"]] == [("traffic-seg-0001", outside)]
+    detail = fire(
+        client,
+        "..traffic-detail.className",
+        {"traffic-filter.data": "asset=traffic-seg-0001", "traffic-url.search": f"?lang={lang}"},
+        "traffic-filter.data",
+    )
+    assert outside in _texts(detail["traffic-detail-attrs"]["children"])
+
+
+def test_the_desk_lists_the_reports_outside_the_zones(client: FlaskClient) -> None:
+    assert _desk(client, f"range=7d&zone={OUTSIDE}")["count"] == "3 reports"
+    assert _desk(client, "range=7d&zone=V%C4%A9nh+Quang")["count"] == "0 reports"
+
+
+def _texts(tree: Any) -> str:
+    return json.dumps(tree, ensure_ascii=False)
