@@ -67,10 +67,11 @@ def chart_layout(title: str = "", *, lang: str, height: int = 340, **extra: Any)
             layout[key] = {**layout[key], **value}
         else:
             layout[key] = value
-    for key in ("xaxis", "yaxis"):
-        title = layout[key].get("title") if isinstance(layout.get(key), dict) else None
-        if isinstance(title, str):  # plotly.js 3+ draws only {"text": ...}, never a string
-            layout[key]["title"] = {"text": title}
+    for axis_key in ("xaxis", "yaxis"):
+        axis_layout = layout.get(axis_key)
+        axis_title = axis_layout.get("title") if isinstance(axis_layout, dict) else None
+        if isinstance(axis_title, str):  # plotly.js 3+ draws only {"text": ...}, not a string
+            layout[axis_key]["title"] = {"text": axis_title}
     return layout
 
 
