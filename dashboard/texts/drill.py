@@ -33,10 +33,6 @@ TEXT: dict[str, dict[str, str]] = {
         "vi": "Không có tài sản “{value}” — bỏ qua {param}.",
         "en": "There is no asset “{value}” — {param} was ignored.",
     },
-    "drill.problem.unknown_report": {
-        "vi": "Không có phản ánh “{value}” — bỏ qua {param}.",
-        "en": "There is no report “{value}” — {param} was ignored.",
-    },
     "drill.problem.unknown_zone": {
         "vi": "Không có khu vực “{value}” — bỏ qua bộ lọc {param}.",
         "en": "There is no zone “{value}” — the {param} filter was ignored.",
@@ -81,10 +77,6 @@ TEXT: dict[str, dict[str, str]] = {
     # asset detail
     "drill.detail.title": {"vi": "Chi tiết tài sản", "en": "Asset detail"},
     "drill.detail.close": {"vi": "Đóng", "en": "Close"},
-    "drill.detail.unknown": {
-        "vi": "Không tìm thấy tài sản “{asset}”.",
-        "en": "No asset “{asset}” is known.",
-    },
     "drill.history.current": {"vi": "Kỳ này", "en": "This period"},
     "drill.history.previous": {"vi": "Cùng kỳ tuần trước", "en": "Same period a week earlier"},
     "drill.history.range": {"vi": "Thấp nhất – cao nhất", "en": "Min – max"},

@@ -153,3 +153,25 @@ def test_the_desk_lists_the_reports_outside_the_zones(client: FlaskClient) -> No
 
 def _texts(tree: Any) -> str:
     return json.dumps(tree, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_an_unknown_asset_is_named_beside_the_filters_and_ignored(
+    client: FlaskClient, lang: str
+) -> None:
+    out = fire(
+        client,
+        "..traffic-detail.className",
+        {"traffic-filter.data": "asset=sim:road-9999", "traffic-url.search": f"?lang={lang}"},
+        "traffic-filter.data",
+    )
+    named = _texts(out["traffic-asset-problem"]["children"])
+    assert "sim:road-9999" in named and "asset" in named
+    assert "is-hidden" in out["traffic-detail"]["className"]
+    known = fire(
+        client,
+        "..traffic-detail.className",
+        {"traffic-filter.data": "asset=traffic-seg-0001", "traffic-url.search": f"?lang={lang}"},
+        "traffic-filter.data",
+    )
+    assert known["traffic-asset-problem"]["children"] == []
