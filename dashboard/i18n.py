@@ -15,6 +15,7 @@ __all__ = [
     "LANG_COOKIE",
     "TEXT",
     "Lang",
+    "count_key",
     "format_duration",
     "resolve_language",
     "t",
@@ -165,6 +166,11 @@ _CORE: Final[dict[str, dict[Lang, str]]] = {
     "tile.unit.lamps": {"vi": "đèn", "en": "lights"},
     "tile.unit.reports": {"vi": "phản ánh", "en": "reports"},
     "tile.unit.alerts": {"vi": "cảnh báo", "en": "alerts"},
+    # the singular of a count word (see `count_key`); Vietnamese nouns do not change
+    "tile.unit.segments.one": {"vi": "đoạn", "en": "segment"},
+    "tile.unit.lamps.one": {"vi": "đèn", "en": "light"},
+    "tile.unit.reports.one": {"vi": "phản ánh", "en": "report"},
+    "tile.unit.alerts.one": {"vi": "cảnh báo", "en": "alert"},
     "map.stale": {"vi": "dữ liệu cũ", "en": "stale"},
     "map.traffic.nodata": {"vi": "Giao thông: chưa có số liệu", "en": "Traffic: no data"},
     "map.traffic.free": {"vi": "Thông thoáng (≥ 75%)", "en": "Free flow (≥ 75%)"},
@@ -239,6 +245,13 @@ def t(key: str, lang: str) -> str:
     """
     entry = TEXT[key]
     return entry["en"] if lang == "en" else entry["vi"]
+
+
+def count_key(key: str, n: float | None) -> str:
+    """The text key for a count of `n`: `<key>.one` when n is 1 and that key exists ("1
+    segment", "1 report"), else `key` (the plural: "0 segments", "2 reports")."""
+    one = f"{key}.one"
+    return one if n is not None and n == 1 and one in TEXT else key
 
 
 def resolve_language(url_value: str | None, saved: str | None, default: str) -> Lang:

@@ -14,13 +14,15 @@ from dash import Output, html
 
 from dashboard.figures.drillcharts import area_bars
 from dashboard.figures.drillmap import AssetLayer, drill_map
+from dashboard.figures.tiles import format_quantity
 from dashboard.i18n import t
 from dashboard.queries.alerts import SEVERITIES, alerts_view
 from dashboard.queries.filters import FilterSpec
 from layouts.components import PageMeta, app_context, page_language
 from layouts.drill_filters import drill_ids, filter_spec
 from layouts.drill_page import View, page_layout, register_drill_page
-from layouts.drill_tables import columns, records
+from layouts.drill_tables import columns, records, zone_words
+from layouts.report_common import category_labels
 
 PAGE = PageMeta(path="/alerts", order=60, title_key="alerts.nav", roles=("viewer",))
 EXTRAS = {"severity": SEVERITIES}
@@ -59,18 +61,37 @@ def layout(lang: str | None = None, **query: Any) -> html.Div:
         side=(panels.areas, t("alerts.by_area", lang)),
         charts=[(panels.kinds, t("alerts.by_kind", lang))],
         tables=[
-            (panels.tiles, t("alerts.tiles", lang), columns(TILE_TABLE, lang)),
+            (panels.tiles, t("alerts.tiles", lang), columns(TILE_TABLE, lang, text=TILE_TABLE)),
             (panels.events, t("alerts.events", lang), columns(EVENT_TABLE, lang)),
         ],
     )
 
 
 def _shown(events: pd.DataFrame, lang: str) -> pd.DataFrame:
+    # A new report's name is its category code: shown as the category's name.
+    categories = category_labels(lang)
+    names = events["name"].fillna(events["id"])
+    reports = events["kind"] == "report_new"
     return events.assign(
         kind=[t(f"wall.event.{k}", lang) for k in events["kind"]],
         severity=[t(f"alerts.severity.{s}", lang) for s in events["severity"]],
         label=[t(f"wall.event.{k}", lang) for k in events["kind"]],
-        name=events["name"].fillna(events["id"]),
+        name=names.where(~reports, names.map(lambda c: categories.get(c, c))),
+        # A feed has no place (no zone, blank); a placed thing in no zone is outside them.
+        zone=events["zone"].where(events["lon"].notna(), ""),
+    )
+
+
+def _tiles(tiles: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The wall's tiles as the wall writes them: "24 đèn", "1 segment", "32,4 km/h"."""
+    units = tiles["unit"]
+    return tiles.assign(
+        tile=[t(f"wall.tile.{k}", lang) for k in tiles["id"]],
+        value=[format_quantity(v, u, lang) for v, u in zip(tiles["value"], units, strict=True)],
+        previous=[
+            format_quantity(v, u, lang) for v, u in zip(tiles["previous"], units, strict=True)
+        ],
+        level=[t(f"alerts.level.{v}", lang) for v in tiles["level"]],
     )
 
 
@@ -100,16 +121,12 @@ def build(view: View) -> tuple[Any, ...]:
         kind_names, list(av.by_kind["events"]), level="kind", title="", value_label=label,
         lang=lang,
     )  # fmt: skip
-    tiles = av.tiles.assign(
-        tile=[t(f"wall.tile.{k}", lang) for k in av.tiles["id"]],
-        level=[t(f"alerts.level.{v}", lang) for v in av.tiles["level"]],
-    )
     return (
         figure,
         bars,
         kinds,
-        records(_shown(av.events, lang), EVENT_TABLE, view.tz),
-        records(tiles, TILE_TABLE, view.tz),
+        records(_shown(av.events, lang), EVENT_TABLE, view.tz, zone_words(lang)),
+        records(_tiles(av.tiles, lang), TILE_TABLE, view.tz),
     )
 
 

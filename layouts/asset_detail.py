@@ -20,10 +20,10 @@ from dashboard.figures.locale import graph_config
 from dashboard.figures.tiles import format_number
 from dashboard.i18n import TEXT, t
 from dashboard.queries import history as q
-from dashboard.queries.filters import FilterSpec
+from dashboard.queries.filters import FilterProblem, FilterSpec
 from dashboard.records import METRICS
 from layouts.components import app_context, html_wire
-from layouts.drill_filters import DrillIds, page_lang, read_filter
+from layouts.drill_filters import DrillIds, page_lang, problem_text, read_filter
 
 __all__ = ["DetailIds", "detail_ids", "detail_panel", "detail_view", "register_detail"]
 
@@ -125,7 +125,7 @@ def _attributes(info: q.AssetInfo, lang: str) -> list[Any]:
         (t("drill.attr.id", lang), info.id),
         (t("drill.attr.kind", lang), _word(f"drill.kind.{info.kind}", info.kind, lang)),
         (t("drill.filter.ward", lang), info.ward or "—"),
-        (t("drill.filter.zone", lang), info.zone or "—"),
+        (t("drill.filter.zone", lang), info.zone or t("drill.zone.outside", lang)),
     ]
     keys = [k for k in _FIRST if k in info.attributes]
     keys += sorted(k for k in info.attributes if k not in _FIRST)
@@ -156,9 +156,12 @@ def _buttons(ids: DrillIds, info: q.AssetInfo, chosen: str | None, lang: str) ->
 
 
 def detail_view(ids: DrillIds, query: str | None, spec: FilterSpec, lang: str) -> tuple[Any, ...]:
-    """(panel class, title, attributes, metric buttons, figure) of the view `query`."""
+    """(panel class, title, attributes, metric buttons, figure, problem line) of the view
+    `query`; an asset the store does not know is named beside the filter bar's problems."""
     drill = read_filter(query, spec).filter
-    hidden: tuple[Any, ...] = ("drill-detail is-hidden", "", [], [], empty_figure("", lang=lang))
+    hidden: tuple[Any, ...] = (
+        "drill-detail is-hidden", "", [], [], empty_figure("", lang=lang), [],
+    )  # fmt: skip
     if not drill.asset:
         return hidden
     context = app_context()
@@ -171,8 +174,8 @@ def detail_view(ids: DrillIds, query: str | None, spec: FilterSpec, lang: str) -
             else None
         )
     if info is None:
-        message = t("drill.detail.unknown", lang).format(asset=drill.asset)
-        return ("drill-detail", message, [], [], empty_figure(message, lang=lang))
+        problem = FilterProblem("asset", drill.asset, "unknown_asset")
+        return (*hidden[:5], problem_text([problem], lang))
     title = f"{info.name} · {_metric_label(metric, lang)}" if metric else info.name
     figure = (
         history_figure(
@@ -192,6 +195,7 @@ def detail_view(ids: DrillIds, query: str | None, spec: FilterSpec, lang: str) -
         _attributes(info, lang),
         _buttons(ids, info, metric, lang),
         figure,
+        [],
     )
 
 
@@ -205,6 +209,7 @@ def register_detail(app: Any, ids: DrillIds, spec_of: Callable[[], FilterSpec]) 
         Output(d.attributes, "children"),
         Output(d.metrics, "children"),
         Output(d.graph, "figure"),
+        Output(ids.asset_problem, "children"),
         Input(ids.state, "data"),
         State(ids.url, "search"),
     )

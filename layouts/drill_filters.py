@@ -31,6 +31,7 @@ from dashboard.basemap import BaseMap
 from dashboard.config import Config
 from dashboard.i18n import t
 from dashboard.queries.filters import (
+    OUTSIDE,
     RANGES,
     DrillFilter,
     FilterProblem,
@@ -72,6 +73,7 @@ class DrillIds:
     range: str
     dates: str
     problems: str
+    asset_problem: str  # filled by the asset detail: an `asset=` the store does not know
     extras: Mapping[str, str]
     series: str  # pattern id type: {"type": series, "metric": m}, the detail's metric buttons
     close: str  # the detail's close button
@@ -91,6 +93,7 @@ def drill_ids(prefix: str, extras: Sequence[str] = ()) -> DrillIds:
         range=f"{prefix}-range",
         dates=f"{prefix}-dates",
         problems=f"{prefix}-problems",
+        asset_problem=f"{prefix}-asset-problem",
         extras={name: f"{prefix}-{name}" for name in extras},
         series=f"{prefix}-series",
         close=f"{prefix}-detail-close",
@@ -183,7 +186,10 @@ def filter_bar(
                 t("drill.filter.zone", lang),
                 dcc.Dropdown(
                     id=ids.zone,
-                    options=list(spec.known_zones),
+                    options=[
+                        *spec.known_zones,
+                        {"label": t("drill.zone.outside", lang), "value": OUTSIDE},
+                    ],
                     value=list(drill.zones),
                     placeholder=t("drill.filter.all", lang),
                     **multi,
@@ -250,6 +256,7 @@ def filter_bar(
                 role="status",
                 className="drill-problems",
             ),
+            html.Div(id=ids.asset_problem, role="status", className="drill-problems"),
         ],
         className="drill-filter-bar",
     )

@@ -33,6 +33,7 @@ from layouts.drill_filters import (
     read_filter,
     register_filter_sync,
 )
+from layouts.drill_tables import column_help
 from layouts.table_export import export_button, register_csv_export
 
 __all__ = [
@@ -101,7 +102,8 @@ def table_panel(
     """A ranking table with its CSV button; a click on a row opens that row's asset."""
     head = html.Div([html.H2(title), export_button(table_id, lang)], className="drill-table-head")
     table = data_table(table_id, columns, page_size=page_size, lang=lang, selectable=True)
-    return html.Section([head, table], className="drill-panel")
+    notes = [html.P(text, className="drill-table-help") for text in column_help(columns, lang)]
+    return html.Section([head, table, *notes], className="drill-panel")
 
 
 def drill_layout(

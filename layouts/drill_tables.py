@@ -8,16 +8,16 @@ columns; times are local ("dd/mm/YYYY HH:MM" in the city's zone), numbers stay n
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from dashboard.i18n import t
+from dashboard.i18n import TEXT, t
 
-__all__ = ["NUMBER_FORMATS", "columns", "records"]
+__all__ = ["NUMBER_FORMATS", "column_help", "columns", "records", "zone_words"]
 
 # Shown decimals per column key; a key not listed is text.
 NUMBER_FORMATS: Final[dict[str, str]] = {
@@ -49,15 +49,21 @@ _DECIMALS = {k: (0 if f.endswith("d") else int(f[-2])) for k, f in NUMBER_FORMAT
 TIME_FORMAT: Final = "%d/%m/%Y %H:%M"
 
 
-def columns(keys: Sequence[str], lang: str) -> list[dict[str, Any]]:
-    """DataTable columns: header `drill.col.<key>`, numbers formatted per NUMBER_FORMATS."""
+def columns(keys: Sequence[str], lang: str, *, text: Collection[str] = ()) -> list[dict[str, Any]]:
+    """DataTable columns: header `drill.col.<key>`, numbers formatted per NUMBER_FORMATS
+    (except the `text` keys: cells already written with their unit, e.g. "24 đèn")."""
     out = []
     for key in keys:
         column: dict[str, Any] = {"id": key, "name": t(f"drill.col.{key}", lang)}
-        if key in NUMBER_FORMATS:
+        if key in NUMBER_FORMATS and key not in text:
             column |= {"type": "numeric", "format": {"specifier": NUMBER_FORMATS[key]}}
         out.append(column)
     return out
+
+
+def column_help(columns: Sequence[Mapping[str, Any]], lang: str) -> list[str]:
+    """What each column that needs it counts (`drill.help.<id>`), in the table's order."""
+    return [t(f"drill.help.{c['id']}", lang) for c in columns if f"drill.help.{c['id']}" in TEXT]
 
 
 def _cell(value: Any, key: str, tz: tzinfo) -> Any:
@@ -71,6 +77,11 @@ def _cell(value: Any, key: str, tz: tzinfo) -> Any:
         decimals = _DECIMALS.get(key)
         return round(float(value)) if decimals == 0 else round(float(value), decimals or 6)
     return value
+
+
+def zone_words(lang: str) -> dict[str, dict[Any, str]]:
+    """`records` words naming a blank zone: the row lies outside every zone (filters.OUTSIDE)."""
+    return {"zone": {None: t("drill.zone.outside", lang)}}
 
 
 def records(

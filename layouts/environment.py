@@ -27,7 +27,7 @@ from dashboard.queries.snapshot import POLLUTANT_LABEL
 from layouts.components import PageMeta, app_context, page_language
 from layouts.drill_filters import drill_ids, filter_spec
 from layouts.drill_page import View, page_layout, register_drill_page
-from layouts.drill_tables import columns, records
+from layouts.drill_tables import columns, records, zone_words
 
 PAGE = PageMeta(path="/environment", order=40, title_key="environment.nav", roles=("viewer",))
 ids = drill_ids("environment")
@@ -81,7 +81,7 @@ def build(view: View) -> tuple[Any, ...]:
     exceed = dict(zip(ev.by_area["area"], ev.by_area["exceed_h"], strict=True))
     figure = drill_map(
         view.base, level=view.level, name_prop=view.name_prop, area_values=exceed,
-        value_label=t("drill.col.exceed_h", lang), selected=view.selected,
+        value_label=t("drill.col.exceed_station_h", lang), selected=view.selected,
         layers=environment_layers(ev.stations, ev.gauges, lang),
         center=view.center, zoom=view.zoom, lang=lang,
     )  # fmt: skip
@@ -90,8 +90,8 @@ def build(view: View) -> tuple[Any, ...]:
         aqi_over_time(ev.aqi, names, lang=lang, tz=tz),
         exceedance_bars(ev.exceedance, POLLUTANT_LABEL, lang=lang),
         water_levels(ev.water, ev.gauges, names, ev.tide_id, lang=lang, tz=tz),
-        records(ev.stations, STATION_TABLE, tz, words={"band": band_labels(lang)}),
-        records(ev.gauges, GAUGE_TABLE, tz),
+        records(ev.stations, STATION_TABLE, tz, {"band": band_labels(lang), **zone_words(lang)}),
+        records(ev.gauges, GAUGE_TABLE, tz, zone_words(lang)),
     )
 
 

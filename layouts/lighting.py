@@ -21,7 +21,7 @@ from dashboard.queries.lighting import lighting_view
 from layouts.components import PageMeta, app_context, page_language
 from layouts.drill_filters import drill_ids, filter_spec
 from layouts.drill_page import View, page_layout, register_drill_page
-from layouts.drill_tables import columns, records
+from layouts.drill_tables import columns, records, zone_words
 
 PAGE = PageMeta(path="/lighting", order=30, title_key="lighting.nav", roles=("viewer",))
 ids = drill_ids("lighting")
@@ -81,8 +81,8 @@ def build(view: View) -> tuple[Any, ...]:
         figure,
         bars,
         faults_per_day(lv.daily, lang=lang),
-        records(lv.cabinets, CABINET_TABLE, view.tz),
-        records(lv.faults, FAULT_TABLE, view.tz),
+        records(lv.cabinets, CABINET_TABLE, view.tz, zone_words(lang)),
+        records(lv.faults, FAULT_TABLE, view.tz, zone_words(lang)),
     )
 
 

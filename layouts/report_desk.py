@@ -18,7 +18,7 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.figures.theme import STATUS_ROW
-from dashboard.i18n import t
+from dashboard.i18n import count_key, t
 from dashboard.queries import report_desk as q
 from layouts.components import app_context, data_table, local_time
 from layouts.drill_filters import read_filter
@@ -149,7 +149,7 @@ def list_page(
             page=max(0, int(page or 0)),
             page_size=PAGE_SIZE,
         )
-    count = t("desk.count", lang).format(
+    count = t(count_key("desk.count", result.total), lang).format(
         n=f"{result.total:,}".replace(",", "." if lang == "vi" else ",")
     )
     rows = shown_rows(result.rows, lang, context.config.city.tz)

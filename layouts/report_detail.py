@@ -45,6 +45,12 @@ ACTION_ROLES: Final[dict[str, Role]] = {
 _TIME_FMT = "%d/%m/%Y %H:%M"
 
 
+def _place(ward: str | None, zone: str | None, lang: str) -> str:
+    """ "Ward / zone"; a report placed in a ward but in no zone says it is outside them."""
+    outside = t("drill.zone.outside", lang) if ward else None
+    return " / ".join(x for x in (ward, zone or outside) if x)
+
+
 def _button(action: str, lang: str) -> html.Button:
     return html.Button(
         t(f"desk.action.{action}", lang),
@@ -177,7 +183,7 @@ def detail_body(d: q.ReportDetail, lang: str, tz: Any) -> list[Any]:
         *_field("desk.f.closed", when(d.closed_at), lang),
         *_field("desk.f.agency", d.agency, lang),
         *_field("desk.f.address", d.address, lang),
-        *_field("desk.f.ward", " / ".join(x for x in (d.ward, d.zone) if x), lang),
+        *_field("desk.f.ward", _place(d.ward, d.zone, lang), lang),
         *_field("desk.f.source", d.source, lang),
         *_field(
             "desk.f.feed_status",

@@ -21,7 +21,7 @@ from dashboard.queries.traffic import traffic_view
 from layouts.components import PageMeta, app_context, page_language
 from layouts.drill_filters import drill_ids, filter_spec
 from layouts.drill_page import View, page_layout, register_drill_page
-from layouts.drill_tables import columns, records
+from layouts.drill_tables import columns, records, zone_words
 
 PAGE = PageMeta(path="/traffic", order=20, title_key="traffic.nav", roles=("viewer",))
 ids = drill_ids("traffic")
@@ -97,8 +97,8 @@ def build(view: View) -> tuple[Any, ...]:
         figure,
         bars,
         heat,
-        records(tv.segments, SEGMENT_TABLE, view.tz),
-        records(tv.incidents, INCIDENT_TABLE, view.tz),
+        records(tv.segments, SEGMENT_TABLE, view.tz, zone_words(lang)),
+        records(tv.incidents, INCIDENT_TABLE, view.tz, zone_words(lang)),
     )
 
 

@@ -67,6 +67,11 @@ def chart_layout(title: str = "", *, lang: str, height: int = 340, **extra: Any)
             layout[key] = {**layout[key], **value}
         else:
             layout[key] = value
+    for axis_key in ("xaxis", "yaxis"):
+        axis_layout = layout.get(axis_key)
+        axis_title = axis_layout.get("title") if isinstance(axis_layout, dict) else None
+        if isinstance(axis_title, str):  # plotly.js 3+ draws only {"text": ...}, not a string
+            layout[axis_key]["title"] = {"text": axis_title}
     return layout
 
 
@@ -144,12 +149,13 @@ def history_figure(
     cur, prev = history.current, history.previous
     if not len(cur) and not len(prev):
         return empty_figure(t("drill.no_history", lang), lang=lang)
-    unit = history.unit if history.unit != "bool" else ""
+    # An on/off metric has no unit: the axis says what its 1 and 0 mean.
+    unit = history.unit if history.unit != "bool" else t("drill.unit.bool", lang)
     shape = "hv" if history.metric in STEP_METRICS else "linear"
     # One zone conversion for both periods, each x encoded once (the band shares the line's).
     x_all = local_ms(np.concatenate([cur.ts, prev.ts]), tz)
     x_cur, x_prev = x_axis(x_all[: len(cur)]), x_axis(x_all[len(cur) :])
-    fmt = "%{y:,.2f}" + (f" {unit}" if unit else "")
+    fmt = "%{y:,.2f}" + (f" {history.unit}" if history.unit not in ("", "bool") else "")
     traces: list[dict[str, Any]] = []
     if history.resolution != "raw" and len(cur):
         band = "rgba(76,195,255,0.18)"

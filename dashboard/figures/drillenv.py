@@ -91,7 +91,7 @@ def exceedance_bars(exceed: pd.DataFrame, labels: dict[str, str], *, lang: str) 
         "hovertemplate": "%{x}: %{y}<extra></extra>",
     }
     layout = chart_layout(
-        "", lang=lang, yaxis={"title": t("drill.col.exceed_h", lang), "rangemode": "tozero"}
+        "", lang=lang, yaxis={"title": t("drill.col.exceed_station_h", lang), "rangemode": "tozero"}
     )
     return {"data": [trace], "layout": layout}
 

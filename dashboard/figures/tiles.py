@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
 from dashboard.figures.theme import PALETTE
-from dashboard.i18n import TEXT, t
+from dashboard.i18n import TEXT, count_key, t
 
 __all__ = [
     "LEVEL_COLOURS",
@@ -22,6 +22,7 @@ __all__ = [
     "TileView",
     "format_delta",
     "format_number",
+    "format_quantity",
     "level_colour",
     "tile_view",
 ]
@@ -103,10 +104,26 @@ def format_number(value: float | None, lang: str, decimals: int = 0) -> str:
     return text
 
 
-def unit_label(unit: str, lang: str) -> str:
-    """The unit as printed after a value; count units are translated, symbols kept."""
+def unit_label(unit: str, lang: str, count: float | None = None) -> str:
+    """The unit as printed after a value; count units are translated (in the singular for a
+    `count` of 1: "1 segment"), symbols kept."""
     key = f"tile.unit.{unit}"
-    return t(key, lang) if key in TEXT else unit
+    return t(count_key(key, count), lang) if key in TEXT else unit
+
+
+def format_quantity(value: float | None, unit: str, lang: str) -> str:
+    """`value` with its unit as a tile shows it: "24 đèn", "1 segment", "32,4 km/h"; a count
+    is a whole number. None gives "—"."""
+    if not _known(value):
+        return t("sources.none", lang)
+    decimals = _DECIMALS.get(unit, 0)
+    label = unit_label(unit, lang, _as_shown(value, decimals))
+    return f"{format_number(value, lang, decimals)} {label}".rstrip()
+
+
+def _as_shown(value: float | None, decimals: int) -> float | None:
+    """`value` as rounded on screen (what "1 segment" or "2 segments" depends on)."""
+    return round(value, decimals) if value is not None and _known(value) else None
 
 
 def format_delta(
@@ -123,7 +140,7 @@ def format_delta(
     decimals = _DECIMALS.get(unit, 0)
     if unit in _ABSOLUTE_DELTA or previous == 0:
         amount = format_number(abs(diff), lang, decimals)
-        shown = f"{amount} {unit_label(unit, lang)}"
+        shown = f"{amount} {unit_label(unit, lang, round(abs(diff), decimals))}"
         zero = round(abs(diff), decimals) == 0
     else:
         pct = abs(diff) / abs(previous) * 100
@@ -156,7 +173,7 @@ def tile_view(kpi: KpiLike, lang: str, *, stale: bool = False) -> TileView:
         key=kpi.key,
         label=t(label_key, lang) if label_key in TEXT else kpi.key,
         value=format_number(kpi.value, lang, decimals),
-        unit=unit_label(kpi.unit, lang),
+        unit=unit_label(kpi.unit, lang, _as_shown(kpi.value, decimals)),
         delta=delta,
         direction=direction,
         delta_colour=_delta_colour(kpi.key, direction, stale),

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.config import Config
+from dashboard.queries.drillsql import zone_mask
 from dashboard.queries.events import ticker_events
 from dashboard.queries.filters import DrillFilter
 from dashboard.queries.snapshot import query_frame
@@ -59,8 +60,8 @@ def alerts_view(
     keep = (events["ts"] >= drill.start) & (events["ts"] <= drill.end)
     if drill.wards:
         keep &= events["ward"].isin(drill.wards)
-    if drill.zones:
-        keep &= events["zone"].isin(drill.zones)
+    if drill.zones:  # a feed has no place: in no zone, and not outside them either
+        keep &= zone_mask(events["zone"], drill.zones) & events["lon"].notna()
     severity = drill.extra("severity")
     if severity != "all":
         keep &= events["severity"] == severity

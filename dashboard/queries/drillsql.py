@@ -12,26 +12,39 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
+from dashboard.queries.filters import OUTSIDE
 from dashboard.queries.snapshot import query_frame
 from dashboard.store.models import AssetRow
 
-__all__ = ["area_condition", "assets_frame"]
+__all__ = ["area_condition", "assets_frame", "zone_mask"]
 
 
 def area_condition(
     ward_col: Any, zone_col: Any, areas: tuple[Sequence[str], Sequence[str]]
 ) -> ColumnElement[bool]:
-    """`ward_col IN wards AND zone_col IN zones`, each part only when names are given."""
+    """`ward_col IN wards AND zone_col IN zones`, each part only when names are given; the
+    zone `filters.OUTSIDE` matches a row in no zone (zone_col NULL)."""
     wards, zones = areas
     parts: list[ColumnElement[bool]] = []
     if wards:
         parts.append(ward_col.in_(list(wards)))
     if zones:
-        parts.append(zone_col.in_(list(zones)))
+        named = [z for z in zones if z != OUTSIDE]
+        either = [zone_col.in_(named)] if named else []
+        if OUTSIDE in zones:
+            either.append(zone_col.is_(None))
+        parts.append(or_(*either))
     return and_(*parts) if parts else true()
+
+
+def zone_mask(zone: pd.Series, zones: Sequence[str]) -> pd.Series:
+    """`area_condition`'s zone part over a frame's zone column (all True without zones)."""
+    if not zones:
+        return pd.Series(True, index=zone.index)
+    return zone.isin([z for z in zones if z != OUTSIDE]) | (OUTSIDE in zones) & zone.isna()
 
 
 def assets_frame(

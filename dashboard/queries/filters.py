@@ -10,7 +10,8 @@ back so that `parse_filter(to_query(f)) == f`.
 Relative ranges end at `now` (the app's clock); a custom range covers whole local days. Wards
 and zones are names from the area files (`[areas] wards/zones`): several of either may be
 chosen; a row matches when its ward is one of the wards (if any) and its zone one of the zones
-(if any).
+(if any). A city's zones need not cover it: `zone=outside` (OUTSIDE) chooses what lies in no
+zone, alone or beside named zones (`area_match` says it once for SQL and for frames).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from urllib.parse import parse_qs, urlencode
 __all__ = [
     "DEFAULT_RANGE",
     "MAX_CUSTOM_DAYS",
+    "OUTSIDE",
     "RANGES",
     "DrillFilter",
     "FilterProblem",
@@ -43,6 +45,8 @@ RANGES: Final[dict[str, timedelta]] = {
 DEFAULT_RANGE: Final = "24h"
 CUSTOM: Final = "custom"
 MAX_CUSTOM_DAYS: Final = 366
+# The zone value of what lies outside every zone (a city's zones need not cover it).
+OUTSIDE: Final = "outside"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +199,8 @@ def parse_filter(
     problems: list[FilterProblem] = []
     wards, bad = _names(params, "ward", spec.known_wards, "unknown_ward")
     problems += bad
-    zones, bad = _names(params, "zone", spec.known_zones, "unknown_zone")
+    known_zones = (*spec.known_zones, OUTSIDE) if spec.known_zones else ()
+    zones, bad = _names(params, "zone", known_zones, "unknown_zone")
     problems += bad
     key, start, end, day_from, day_to = _window(params, now, tz, problems)
     extras = []

@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from dashboard.queries.drillsql import area_condition
 from dashboard.records import REPORT_SLA_HOURS, ReportStatus
 from dashboard.store.models import ReportDeskRow, ReportEventRow, ReportRow, UTCDateTime
 from dashboard.store.report_desk import STATUS_ORDER
@@ -221,10 +222,7 @@ def conditions(filt: DeskFilter, now: datetime, dialect: str) -> list[ColumnElem
         where.append(ReportRow.created_at >= filt.since)
     if filt.until is not None:
         where.append(ReportRow.created_at < filt.until)
-    if filt.wards:
-        where.append(ReportRow.ward.in_(filt.wards))
-    if filt.zones:
-        where.append(ReportRow.zone.in_(filt.zones))
+    where.append(area_condition(ReportRow.ward, ReportRow.zone, (filt.wards, filt.zones)))
     if filt.categories:
         where.append(ReportRow.category.in_(filt.categories))
     if filt.statuses:

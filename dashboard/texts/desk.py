@@ -67,6 +67,7 @@ TEXT: dict[str, dict[str, str]] = {
     "desk.title": {"vi": "Bàn xử lý phản ánh", "en": "Report desk"},
     "desk.search": {"vi": "Tìm (mã, nội dung, địa chỉ)", "en": "Search (id, text, address)"},
     "desk.count": {"vi": "{n} phản ánh", "en": "{n} reports"},
+    "desk.count.one": {"vi": "{n} phản ánh", "en": "{n} report"},
     "desk.col.external_id": {"vi": "Mã", "en": "ID"},
     "desk.col.created_at": {"vi": "Nhận lúc", "en": "Received"},
     "desk.col.category": {"vi": "Loại", "en": "Category"},

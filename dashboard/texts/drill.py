@@ -7,6 +7,8 @@ TEXT: dict[str, dict[str, str]] = {
     "drill.filter.ward": {"vi": "Phường", "en": "Ward"},
     "drill.filter.zone": {"vi": "Khu vực", "en": "Zone"},
     "drill.filter.all": {"vi": "Tất cả", "en": "All"},
+    # the zone of what lies in none of the city's zones (a value to filter on, too)
+    "drill.zone.outside": {"vi": "Ngoài các khu", "en": "Outside the zones"},
     "drill.filter.range": {"vi": "Khoảng thời gian", "en": "Time range"},
     "drill.filter.dates": {"vi": "Từ ngày – đến ngày", "en": "From – to"},
     "drill.filter.day_from": {"vi": "Từ ngày", "en": "From"},
@@ -26,6 +28,10 @@ TEXT: dict[str, dict[str, str]] = {
     "drill.problem.unknown_ward": {
         "vi": "Không có phường “{value}” — bỏ qua bộ lọc {param}.",
         "en": "There is no ward “{value}” — the {param} filter was ignored.",
+    },
+    "drill.problem.unknown_asset": {
+        "vi": "Không có tài sản “{value}” — bỏ qua {param}.",
+        "en": "There is no asset “{value}” — {param} was ignored.",
     },
     "drill.problem.unknown_zone": {
         "vi": "Không có khu vực “{value}” — bỏ qua bộ lọc {param}.",
@@ -71,13 +77,10 @@ TEXT: dict[str, dict[str, str]] = {
     # asset detail
     "drill.detail.title": {"vi": "Chi tiết tài sản", "en": "Asset detail"},
     "drill.detail.close": {"vi": "Đóng", "en": "Close"},
-    "drill.detail.unknown": {
-        "vi": "Không tìm thấy tài sản “{asset}”.",
-        "en": "No asset “{asset}” is known.",
-    },
     "drill.history.current": {"vi": "Kỳ này", "en": "This period"},
     "drill.history.previous": {"vi": "Cùng kỳ tuần trước", "en": "Same period a week earlier"},
     "drill.history.range": {"vi": "Thấp nhất – cao nhất", "en": "Min – max"},
+    "drill.unit.bool": {"vi": "1 = có, 0 = không", "en": "1 = yes, 0 = no"},
     "drill.resolution.raw": {"vi": "Số liệu gốc", "en": "Raw readings"},
     "drill.resolution.5m": {"vi": "Trung bình 5 phút", "en": "5-minute means"},
     "drill.resolution.1h": {"vi": "Trung bình theo giờ", "en": "Hourly means"},
@@ -117,7 +120,7 @@ TEXT: dict[str, dict[str, str]] = {
     "drill.col.lamps": {"vi": "Số đèn", "en": "Lamps"},
     "drill.col.burn_h": {"vi": "Giờ sáng TB/đèn", "en": "Burn hours per lamp"},
     "drill.col.daylight_h": {"vi": "Giờ sáng ban ngày", "en": "Hours on in daylight"},
-    "drill.col.fault_h": {"vi": "Giờ hỏng", "en": "Fault hours"},
+    "drill.col.fault_h": {"vi": "Giờ-đèn hỏng", "en": "Lamp-hours faulty"},
     "drill.col.energy_kwh": {"vi": "Điện năng (kWh)", "en": "Energy (kWh)"},
     "drill.col.faults": {"vi": "Số lần hỏng", "en": "Faults"},
     "drill.col.failed": {"vi": "Hỏng lúc", "en": "Failed at"},
@@ -128,6 +131,10 @@ TEXT: dict[str, dict[str, str]] = {
     "drill.col.band": {"vi": "Mức", "en": "Band"},
     "drill.col.pollutant": {"vi": "Chất", "en": "Pollutant"},
     "drill.col.exceed_h": {"vi": "Giờ vượt ngưỡng", "en": "Exceedance hours"},
+    "drill.col.exceed_station_h": {
+        "vi": "Giờ-trạm vượt ngưỡng",
+        "en": "Exceedance station-hours",
+    },
     "drill.col.level_cm": {"vi": "Mực nước TB (cm)", "en": "Mean level (cm)"},
     "drill.col.max_level_cm": {"vi": "Mực nước cao nhất (cm)", "en": "Highest level (cm)"},
     "drill.col.flood_stage_cm": {"vi": "Mức ngập (cm)", "en": "Flood stage (cm)"},
@@ -140,6 +147,25 @@ TEXT: dict[str, dict[str, str]] = {
     "drill.col.tile": {"vi": "Chỉ tiêu", "en": "Indicator"},
     "drill.col.previous": {"vi": "Tuần trước", "en": "Last week"},
     "drill.col.level": {"vi": "Tình trạng", "en": "Status"},
+    # what a column counts, shown under its table (layouts/drill_page.table_panel)
+    "drill.help.fault_h": {
+        "vi": "Giờ-đèn hỏng: số giờ các đèn của tủ ở trạng thái hỏng trong kỳ, cộng cho "
+        "từng đèn (10 đèn hỏng 5 giờ là 50 giờ-đèn), kể cả đèn đã hỏng từ trước kỳ.",
+        "en": "Lamp-hours faulty: the hours the cabinet's lamps spent faulty in the period, "
+        "added up lamp by lamp (10 lamps faulty for 5 hours make 50), lamps already faulty "
+        "before the period included.",
+    },
+    "drill.help.faults": {
+        "vi": "Số lần hỏng: số lần một đèn của tủ chuyển sang hỏng trong kỳ; đèn đã hỏng từ "
+        "trước kỳ không được tính lại, nên có thể có giờ-đèn hỏng mà không có lần hỏng nào.",
+        "en": "Faults: how many times a lamp of the cabinet went faulty in the period; a lamp "
+        "already faulty when the period began is not counted again, so lamp-hours faulty "
+        "can come with no fault.",
+    },
+    "drill.help.exceed_h": {
+        "vi": "Giờ vượt ngưỡng: số giờ trạm có ít nhất một chỉ số phụ trên 100.",
+        "en": "Exceedance hours: the hours in which the station had a sub-index above 100.",
+    },
     "drill.day.mon": {"vi": "Thứ Hai", "en": "Mon"},
     "drill.day.tue": {"vi": "Thứ Ba", "en": "Tue"},
     "drill.day.wed": {"vi": "Thứ Tư", "en": "Wed"},
@@ -193,13 +219,13 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Environment: air and water",
     },
     "environment.intro": {
-        "vi": "VN_AQI theo giờ (QĐ 1459/QĐ-TCMT) của từng trạm; giờ vượt ngưỡng: chỉ số phụ trên 100 (Kém trở lên). Mực nước so với thủy triều (trạm gần biển nhất) và mức ngập.",
-        "en": "Hourly VN_AQI (Decision 1459/QĐ-TCMT) per station; exceedance hours: a sub-index above 100 (poor or worse). Water levels against the tide (the most seaward gauge) and flood stage.",
+        "vi": "VN_AQI theo giờ (QĐ 1459/QĐ-TCMT) của từng trạm; giờ vượt ngưỡng: chỉ số phụ trên 100 (Kém trở lên). Cộng cho nhiều trạm, đơn vị là giờ-trạm: mỗi trạm tính riêng từng giờ của mình, nên 3 trạm trong 24 giờ có thể có tới 72 giờ-trạm. Mực nước so với thủy triều (trạm gần biển nhất) và mức ngập.",
+        "en": "Hourly VN_AQI (Decision 1459/QĐ-TCMT) per station; exceedance hours: a sub-index above 100 (poor or worse). Added up over stations they are station-hours: each station counts each of its own hours, so 3 stations over 24 hours can make up to 72 station-hours. Water levels against the tide (the most seaward gauge) and flood stage.",
     },
     "environment.aqi": {"vi": "VN_AQI theo giờ, từng trạm", "en": "Hourly VN_AQI by station"},
     "environment.exceedance": {
-        "vi": "Giờ vượt ngưỡng theo chất ô nhiễm",
-        "en": "Exceedance hours per pollutant",
+        "vi": "Giờ-trạm vượt ngưỡng theo chất ô nhiễm",
+        "en": "Exceedance station-hours per pollutant",
     },
     "environment.water": {
         "vi": "Mực nước, thủy triều và mức ngập",

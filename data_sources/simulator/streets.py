@@ -12,6 +12,7 @@ city's map stays put when a demo is re-run with another seed.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,14 +209,19 @@ def build_segments(geo: Geography, count: int) -> list[RoadSegment]:
         pieces[int(np.argmin(ok))] -= 1
     centre = geo.centre
     segments: list[RoadSegment] = []
+    # A street's name may come back in several pieces (clipped by the wards or the centre,
+    # split at the river mouth): its parts are numbered across all of them, so every
+    # segment's "<street> (đoạn <part>)" is a name of its own, citywide.
+    parts: Counter[str] = Counter()
     for street, n in zip(streets, pieces.tolist(), strict=True):
         for k in range(n):
             line = substring(street.line, k / n, (k + 1) / n, normalized=True)
+            parts[street.name] += 1
             segments.append(
                 RoadSegment(
                     index=len(segments),
                     street=street.name,
-                    part=k + 1,
+                    part=parts[street.name],
                     road_class=street.road_class,
                     lanes=street.lanes,
                     free_flow_kmh=street.free_flow_kmh,

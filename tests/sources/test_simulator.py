@@ -349,3 +349,13 @@ def test_a_restart_only_restates_what_is_already_true(config: Config) -> None:
     latest = {r.external_id: r for r in sorted(whole.reports, key=lambda r: r.updated_at)}
     for r in after.reports:
         assert r.updated_at <= latest[r.external_id].updated_at
+
+
+def test_every_road_segment_has_a_name_of_its_own(config: Config) -> None:
+    """A street cut in pieces (by the wards, the centre or a canal) numbers its segments
+    along the whole street: no two segments of the city share a name, at any count."""
+    for count in (160, 300):
+        names = Counter(a.name for a in make(config, segments=count).assets())
+        assert [n for n, k in names.items() if k > 1 and "(đoạn" in n] == []
+    again = [a.name for a in make(config).assets() if a.kind == "road_segment"]
+    assert again == [a.name for a in make(config).assets() if a.kind == "road_segment"]
