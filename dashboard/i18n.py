@@ -161,6 +161,7 @@ _CORE: Final[dict[str, dict[Lang, str]]] = {
     },
     "wall.trends": {"vi": "24 giờ qua", "en": "Last 24 hours"},
     # the city map, trend strip and KPI tiles (dashboard/figures: citymap, trends, tiles)
+    "tile.no_week_ago": {"vi": "chưa có dữ liệu tuần trước", "en": "no data a week ago"},
     "tile.unit.segments": {"vi": "đoạn", "en": "segments"},
     "tile.unit.lamps": {"vi": "đèn", "en": "lights"},
     "tile.unit.reports": {"vi": "phản ánh", "en": "reports"},

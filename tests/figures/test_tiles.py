@@ -115,3 +115,12 @@ def test_unknown_value_shows_a_dash_and_no_delta() -> None:
 def test_energy_without_a_good_direction_is_muted() -> None:
     view = tile_view(Kpi("lighting.energy_today", 2345.6, "kWh", 2000, "ok"), "vi")
     assert (view.value, view.delta, view.delta_colour) == ("2.345,6", "▲ 17%", PALETTE["muted"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "no data a week ago"), ("vi", "chưa có dữ liệu tuần trước")]
+)
+def test_a_tile_without_a_week_ago_says_so_never_a_number(lang: str, said: str) -> None:
+    view = tile_view(Kpi("alerts.active", 43.0, "alerts", None, "bad"), lang)
+    assert (view.delta, view.direction) == (said, "none")
+    assert tile_view(Kpi("alerts.active", None, "alerts", None, "none"), lang).delta == ""
