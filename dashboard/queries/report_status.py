@@ -78,7 +78,7 @@ def joined(stmt: Select[Any]) -> Select[Any]:
 def effective_reports() -> Subquery:
     """Every report as it stands: the feed's columns with status, agency, acknowledged_at,
     closed_at and updated_at replaced by their effective values (see the module docstring)."""
-    own = (
+    own: tuple[Any, ...] = (
         ReportRow.id,
         ReportRow.source,
         ReportRow.external_id,

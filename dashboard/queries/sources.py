@@ -150,7 +150,9 @@ def _periods(session: Session, names: list[str]) -> dict[str, float]:
         .subquery()
     )
     out: dict[str, float] = {}
-    for src, sid, ts in rows(session, select(newest.c[:3]).where(newest.c.rank == 1)):
+    for src, sid, ts in rows(
+        session, select(newest.c.source, newest.c.sid, newest.c.ts).where(newest.c.rank == 1)
+    ):
         bucket = int(ts) // HOUR_S * HOUR_S - HOUR_S
         count = session.scalar(
             select(Rollup1h.count).where(Rollup1h.series_id == sid, Rollup1h.bucket == bucket)

@@ -10,8 +10,10 @@ The KPI definitions, as the operators read them (`previous` is the same value on
 earlier, at the start of the 5-minute bucket holding now − 7 d — the rollups' resolution, see
 `snapshot` —, None when the store has no data then):
 
-- traffic.avg_speed (km/h): the latest speed of every segment, averaged weighted by segment
-  length (attribute length_m; a segment without it weighs the mean length). Level: network
+- traffic.avg_speed (km/h): the network's speed now — the latest speed of every segment,
+  averaged weighted by segment length (attribute length_m; a segment without it weighs the
+  mean length). Not the trend strip's hourly mean (`trends`): the two are labelled "now" and
+  "hourly" so an operator never reads two different numbers as one. Level: network
   speed / free-flow speed (same weights) below config.wall.congested_below is bad, below half
   way from there to 1 is warn.
 - traffic.congested (segments): segments whose latest speed / free_flow_kmh is below
