@@ -24,7 +24,7 @@ from dashboard.figures import citymap
 from dashboard.figures.tiles import format_number, tile_view
 from dashboard.figures.trends import trend_strip
 from dashboard.i18n import format_duration, t
-from dashboard.queries import from_epoch, to_epoch
+from dashboard.queries import to_epoch
 from dashboard.queries import wall as q
 from dashboard.records import REPORT_CATEGORIES
 from dashboard.store import Store
@@ -375,7 +375,8 @@ def refresh_values(
         if data.trends is None
         else trend_strip(data.trends, lang, tz=config.city.tz, stale=sorted(stale))
     )
-    as_of = from_epoch(data.map.version) if data.map.version else None
+    # "Data as of" is the feeds' newest delivered record, the same figure their ages count from.
+    as_of = max((f.data_as_of for f in data.quality if f.data_as_of is not None), default=None)
     stale_text, stale_class = _stale_banner(data.quality, config, now, lang)
     texts = [
         _local(as_of, config, now, "%H:%M:%S"),

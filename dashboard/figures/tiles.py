@@ -77,7 +77,7 @@ class TileView:
     label: str
     value: str
     unit: str
-    delta: str  # "▲ 12%", "▼ 3 km/h", "" when last week is unknown
+    delta: str  # "▲ 12%", "▼ 3 km/h", "no data a week ago"; "" when there is no value
     direction: Direction
     delta_colour: str  # ok when the change is good news, bad when it is bad news, muted else
     colour: str
@@ -168,6 +168,8 @@ def tile_view(kpi: KpiLike, lang: str, *, stale: bool = False) -> TileView:
     """The tile of `kpi` in `lang`; a stale tile keeps its numbers but loses its colour."""
     decimals = _DECIMALS.get(kpi.unit, 0)
     delta, direction = format_delta(kpi.value, kpi.previous, kpi.unit, lang)
+    if _known(kpi.value) and not _known(kpi.previous):
+        delta = t("tile.no_week_ago", lang)  # no comparable period: say so, never a number
     label_key = f"wall.tile.{kpi.key}"
     return TileView(
         key=kpi.key,

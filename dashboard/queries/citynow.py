@@ -31,8 +31,9 @@ from dashboard.queries.readkit import (
     session_memo,
     statement,
 )
-from dashboard.records import REPORT_SLA_HOURS, ReportStatus
-from dashboard.store.models import AssetRow, Latest, ReportRow, Series
+from dashboard.queries.report_status import CLOSED, effective_reports
+from dashboard.records import REPORT_SLA_HOURS
+from dashboard.store.models import AssetRow, Latest, Series
 
 __all__ = [
     "HOUR_S",
@@ -212,25 +213,20 @@ def gauges_now(session: Session, now_s: int) -> GaugesNow:
 REPORT_COLUMNS = ["id", "lon", "lat", "ward", "category", "status", "created_at"]
 
 
-def report_columns() -> tuple[Any, ...]:
-    """The columns of a report row (REPORT_COLUMNS)."""
-    return (
-        ReportRow.external_id,
-        ReportRow.lon,
-        ReportRow.lat,
-        ReportRow.ward,
-        ReportRow.category,
-        ReportRow.status,
-        ReportRow.created_at,
-    )
+def report_columns(reports: Any) -> tuple[Any, ...]:
+    """The columns of a report row (REPORT_COLUMNS) of `reports`, the
+    `report_status.effective_reports()` selectable (the status is the effective one)."""
+    c = reports.c
+    return (c.external_id, c.lon, c.lat, c.ward, c.category, c.status, c.created_at)
 
 
 @statement
 def _open_reports_stmt() -> Any:
+    reports = effective_reports()
     return (
-        select(*report_columns())
-        .where(ReportRow.status != str(ReportStatus.CLOSED))
-        .order_by(ReportRow.created_at, ReportRow.id)
+        select(*report_columns(reports))
+        .where(reports.c.status != CLOSED)
+        .order_by(reports.c.created_at, reports.c.id)
     )
 
 
@@ -242,7 +238,7 @@ def overdue_at(category: str, created_at: datetime, at: datetime) -> bool:
 
 @dataclass(frozen=True)
 class ReportsNow:
-    """Reports open at `at` (status not closed), oldest first: rows (REPORT_COLUMNS), their
+    """Reports open at `at` (effective status not closed: `report_status`), oldest first: rows (REPORT_COLUMNS), their
     columns, and each one's `overdue` (see overdue_at)."""
 
     rows: tuple[Any, ...]

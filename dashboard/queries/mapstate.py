@@ -33,7 +33,7 @@ from dashboard.queries.datacache import cached
 from dashboard.queries.lamps import lamp_frame, lamp_signature
 from dashboard.queries.readkit import rows, statement
 from dashboard.queries.snapshot import cabinet_frame, segment_lines
-from dashboard.store.models import ReportRow
+from dashboard.store.models import ReportDeskRow, ReportRow
 
 __all__ = [
     "MapRead",
@@ -145,7 +145,10 @@ class MapRead:
 
 @statement
 def _reports_updated_stmt() -> Any:
-    return select(func.max(ReportRow.updated_at))
+    # A desk decision moves a report as much as the feed does (report_status.UPDATED_AT).
+    feed = select(func.max(ReportRow.updated_at)).scalar_subquery()
+    desk = select(func.max(ReportDeskRow.updated_at)).scalar_subquery()
+    return select(feed, desk)
 
 
 def _shared_lamp_state(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -168,7 +171,9 @@ def map_read(session: Session, now: datetime) -> MapRead:
     air = stations_at(session, now_s)
     water = gauges_now(session, now_s)
     reports = reports_now(session, now)
-    updated = rows(session, _reports_updated_stmt())[0][0]
+    updated = max(
+        (u for u in rows(session, _reports_updated_stmt())[0] if u is not None), default=None
+    )
     known_air = [t for t in air.ts if t is not None]
     newest = [
         segs.ts.max() if len(segs.ts) else None,

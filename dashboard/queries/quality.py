@@ -8,9 +8,10 @@ clean and live; these are the measures the wall shows for it, per configured, en
   counts are true at `now`); a domain is drawn stale exactly when a feed that
   supplies it is stale (a number's own timestamp says when it was measured, not whether its
   feed is alive: a 60-s feed may carry 5-minute readings).
-- age_s: now − the source's data time (its cursor, else its last success). None: no data yet.
-- stale: age > config.wall.stale_factor × interval_s, or no data at all (no data is not live);
-  stale_since = data time + stale_factor × interval_s (None when there is no data).
+- age_s, stale, stale_since: the feed's freshness as `sources.feed_freshness` defines it (the
+  newest record it delivered, not its last run; stale past config.wall.stale_factor × the
+  longer of its interval and its data's period, or with no data at all), the same figure
+  /sources, /healthz and /api/v1/sources show.
 - on_time_pct: runs that ended ok in the last 24 h, as a share of the runs due since the later
   of the window's start and the feed's first run ever: floor((now − start) / interval_s), the
   run due now left out (it may still be running), at least 1 once a run ended ok; capped at
@@ -28,7 +29,7 @@ Each measure is None when it cannot be known (no runs, no series). Times are awa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, select
@@ -38,13 +39,13 @@ from dashboard.config import Config
 from dashboard.queries import to_epoch
 from dashboard.queries.readkit import rows, statement
 from dashboard.queries.snapshot import EVENT_METRICS, HOUR_S, WEEK_S, session_memo
+from dashboard.queries.sources import aware, feed_freshness
 from dashboard.store.models import (
     AssetRow,
     Latest,
     Rollup1h,
     Series,
     SourceRun,
-    SourceState,
 )
 
 __all__ = ["FeedQuality", "feed_quality"]
@@ -68,16 +69,7 @@ class FeedQuality:
     complete_pct: float | None
     plausible_pct: float | None
     domains: tuple[str, ...] = ()  # what the feed supplies (sorted); stale with it
-
-
-def _aware(at: datetime | None) -> datetime | None:
-    # An aggregate (min) comes back from SQLite as the raw stored value, without the column's
-    # type processing: a naive UTC datetime (or its text) there, an aware one on PostgreSQL.
-    if at is None:
-        return None
-    if isinstance(at, str):
-        at = datetime.fromisoformat(at)
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    data_as_of: datetime | None = None  # the newest record it delivered; age_s = now - this
 
 
 def _pct(part: float, whole: float) -> float | None:
@@ -167,13 +159,6 @@ def feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQu
 
 
 @statement
-def _states_stmt() -> Any:
-    return select(SourceState.source, SourceState.cursor, SourceState.last_success_at).where(
-        SourceState.source.in_(bindparam("names", expanding=True))
-    )
-
-
-@statement
 def _runs_stmt() -> Any:
     return (
         select(
@@ -206,10 +191,7 @@ def _feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQ
     names = [s.name for s in sources]
     if not names:
         return []
-    states = {
-        source: (cursor, last_success)
-        for source, cursor, last_success in rows(session, _states_stmt(), {"names": names})
-    }
+    fresh = feed_freshness(session, sources, now, config.wall.stale_factor)
     since = now - timedelta(seconds=DAY_S)
     window = {"names": names, "since": since, "now": now}
     runs = {
@@ -221,28 +203,22 @@ def _feed_quality(session: Session, config: Config, now: datetime) -> list[FeedQ
     )
     complete = _completeness(session, names, now)
     domains = _domains(session, names)
-    factor = config.wall.stale_factor
     out = []
     for cfg in sources:
-        cursor, last_success = states.get(cfg.name, (None, None))
-        as_of = cursor or last_success
-        age = (now - as_of).total_seconds() if as_of is not None else None
-        stale = age is None or age > factor * cfg.interval_s
-        stale_since = (
-            as_of + timedelta(seconds=factor * cfg.interval_s) if stale and as_of else None
-        )
+        feed = fresh[cfg.name]
         ok, stored, rejected, n_runs = runs.get(cfg.name, (0, 0, 0, 0))
         out.append(
             FeedQuality(
                 source=cfg.name,
                 interval_s=cfg.interval_s,
-                age_s=age,
-                stale=stale,
-                stale_since=stale_since,
-                on_time_pct=_on_time(ok, _aware(first_runs.get(cfg.name)), cfg.interval_s, now),
+                age_s=feed.age_s,
+                stale=feed.stale,
+                stale_since=feed.stale_since,
+                on_time_pct=_on_time(ok, aware(first_runs.get(cfg.name)), cfg.interval_s, now),
                 complete_pct=complete[cfg.name],
                 plausible_pct=_pct(stored, stored + rejected) if n_runs else None,
                 domains=domains[cfg.name],
+                data_as_of=feed.data_as_of,
             )
         )
     return out

@@ -2,10 +2,10 @@
 detail and its audit trail.
 
 What a report shows is the overlay of the feed's row (`reports`) and the desk's decisions
-(`report_desk`), computed here in SQL by the rule of `dashboard.store.report_desk`: the status
-is the further along of the two (open < acknowledged < in_progress < closed), the agency the
-desk's once assigned. A report is overdue while it is not closed and older than its category's
-service level (`records.REPORT_SLA_HOURS`, unknown categories as "other") at `now`.
+(`report_desk`), read through `dashboard.queries.report_status` (the one reader of a report's
+effective status, which the wall and the API use too). A report is overdue while it is not
+closed and older than its category's service level (`records.REPORT_SLA_HOURS`, unknown
+categories as "other") at `now`.
 
 Times are aware UTC. Filtering, sorting and paging happen in the database, so a page of 25 of
 50,000 reports costs two indexed statements (the page and its count), never a full frame.
@@ -23,7 +23,17 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, se
 from sqlalchemy.orm import Session
 
 from dashboard.queries.drillsql import area_condition
-from dashboard.records import REPORT_SLA_HOURS, ReportStatus
+from dashboard.queries.report_status import (
+    ACKNOWLEDGED_AT,
+    AGENCY,
+    CLOSED,
+    CLOSED_AT,
+    STATUS,
+    UPDATED_AT,
+    joined,
+    rank,
+)
+from dashboard.records import REPORT_SLA_HOURS
 from dashboard.store.models import ReportDeskRow, ReportEventRow, ReportRow, UTCDateTime
 from dashboard.store.report_desk import STATUS_ORDER
 
@@ -49,7 +59,6 @@ __all__ = [
     "sla_hours",
 ]
 
-CLOSED: Final = str(ReportStatus.CLOSED)
 LIST_COLUMNS: Final[tuple[str, ...]] = (
     "id",
     "external_id",
@@ -110,37 +119,8 @@ class DeskFilter:
             raise ValueError(f"search text longer than {MAX_QUERY_TEXT} characters")
 
 
-# -- the overlay, in SQL ---------------------------------------------------------------------
+# -- the overlay, in SQL (dashboard.queries.report_status) ----------------------------------
 
-_RANKS = {status: k for k, status in enumerate(STATUS_ORDER)}
-
-
-def _rank(column: Any) -> ColumnElement[int]:
-    return case(_RANKS, value=column, else_=0)
-
-
-STATUS: Final = case(
-    (ReportDeskRow.status.is_(None), ReportRow.status),
-    (_rank(ReportDeskRow.status) >= _rank(ReportRow.status), ReportDeskRow.status),
-    else_=ReportRow.status,
-)
-AGENCY: Final = func.coalesce(ReportDeskRow.agency, ReportRow.agency)
-# The first acknowledgement known: the desk's or the feed's (kept by the ingest), earlier wins.
-ACKNOWLEDGED_AT: Final = case(
-    (ReportDeskRow.acknowledged_at.is_(None), ReportRow.acknowledged_at),
-    (ReportRow.acknowledged_at.is_(None), ReportDeskRow.acknowledged_at),
-    (ReportRow.acknowledged_at < ReportDeskRow.acknowledged_at, ReportRow.acknowledged_at),
-    else_=ReportDeskRow.acknowledged_at,
-)
-CLOSED_AT: Final = case(
-    (ReportDeskRow.status == CLOSED, ReportDeskRow.closed_at),
-    (ReportRow.status == CLOSED, func.coalesce(ReportRow.closed_at, ReportRow.updated_at)),
-    else_=None,
-)
-UPDATED_AT: Final = case(
-    (ReportDeskRow.updated_at > ReportRow.updated_at, ReportDeskRow.updated_at),
-    else_=ReportRow.updated_at,
-)
 _EXPR: Final[dict[str, Any]] = {
     "id": ReportRow.id,
     "external_id": ReportRow.external_id,
@@ -165,18 +145,11 @@ SORTABLE: Final[dict[str, Any]] = {
     "category": ReportRow.category,
     "ward": ReportRow.ward,
     "zone": ReportRow.zone,
-    "status": _rank(STATUS),
+    "status": rank(STATUS),
     "agency": AGENCY,
     "updated_at": UPDATED_AT,
 }
 _TIME_COLUMNS = ("created_at", "acknowledged_at", "closed_at", "updated_at")
-
-
-def joined(stmt: Select[Any]) -> Select[Any]:
-    """`stmt` over the overlay: reports LEFT JOIN report_desk."""
-    return stmt.select_from(ReportRow).outerjoin(
-        ReportDeskRow, ReportDeskRow.report_id == ReportRow.id
-    )
 
 
 def overdue_condition(now: datetime) -> ColumnElement[bool]:

@@ -1,7 +1,10 @@
 """Citizen reports (Open311-like service requests) for pages and the API.
 
-Times are aware UTC datetimes. `since` filters on `updated_at`, so a client polling with its
-last sync time sees every report created or changed after it.
+Every report is read as it stands (`dashboard.queries.report_status`: the further along of the
+feed's status and the desk's, the desk's agency and close), so the API says what the desk and
+the wall say. Times are aware UTC datetimes. `since` filters on the effective `updated_at`, so
+a client polling with its last sync time sees every report created or changed after it, at
+the desk included.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.store.models import ReportRow
+from dashboard.queries.report_status import effective_reports
 
 __all__ = ["REPORT_COLUMNS", "list_reports"]
 
@@ -45,18 +48,17 @@ def list_reports(
 ) -> pd.DataFrame:
     """Reports matching the filters, newest update first, at most `limit` rows.
 
-    Columns as REPORT_COLUMNS; created_at, updated_at, closed_at aware UTC (closed_at NaT
-    while open); lon/lat WGS84.
+    Columns as REPORT_COLUMNS (status, agency, updated_at and closed_at effective); created_at,
+    updated_at, closed_at aware UTC (closed_at NaT while open); lon/lat WGS84.
     """
-    stmt = select(*(getattr(ReportRow, c) for c in REPORT_COLUMNS)).order_by(
-        ReportRow.updated_at.desc(), ReportRow.id.desc()
-    )
+    c = effective_reports().c
+    stmt = select(*(c[name] for name in REPORT_COLUMNS)).order_by(c.updated_at.desc(), c.id.desc())
     if status is not None:
-        stmt = stmt.where(ReportRow.status == status)
+        stmt = stmt.where(c.status == status)
     if ward is not None:
-        stmt = stmt.where(ReportRow.ward == ward)
+        stmt = stmt.where(c.ward == ward)
     if since is not None:
-        stmt = stmt.where(ReportRow.updated_at >= since)
+        stmt = stmt.where(c.updated_at >= since)
     frame = pd.DataFrame(session.execute(stmt.limit(limit)).all(), columns=list(REPORT_COLUMNS))
     for col in ("created_at", "updated_at", "closed_at"):
         frame[col] = pd.to_datetime(frame[col], utc=True)

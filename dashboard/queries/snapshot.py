@@ -34,7 +34,8 @@ from dashboard.queries.citynow import (
 from dashboard.queries.datacache import cached
 from dashboard.queries.fivemin import five_minute
 from dashboard.queries.readkit import attribute, query_frame, rows, session_memo, statement
-from dashboard.store.models import AssetRow, ReportRow, Series
+from dashboard.queries.report_status import effective_reports
+from dashboard.store.models import AssetRow, Series
 
 __all__ = [
     "BUCKET_S",
@@ -251,20 +252,21 @@ def water_frame(session: Session) -> pd.DataFrame:
 
 
 def reports_open(session: Session, now: datetime, at: datetime | None = None) -> pd.DataFrame:
-    """Reports open at `at` (default: now, status != closed) with `overdue` =
+    """Reports open at `at` (default: now, effective status != closed) with `overdue` =
     open longer than records.REPORT_SLA_HOURS[category] (unknown category: "other").
 
-    For a past `at` the open set is rebuilt from created_at/closed_at (created at or before
-    `at`, closed after it or not at all). Columns: id (external id), lon, lat, ward, category,
+    For a past `at` the open set is rebuilt from the effective created_at/closed_at
+    (`report_status`: the desk's close or the feed's): created at or before `at`, closed after
+    it or not at all. Columns: id (external id), lon, lat, ward, category,
     status, created_at (aware UTC), overdue.
     """
     if at is None:
         return reports_now(session, now).frame()
-    closed_later = or_(ReportRow.closed_at.is_(None), ReportRow.closed_at > at)
-    never_closed = or_(ReportRow.closed_at.is_not(None), ReportRow.status != "closed")
+    reports = effective_reports()
+    c = reports.c
     stmt = (
-        select(*report_columns())
-        .where(ReportRow.created_at <= at, closed_later, never_closed)
-        .order_by(ReportRow.created_at, ReportRow.id)
+        select(*report_columns(reports))
+        .where(c.created_at <= at, or_(c.closed_at.is_(None), c.closed_at > at))
+        .order_by(c.created_at, c.id)
     )
     return ReportsNow(tuple(rows(session, stmt)), at).frame()

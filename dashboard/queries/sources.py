@@ -1,16 +1,31 @@
 """Feed health for the /sources page, /healthz and /api/v1/sources.
 
 A feed's health joins what the configuration says (type, interval, enabled) with what the store
-recorded (`source_runs`: each run's outcome; `source_state`: cursor, last success, last error,
-paused). Times are aware UTC datetimes; ages and intervals are seconds. "Now" is an argument,
-never read from the clock here, so the same data always gives the same answer.
+recorded (`source_runs`: each run's outcome; `source_state`: last success, last error, paused)
+and with the data it delivered. Times are aware UTC datetimes; ages and intervals are seconds.
+"Now" is an argument, never read from the clock here, so the same data always gives the same
+answer.
+
+A feed's freshness is defined here once (`feed_freshness`), and the wall's feed strip and
+banner, /sources, /healthz and /api/v1/sources all show it:
+
+- data_as_of: the newest record the feed delivered — the newest reading of its assets' series
+  (`latest`), or its newest citizen report (`reports.updated_at`) — never its last run nor its
+  cursor (a run that stores nothing does not make a feed's data younger).
+- age_s: now − data_as_of; None when it delivered nothing yet.
+- stale: no data at all, or age_s > stale factor × the longer of the feed's interval and its
+  data's own period (a 60-s feed whose sensors report every 5 minutes is live with a 4-minute
+  old reading), or its last success older than stale factor × its interval (a dead feed whose
+  data carries recent-looking times is still dead). The period is read from the hour before
+  the newest reading's of the feed's most recent periodic series (`rollup_1h`: 3600 s / its
+  readings); lamp events have none. stale_since: the first instant either limit was passed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import pandas as pd
@@ -18,9 +33,27 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from dashboard.config import SourceConfig
-from dashboard.store.models import SourceRun, SourceState
+from dashboard.queries import to_epoch
+from dashboard.queries.readkit import rows
+from dashboard.store.models import (
+    AssetRow,
+    Latest,
+    ReportRow,
+    Rollup1h,
+    Series,
+    SourceRun,
+    SourceState,
+)
 
-__all__ = ["STALE_FACTOR", "Health", "SourceHealth", "run_history", "source_health"]
+__all__ = [
+    "STALE_FACTOR",
+    "Freshness",
+    "Health",
+    "SourceHealth",
+    "feed_freshness",
+    "run_history",
+    "source_health",
+]
 
 # A feed is stale when its data is older than this many intervals.
 STALE_FACTOR = 3
@@ -54,12 +87,122 @@ class SourceHealth:
     last_run_ended: datetime | None
     rows: int | None  # stored by the last run
     rejected: int | None  # rejected by the last run
-    data_as_of: datetime | None  # the cursor, else the last success
+    data_as_of: datetime | None  # the newest record it delivered (feed_freshness)
     age_s: float | None  # now - data_as_of
     next_run: datetime | None  # last run start + interval; None when due, paused or disabled
     due: bool
     last_error: str | None
     last_error_at: datetime | None
+
+
+# Lamps report on change only: their series say nothing of a feed's period.
+_EVENT_METRICS = ("lamp_on", "lamp_fault")
+HOUR_S = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """How fresh one feed's data is at `now` (module docstring): times aware UTC, seconds."""
+
+    data_as_of: datetime | None
+    age_s: float | None
+    period_s: float  # its data's own period; 0 when unknown
+    stale: bool
+    stale_since: datetime | None
+
+
+def aware(at: datetime | str | None) -> datetime | None:
+    """An aggregate's datetime as aware UTC: SQLite hands back the raw stored value (a naive
+    UTC datetime, or its text) without the column's type processing; PostgreSQL an aware one."""
+    if at is None:
+        return None
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _newest_readings(session: Session, names: list[str]) -> dict[str, int]:
+    stmt = (
+        select(AssetRow.source, func.max(Latest.ts))
+        .join(Series, Series.asset_id == AssetRow.id)
+        .join(Latest, Latest.series_id == Series.id)
+        .where(AssetRow.source.in_(names))
+        .group_by(AssetRow.source)
+    )
+    return {src: int(ts) for src, ts in rows(session, stmt) if ts is not None}
+
+
+def _periods(session: Session, names: list[str]) -> dict[str, float]:
+    """Per feed, 3600 s / the readings of its most recent periodic series in the hour before
+    that series' newest reading's hour (rollup_1h; by primary key)."""
+    newest = (
+        select(
+            AssetRow.source.label("source"),
+            Series.id.label("sid"),
+            Latest.ts.label("ts"),
+            func.row_number()
+            .over(partition_by=AssetRow.source, order_by=(Latest.ts.desc(), Series.id))
+            .label("rank"),
+        )
+        .join(Series, Series.asset_id == AssetRow.id)
+        .join(Latest, Latest.series_id == Series.id)
+        .where(AssetRow.source.in_(names), Series.metric.not_in(_EVENT_METRICS))
+        .subquery()
+    )
+    out: dict[str, float] = {}
+    for src, sid, ts in rows(
+        session, select(newest.c.source, newest.c.sid, newest.c.ts).where(newest.c.rank == 1)
+    ):
+        bucket = int(ts) // HOUR_S * HOUR_S - HOUR_S
+        count = session.scalar(
+            select(Rollup1h.count).where(Rollup1h.series_id == sid, Rollup1h.bucket == bucket)
+        )
+        out[src] = HOUR_S / count if count else 0.0
+    return out
+
+
+def feed_freshness(
+    session: Session,
+    sources: Sequence[SourceConfig],
+    now: datetime,
+    factor: float = STALE_FACTOR,
+) -> dict[str, Freshness]:
+    """The freshness of each of `sources` at `now` (aware), by name (module docstring)."""
+    names = [s.name for s in sources]
+    if not names:
+        return {}
+    readings = _newest_readings(session, names)
+    reports_stmt = (
+        select(ReportRow.source, func.max(ReportRow.updated_at))
+        .where(ReportRow.source.in_(names))
+        .group_by(ReportRow.source)
+    )
+    reports = {src: aware(at) for src, at in rows(session, reports_stmt)}
+    periods = _periods(session, names)
+    success_stmt = select(SourceState.source, SourceState.last_success_at).where(
+        SourceState.source.in_(names)
+    )
+    successes = dict(rows(session, success_stmt))
+    out: dict[str, Freshness] = {}
+    for cfg in sources:
+        times = [t for t in (readings.get(cfg.name), reports.get(cfg.name)) if t is not None]
+        newest = max((t if isinstance(t, int) else to_epoch(t) for t in times), default=None)
+        as_of = None if newest is None else datetime.fromtimestamp(newest, UTC)
+        period = periods.get(cfg.name, 0.0)
+        age = None if as_of is None else (now - as_of).total_seconds()
+        # Stale from the first instant either the data or the feed itself is too old.
+        limits = (
+            []
+            if as_of is None
+            else [as_of + timedelta(seconds=factor * max(cfg.interval_s, period))]
+        )
+        success = aware(successes.get(cfg.name))
+        if success is not None:
+            limits.append(success + timedelta(seconds=factor * cfg.interval_s))
+        since = min(limits) if as_of is not None else None
+        stale = since is None or now > since
+        out[cfg.name] = Freshness(as_of, age, period, stale, since if stale else None)
+    return out
 
 
 def _health(
@@ -81,12 +224,16 @@ def _health(
 
 
 def source_health(
-    session: Session, sources: Sequence[SourceConfig], now: datetime
+    session: Session,
+    sources: Sequence[SourceConfig],
+    now: datetime,
+    stale_factor: float = STALE_FACTOR,
 ) -> list[SourceHealth]:
-    """Health of each configured source at `now` (aware), in configuration order.
+    """Health of each configured source at `now` (aware), in configuration order; its age
+    and staleness are `feed_freshness`'s (pass config.wall.stale_factor, as the wall does).
 
-    Two queries whatever the number of feeds: the newest run of each, and their states.
-    Runs of sources no longer configured are ignored.
+    A few queries whatever the number of feeds: the newest run of each, their states and
+    their freshness. Runs of sources no longer configured are ignored.
     """
     names = [s.name for s in sources]
     if not names:
@@ -112,17 +259,24 @@ def source_health(
         st.source: st
         for st in session.scalars(select(SourceState).where(SourceState.source.in_(names)))
     }
-    return [_one(cfg, last_runs.get(cfg.name), states.get(cfg.name), now) for cfg in sources]
+    fresh = feed_freshness(session, sources, now, stale_factor)
+    return [
+        _one(cfg, last_runs.get(cfg.name), states.get(cfg.name), fresh[cfg.name], now)
+        for cfg in sources
+    ]
 
 
 def _one(
-    cfg: SourceConfig, run: SourceRun | None, state: SourceState | None, now: datetime
+    cfg: SourceConfig,
+    run: SourceRun | None,
+    state: SourceState | None,
+    fresh: Freshness,
+    now: datetime,
 ) -> SourceHealth:
     paused = bool(state and state.paused)
-    as_of = (state.cursor or state.last_success_at) if state else None
-    age = (now - as_of).total_seconds() if as_of is not None else None
+    as_of, age = fresh.data_as_of, fresh.age_s
     active = cfg.enabled and not paused
-    stale = active and run is not None and (age is None or age > STALE_FACTOR * cfg.interval_s)
+    stale = active and run is not None and fresh.stale
     next_run: datetime | None = None
     due = False
     if active:

@@ -21,7 +21,9 @@ from dashboard.store.models import ReportRow, Rollup1h, Series
 __all__ = ["TREND_SERIES", "trends_24h"]
 
 TREND_SERIES = (
-    "traffic.avg_speed",  # km/h, hourly mean speed of each segment, weighted by length_m
+    # km/h, each segment's mean speed over the hour, averaged weighted by length_m: not the
+    # tile's traffic.avg_speed (the segments' latest speeds now), and labelled so ("hourly").
+    "traffic.avg_speed",
     "lighting.power_kw",  # kW, sum over cabinets of their hourly mean power_w / 1000
     "air.pm25",  # µg/m³, mean over stations of their hourly mean PM2.5
     "water.max_level_cm",  # cm, the highest level any gauge reached in the hour

@@ -10,8 +10,10 @@ The KPI definitions, as the operators read them (`previous` is the same value on
 earlier, at the start of the 5-minute bucket holding now − 7 d — the rollups' resolution, see
 `snapshot` —, None when the store has no data then):
 
-- traffic.avg_speed (km/h): the latest speed of every segment, averaged weighted by segment
-  length (attribute length_m; a segment without it weighs the mean length). Level: network
+- traffic.avg_speed (km/h): the network's speed now — the latest speed of every segment,
+  averaged weighted by segment length (attribute length_m; a segment without it weighs the
+  mean length). Not the trend strip's hourly mean (`trends`): the two are labelled "now" and
+  "hourly" so an operator never reads two different numbers as one. Level: network
   speed / free-flow speed (same weights) below config.wall.congested_below is bad, below half
   way from there to 1 is warn.
 - traffic.congested (segments): segments whose latest speed / free_flow_kmh is below
@@ -30,13 +32,17 @@ earlier, at the start of the 5-minute bucket holding now − 7 d — the rollups
 - alerts.active: conditions that need someone now — segments jammed (speed below half the
   congestion threshold), stations with VN_AQI > 150, gauges above flood stage, stale feeds,
   overdue reports. Level bad when any. A week ago counts the same minus stale feeds (the store
-  keeps no history of feed freshness).
+  keeps no history of feed freshness), and only when every other part is known then.
+
+A comparison needs a basis: `previous` is None when the store holds nothing at that instant
+(its history began later, `weekago.WeekAgo.covered`), never a count of what little it knew;
+the tiles then say "no data a week ago".
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -173,6 +179,11 @@ def _speed_level(ratio: float | None, threshold: float) -> str:
     return "bad" if ratio < threshold else "warn" if ratio < (1 + threshold) / 2 else "ok"
 
 
+def _part_then(then: int | None, known_now: bool) -> int | None:
+    """A part of last week's alert count: unknown (None) only when there is data now."""
+    return then if then is not None else None if known_now else 0
+
+
 def _known_max(values: tuple[float, ...]) -> float | None:
     known = [v for v in values if not math.isnan(v)]
     return max(known) if known else None
@@ -239,19 +250,24 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
         + stale
         + n_overdue
     )
+    # Each part a week ago, known when last week has data for it or there is none now either
+    # (a city without gauges floods nowhere, then as now); a sum of only some parts is no basis.
     parts_then = [
-        road_then.jammed if road_then else None,
-        sum(1 for v in past.aqi if v > AQI_LEVEL[1]) if worst_then is not None else None,
-        flooding_then if highest_then is not None else None,
+        _part_then(road_then.jammed if road_then else None, road is not None),
+        _part_then(
+            sum(1 for v in past.aqi if v > AQI_LEVEL[1]) if worst_then is not None else None,
+            worst_aqi is not None,
+        ),
+        _part_then(flooding_then if highest_then is not None else None, highest is not None),
         overdue_then,
     ]
-    known_then = [p for p in parts_then if p is not None]
-    alerts_then = float(sum(known_then)) if known_then else None
+    known = past.covered and all(p is not None for p in parts_then)
+    alerts_then = float(sum(p for p in parts_then if p is not None)) if known else None
 
     def count(x: tuple[int, ...] | None, i: int) -> float | None:
         return None if x is None else float(x[i])
 
-    return [
+    tiles = [
         Kpi(
             "traffic.avg_speed",
             road.avg_speed if road else None,
@@ -306,3 +322,4 @@ def wall_kpis(session: Session, config: Config, now: datetime) -> list[Kpi]:
             as_of=now,
         ),
     ]
+    return tiles if past.covered else [replace(k, previous=None) for k in tiles]

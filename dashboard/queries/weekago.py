@@ -7,8 +7,11 @@ and its answer is read once per process and store (`datacache`, keyed by that in
 the city's time zone). The past does not move when new readings arrive; readings written
 late for last week (a backfill) show when the bucket moves on, within five minutes.
 
-Only the raw inputs are kept (last week's speeds, lamp states, energy, station VN_AQI, water
-levels, open and overdue reports); today's asset attributes (free-flow speeds, lengths,
+A comparison needs a basis: when the store's history (its oldest hourly rollup) begins after
+that instant, nothing is known about it (`covered` is False) and every count is None — a
+report created before the store began is no evidence of what was open then. Only the raw
+inputs are kept (last week's speeds, lamp states, energy, station VN_AQI, water levels, open
+and overdue reports); today's asset attributes (free-flow speeds, lengths,
 flood stages) are applied to them by `wall.wall_kpis` on every refresh.
 """
 
@@ -34,7 +37,7 @@ from dashboard.queries.snapshot import (
     energy_kwh,
     reports_open,
 )
-from dashboard.store.models import ReportRow
+from dashboard.store.models import Rollup1h
 
 __all__ = ["WeekAgo", "local_midnight", "read_week_ago", "week_ago", "week_ago_s"]
 
@@ -50,7 +53,8 @@ class WeekAgo:
     energy: float | None  # kWh from the local midnight before `then` to `then`
     aqi: tuple[float, ...]  # each station's VN_AQI by asset id (NaN: unknown)
     water: Mapping[str, float]  # asset id -> mean water_level_cm of its bucket
-    reports: tuple[int, int] | None  # open, overdue; None: no report existed yet
+    reports: tuple[int, int] | None  # open, overdue; None: the store's history began later
+    covered: bool = True  # the store holds data at `then` (see the module docstring)
 
 
 def week_ago_s(now: datetime) -> int:
@@ -64,16 +68,18 @@ def local_midnight(at: datetime, config: Config) -> int:
     return to_epoch(datetime.combine(local.date(), time(), tzinfo=config.city.tz))
 
 
-def _reports_before(session: Session, at: datetime) -> bool:
-    first = session.scalar(select(func.min(ReportRow.created_at)))
-    return first is not None and first <= at
+def _history_covers(session: Session, at: int) -> bool:
+    """The store's oldest hourly bucket starts at or before `at` (epoch s)."""
+    first = session.scalar(select(func.min(Rollup1h.bucket)))
+    return first is not None and int(first) <= at
 
 
 def read_week_ago(session: Session, config: Config, then_s: int) -> WeekAgo:
     """Read the inputs of `previous` at `then_s` from the store (no cache)."""
     then = from_epoch(then_s)
+    covered = _history_covers(session, then_s)
     reports = None
-    if _reports_before(session, then):
+    if covered:
         past = reports_open(session, then, at=then)
         reports = (len(past), int(past["overdue"].sum()))
     speeds = bucket_values_at(session, "speed_kmh", then_s)
@@ -86,6 +92,7 @@ def read_week_ago(session: Session, config: Config, then_s: int) -> WeekAgo:
         aqi=tuple(row[1] for row in station_aqi_rows(session, then_s)),
         water=MappingProxyType(dict(zip(water["asset_id"], water["value"], strict=True))),
         reports=reports,
+        covered=covered,
     )
 
 

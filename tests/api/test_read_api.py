@@ -173,7 +173,8 @@ def test_sources_lists_every_configured_feed(client: FlaskClient, seeded: Seed) 
     items = client.get("/api/v1/sources").get_json()["items"]
     assert [i["name"] for i in items] == [s.name for s in seeded.config.sources]
     sim = items[0]
-    assert (sim["rows"], sim["rejected"], sim["age_s"]) == (144, 1, 40.0)
+    # Its age is its newest reading's (a minute old), not its last run's (40 s).
+    assert (sim["rows"], sim["rejected"], sim["age_s"]) == (144, 1, 60.0)
     assert sim["next_run"] == iso(NOW + timedelta(seconds=20))
 
 

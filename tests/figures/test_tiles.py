@@ -8,6 +8,7 @@ import pytest
 
 from dashboard.figures.theme import PALETTE
 from dashboard.figures.tiles import TileView, format_delta, format_number, tile_view
+from dashboard.i18n import t
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,23 @@ def test_unknown_value_shows_a_dash_and_no_delta() -> None:
 def test_energy_without_a_good_direction_is_muted() -> None:
     view = tile_view(Kpi("lighting.energy_today", 2345.6, "kWh", 2000, "ok"), "vi")
     assert (view.value, view.delta, view.delta_colour) == ("2.345,6", "▲ 17%", PALETTE["muted"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "no data a week ago"), ("vi", "chưa có dữ liệu tuần trước")]
+)
+def test_a_tile_without_a_week_ago_says_so_never_a_number(lang: str, said: str) -> None:
+    view = tile_view(Kpi("alerts.active", 43.0, "alerts", None, "bad"), lang)
+    assert (view.delta, view.direction) == (said, "none")
+    assert tile_view(Kpi("alerts.active", None, "alerts", None, "none"), lang).delta == ""
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_the_speed_tile_and_the_speed_trend_say_which_average_they_are(lang: str) -> None:
+    # The tile is the network's speed now, the trend card the hour's mean: two quantities,
+    # so two names (32,0 km/h beside 28,7 km/h under one name read as a contradiction).
+    tile = tile_view(Kpi("traffic.avg_speed", 32.0, "km/h", None, "ok"), lang).label
+    trend = t("trend.traffic.avg_speed", lang)
+    assert tile != trend
+    assert ("now" in tile) if lang == "en" else ("hiện tại" in tile)
+    assert ("Hourly" in trend) if lang == "en" else ("theo giờ" in trend)

@@ -207,8 +207,8 @@ def test_a_silent_feed_turns_stale_with_a_banner(wall: WallClient, clock: Clock)
     out = wall.refresh()
     banner = wall.state("wall-stale", "children")
     assert wall.state("wall-stale", "className") == "wall-stale"
-    # Stale since its data time + 3 x 60 s: 18:27:30 + 3 min, local time.
-    assert banner == t("wall.stale_banner", "en").format(name="sim", since="18:30")
+    # Stale since its newest reading (18:25, on the 5-minute grid) + 3 x its 300-s period.
+    assert banner == t("wall.stale_banner", "en").format(name="sim", since="18:40")
     for key in ("traffic.avg_speed", "traffic.congested", "water.highest", "lighting.faulty"):
         assert wall.tile(key, "class").endswith("is-stale"), key
     # No VN_AQI is computed from two-hour-old data at all: no number, nothing that looks live.

@@ -98,14 +98,15 @@ def test_feed_quality_on_a_feed_with_missing_runs_and_rejects(store: Store) -> N
     assert g.on_time_pct == pytest.approx(100 * 17 / 24)
     assert g.complete_pct == pytest.approx(100 * (24 + 12) / (2 * 24))
     assert g.plausible_pct == pytest.approx(100 * (17 * 90) / (17 * 90 + 17 * 10))
-    assert (g.age_s, g.stale, g.stale_since) == (1800.0, False, None)
+    # Its age is its newest reading's (gauge-1 at 03:10), not its last run's (02:50).
+    assert (g.age_s, g.stale, g.stale_since) == (600.0, False, None)
 
     f = found["fast"]
     assert f.on_time_pct == 100.0  # 150 runs where 144 were expected
     assert f.plausible_pct == 100.0
     assert f.complete_pct is None  # no series of its own
-    assert f.age_s == 2400.0 and f.stale  # older than 3 x 600 s
-    assert f.stale_since == NOW - timedelta(minutes=40) + timedelta(seconds=1800)
+    # Its runs deliver nothing of its own: no data is not live, whatever its cursor says.
+    assert f.age_s is None and f.stale and f.stale_since is None
 
     n = found["never"]
     assert n.age_s is None and n.stale and n.stale_since is None
@@ -114,10 +115,16 @@ def test_feed_quality_on_a_feed_with_missing_runs_and_rejects(store: Store) -> N
 
 def test_stale_factor_comes_from_the_wall_config(store: Store) -> None:
     seed(store)
-    config = Config(sources=SOURCES, wall={"stale_factor": 5.0})
+    later = NOW + 3 * HOUR  # gauges' newest reading (03:10, hourly) is 3 h 10 min old
     with store.read_session() as session:
-        fast = feed_quality(session, config, NOW)[1]
-    assert fast.source == "fast" and not fast.stale and fast.stale_since is None
+        strict = feed_quality(session, Config(sources=SOURCES), later)[0]
+        lenient = feed_quality(session, Config(sources=SOURCES, wall={"stale_factor": 5.0}), later)[
+            0
+        ]
+    assert strict.source == "gauges" and strict.stale
+    # Its last success (02:51) + 3 x 3600 s came before its data's limit (03:10 + 3 h).
+    assert strict.stale_since == NOW - timedelta(minutes=29) + 3 * HOUR
+    assert not lenient.stale and lenient.stale_since is None
 
 
 def test_one_session_reads_feed_quality_once_per_instant(store: Store) -> None:
@@ -192,17 +199,18 @@ def test_domains_are_named_as_the_wall_names_them(store: Store) -> None:
 
 def test_a_live_feed_with_5_minute_readings_is_not_stale(store: Store) -> None:
     # The simulator runs every 60 s but its traffic readings sit on a 5-minute grid: the
-    # newest is 4.5 minutes old (> 3 x 60 s) while the feed ran 20 s ago.
+    # newest is 4.5 minutes old (> 3 x 60 s, < 3 x its 300-s period) while the feed ran 20 s ago.
+    grid = [NOW - timedelta(seconds=270 + 300 * k) for k in range(24)]
     store.ingest(
         "sim",
         assets=[segment()],
-        readings=[Reading("seg-1", "speed_kmh", NOW - timedelta(seconds=270), 31.0)],
+        readings=[Reading("seg-1", "speed_kmh", at, 31.0) for at in grid],
         now=NOW,
     )
     store.set_cursor("sim", NOW - timedelta(seconds=20), NOW - timedelta(seconds=19))
     with store.read_session() as session:
         sim = feed_quality(session, Config(sources=LIVE), NOW)[0]
-    assert (sim.domains, sim.stale, sim.age_s) == (("traffic",), False, 20.0)
+    assert (sim.domains, sim.stale, sim.age_s) == (("traffic",), False, 270.0)
 
 
 def test_a_dead_feed_with_recent_looking_data_is_stale(store: Store) -> None:

@@ -64,13 +64,14 @@ def test_ticker_events_are_the_days_events_and_conditions(city: City, truth: Tru
 
 
 def test_a_stale_feed_is_on_the_ticker_since_it_went_stale(city: City) -> None:
-    later = NOW + timedelta(minutes=10)  # the sim feed (60 s) is older than 3 intervals by then
+    # The sim feed's newest reading is 11:25 (a 5-minute grid): stale after 3 x 300 s, 11:40.
+    later = NOW + timedelta(minutes=20)
     with city.store.read_session() as session:
         events = ticker_events(session, city.config, later, limit=10_000)
     stale = events[events["kind"] == "feed_stale"]
     assert list(stale["asset_id"]) == ["sim"]
-    assert stale["ts"].iloc[0] == pd.Timestamp(NOW + timedelta(seconds=180))
-    assert stale["severity"].iloc[0] == "bad" and stale["value"].iloc[0] == 600.0
+    assert stale["ts"].iloc[0] == pd.Timestamp(NOW + timedelta(seconds=750))
+    assert stale["severity"].iloc[0] == "bad" and stale["value"].iloc[0] == 1350.0
 
 
 def hourly(truth: Truth, metric: str) -> pd.DataFrame:
