@@ -215,8 +215,8 @@ def captured_sql(store: Store, case: dict[str, Any]) -> list[tuple[str, Any]]:
     """The statements the list callback runs for `case` (the same query function, captured)."""
     from dashboard.queries.filters import FilterSpec, parse_search
     from dashboard.queries.report_desk import desk_page
-    from layouts.report_common import EXTRAS, desk_filter
-    from layouts.report_desk import PAGE_SIZE, _sort
+    from layouts._reports.common import EXTRAS, desk_filter
+    from layouts._reports.desk import PAGE_SIZE, _sort
 
     spec = FilterSpec(WARDS, ZONES, EXTRAS)
     drill = parse_search(case["view"], spec, now=NOW, tz=UTC).filter

@@ -281,8 +281,8 @@ def split(url: str, held: dict[str, dict[str, Any]], now: datetime, rounds: int)
     from dash import Patch
     from dash._utils import to_json
 
-    from layouts import wall_props as props
-    from layouts.wall_parts import KPI_KEYS, TICKER_ROWS, app_version
+    from layouts._wall import refresh as props
+    from layouts._wall.skeleton import KPI_KEYS, TICKER_ROWS, app_version
 
     config = city_config(url)
     store = Store(url)

@@ -47,7 +47,7 @@ def _remember_language(response: flask.Response) -> flask.Response:
 
 def _title(title_key: str, city: str) -> Callable[..., str]:
     def title(**_: Any) -> str:
-        from layouts.components import page_language
+        from layouts._shared.components import page_language
 
         return f"{t(title_key, page_language(None))} · {city}"
 
@@ -58,7 +58,7 @@ def _register_pages(app: dash.Dash, config: Config, access: AccessMap) -> str | 
     """Register `layouts.PAGES` (their callbacks noted in `access`, so the guard knows which
     page each callback serves); returns the path "/" should redirect to (no home page yet)."""
     from layouts import PAGES
-    from layouts.shell import not_found_layout
+    from layouts._shared.shell import not_found_layout
 
     dash.page_registry.clear()
     modules: list[ModuleType] = [importlib.import_module(name) for name in PAGES]
@@ -100,7 +100,7 @@ def create_app(
     `store` defaults to one on `config.database_url` (its schema is the CLI's business);
     `clock` (aware UTC) defaults to the system clock; tests pass a fixed one.
     """
-    from layouts.shell import shell_layout
+    from layouts._shared.shell import shell_layout
 
     store = store if store is not None else Store(config.database_url, config.database.echo)
     context = AppContext(config, store) if clock is None else AppContext(config, store, clock)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+from dashboard.records import REPORT_CATEGORIES
+
 __all__ = [
     "LANGUAGES",
     "LANG_COOKIE",
@@ -253,6 +255,12 @@ def count_key(key: str, n: float | None) -> str:
     segment", "1 report"), else `key` (the plural: "0 segments", "2 reports")."""
     one = f"{key}.one"
     return one if n is not None and n == 1 and one in TEXT else key
+
+
+def category_labels(lang: str) -> dict[str, str]:
+    """Citizen-report category code -> its name in `lang` (the names live with the categories,
+    in `dashboard.records.REPORT_CATEGORIES`)."""
+    return {code: en if lang == "en" else vi for code, (en, vi) in REPORT_CATEGORIES.items()}
 
 
 def resolve_language(url_value: str | None, saved: str | None, default: str) -> Lang:

@@ -19,7 +19,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.auth import current_principal, manage, requires
 from dashboard.i18n import t
-from layouts.components import (
+from layouts._shared.components import (
     PageMeta,
     action_button,
     app_context,

@@ -15,14 +15,13 @@ from dash import Output, html
 from dashboard.figures.drillcharts import area_bars
 from dashboard.figures.drillmap import AssetLayer, drill_map
 from dashboard.figures.tiles import format_quantity
-from dashboard.i18n import t
+from dashboard.i18n import category_labels, t
 from dashboard.queries.alerts import SEVERITIES, alerts_view
 from dashboard.queries.filters import FilterSpec
-from layouts.components import PageMeta, app_context, page_language
-from layouts.drill_filters import drill_ids, filter_spec
-from layouts.drill_page import View, page_layout, register_drill_page
-from layouts.drill_tables import columns, records, zone_words
-from layouts.report_common import category_labels
+from layouts._drill.filters import drill_ids, filter_spec
+from layouts._drill.frame import View, page_layout, register_drill_page
+from layouts._drill.tables import columns, records, zone_words
+from layouts._shared.components import PageMeta, app_context, page_language
 
 PAGE = PageMeta(path="/alerts", order=60, title_key="alerts.nav", roles=("viewer",))
 EXTRAS = {"severity": SEVERITIES}

@@ -24,10 +24,10 @@ from dashboard.i18n import t
 from dashboard.queries.environment import environment_view
 from dashboard.queries.filters import FilterSpec
 from dashboard.queries.snapshot import POLLUTANT_LABEL
-from layouts.components import PageMeta, app_context, page_language
-from layouts.drill_filters import drill_ids, filter_spec
-from layouts.drill_page import View, page_layout, register_drill_page
-from layouts.drill_tables import columns, records, zone_words
+from layouts._drill.filters import drill_ids, filter_spec
+from layouts._drill.frame import View, page_layout, register_drill_page
+from layouts._drill.tables import columns, records, zone_words
+from layouts._shared.components import PageMeta, app_context, page_language
 
 PAGE = PageMeta(path="/environment", order=40, title_key="environment.nav", roles=("viewer",))
 ids = drill_ids("environment")

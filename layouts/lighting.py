@@ -18,10 +18,10 @@ from dashboard.figures.drillmap import drill_map
 from dashboard.i18n import t
 from dashboard.queries.filters import FilterSpec
 from dashboard.queries.lighting import lighting_view
-from layouts.components import PageMeta, app_context, page_language
-from layouts.drill_filters import drill_ids, filter_spec
-from layouts.drill_page import View, page_layout, register_drill_page
-from layouts.drill_tables import columns, records, zone_words
+from layouts._drill.filters import drill_ids, filter_spec
+from layouts._drill.frame import View, page_layout, register_drill_page
+from layouts._drill.tables import columns, records, zone_words
+from layouts._shared.components import PageMeta, app_context, page_language
 
 PAGE = PageMeta(path="/lighting", order=30, title_key="lighting.nav", roles=("viewer",))
 ids = drill_ids("lighting")

@@ -17,7 +17,6 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 import flask
-from dash import html
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -26,12 +25,11 @@ from dashboard.auth.passwords import hash_password, needs_rehash, verify_passwor
 from dashboard.auth.principal import Principal, Role, current_principal
 from dashboard.auth.sessions import COOKIE, clear_cookie, load_session, open_session, set_cookie
 from dashboard.i18n import LANG_COOKIE, LANGUAGES, Lang, resolve_language, t
-from layouts.components import app_context
+from layouts._shared.components import app_context
 
-__all__ = ["account_box", "forbidden_page", "may_see", "register_routes", "safe_next"]
+__all__ = ["forbidden_page", "register_routes", "safe_next"]
 
 FORM_COOKIE = "cityops_login"
-ACCOUNT_ID = "shell-account"
 REASONS = {"signed_out": "auth.login.signed_out", "expired": "auth.login.expired"}
 REASONS["token"] = "auth.login.token"
 
@@ -227,36 +225,3 @@ def register_routes(server: flask.Flask) -> None:
     server.add_url_rule("/login", "cityops_login_post", login_post, methods=["POST"])
     server.add_url_rule("/logout", "cityops_logout", logout_post, methods=["POST"])
     server.add_url_rule("/logout", "cityops_logout_get", logout_get, methods=["GET"])
-
-
-def may_see(path: str) -> bool:
-    """May the current principal open the page at `path`? (For the navigation.)"""
-    from dashboard.auth.guard import access_map
-
-    if not flask.has_request_context() or "cityops_access" not in flask.current_app.extensions:
-        return True
-    return access_map().page_allows(current_principal(), path)
-
-
-def account_box(lang: str) -> html.Div:
-    """Who is signed in, and the sign-out button (a plain form POST: works without scripts);
-    a sign-in link for public visitors."""
-    who = current_principal()
-    if who is None or who.kind == "public":
-        link = html.A(t("auth.sign_in_link", lang), href="/login", className="nav-link")
-        return html.Div(link, id=ACCOUNT_ID, className="shell-account")
-    if who.kind == "wall_token":
-        return html.Div(
-            t("auth.wall_screen", lang).format(name=who.name),
-            id=ACCOUNT_ID,
-            className="shell-account",
-        )
-    label = t("auth.signed_in_as", lang).format(
-        name=who.name, role=t(f"auth.role.{who.role}", lang)
-    )
-    logout = html.Form(
-        html.Button(t("auth.logout", lang), type="submit", className="shell-logout"),
-        action="/logout",
-        method="POST",
-    )
-    return html.Div([html.Span(label), logout], id=ACCOUNT_ID, className="shell-account")

@@ -3,12 +3,12 @@
 Fed by `dashboard.queries.report_stats` (the overview: volume by category and area, hotspots,
 time to acknowledge and to close against each category's service level) and
 `dashboard.queries.report_desk` (the list, a report's detail and audit trail). The view is in
-the URL like every drill-down page's (layouts/drill_filters.py): areas, range, status,
+the URL like every drill-down page's (layouts/_drill/filters.py): areas, range, status,
 category and the open report (`asset=<report id>`). A click on a category bar filters to the
 category, on an area to the area, on a report (map or list) opens it.
 
-The desk (list, CSV) is layouts/report_desk.py; the detail and the workflow
-layouts/report_detail.py.
+The desk (list, CSV) is layouts/_reports/desk.py; the detail and the workflow
+layouts/_reports/detail.py.
 """
 
 from __future__ import annotations
@@ -24,25 +24,31 @@ from dashboard.figures.drillcharts import area_bars, empty_figure
 from dashboard.figures.locale import graph_config
 from dashboard.figures.mapbase import fit_view
 from dashboard.figures.reportcharts import category_bars, hotspot_map, time_bars
-from dashboard.i18n import format_duration, t
+from dashboard.i18n import category_labels, format_duration, t
 from dashboard.queries import report_stats as q
-from layouts import report_desk, report_detail
-from layouts.components import PageMeta, app_context, data_table, page_heading, page_language
-from layouts.drill_filters import (
+from layouts._drill.filters import (
     area_level,
     filter_bar,
     read_filter,
     register_filter_sync,
 )
-from layouts.report_common import (
+from layouts._reports import desk as report_desk
+from layouts._reports import detail as report_detail
+from layouts._reports.common import (
     DRILL,
-    category_labels,
     desk_filter,
     extra_labels,
     ids,
     report_spec,
 )
-from layouts.table_export import export_button, register_csv_export
+from layouts._shared.components import (
+    PageMeta,
+    app_context,
+    data_table,
+    page_heading,
+    page_language,
+)
+from layouts._shared.table_export import export_button, register_csv_export
 
 __all__ = ["PAGE", "ids", "layout", "register_callbacks"]
 

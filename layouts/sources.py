@@ -26,7 +26,7 @@ from dashboard.config import SourceConfig
 from dashboard.figures.theme import STATUS_ROW
 from dashboard.i18n import format_duration, t
 from dashboard.queries import sources as q
-from layouts.components import (
+from layouts._shared.components import (
     PageMeta,
     action_button,
     app_context,

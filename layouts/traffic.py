@@ -3,7 +3,7 @@
 Fed by `dashboard.queries.traffic` (hourly speed rollups): a map of segments by congestion
 over areas shaded by congested hours, congested hours by area (a bar filters to it), the
 hour-of-week speed heatmap (of the open segment, else of the areas), the worst segments and
-the congestion incidents. The frame, filters and detail are layouts/drill_page.py's.
+the congestion incidents. The frame, filters and detail are layouts/_drill/frame.py's.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from dashboard.figures.drilltraffic import segment_layers, speed_heatmap
 from dashboard.i18n import t
 from dashboard.queries.filters import FilterSpec
 from dashboard.queries.traffic import traffic_view
-from layouts.components import PageMeta, app_context, page_language
-from layouts.drill_filters import drill_ids, filter_spec
-from layouts.drill_page import View, page_layout, register_drill_page
-from layouts.drill_tables import columns, records, zone_words
+from layouts._drill.filters import drill_ids, filter_spec
+from layouts._drill.frame import View, page_layout, register_drill_page
+from layouts._drill.tables import columns, records, zone_words
+from layouts._shared.components import PageMeta, app_context, page_language
 
 PAGE = PageMeta(path="/traffic", order=20, title_key="traffic.nav", roles=("viewer",))
 ids = drill_ids("traffic")

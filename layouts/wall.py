@@ -32,9 +32,9 @@ from dashboard.figures.mapbase import fit_view
 from dashboard.figures.theme import PALETTE
 from dashboard.figures.trends import SERIES as TREND_SERIES
 from dashboard.i18n import t
-from layouts import wall_props as props
-from layouts.components import PageMeta, app_context, page_language
-from layouts.wall_parts import (
+from layouts._shared.components import PageMeta, app_context, page_language
+from layouts._wall import refresh as props
+from layouts._wall.skeleton import (
     SCENES,
     app_version,
     feed_table,

@@ -2,7 +2,7 @@
 per read session (see `citynow` for why rows and arrays, not frames).
 
 VN_AQI follows Decision 1459/QĐ-TCMT through `dashboard.aqi`; the answer for an hour is kept
-per process while the stations' latest pollutant readings stand still (`datacache`).
+per process while the stations' latest pollutant readings stand still (`_answer_cache`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dashboard import aqi
-from dashboard.queries.citynow import HOUR_S
-from dashboard.queries.datacache import cached
-from dashboard.queries.readkit import (
+from dashboard.queries._answer_cache import cached
+from dashboard.queries._statements import (
     columns_of,
     float_array,
     frame_of,
@@ -27,6 +26,7 @@ from dashboard.queries.readkit import (
     session_memo,
     statement,
 )
+from dashboard.queries.citynow import HOUR_S
 from dashboard.store.models import AssetRow, Latest, Rollup1h, Series
 
 __all__ = ["STATION_AQI_COLUMNS", "StationsNow", "station_aqi_rows", "stations_at"]

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.config import Config
-from dashboard.queries.drillsql import zone_mask
+from dashboard.queries._areas import zone_mask
 from dashboard.queries.events import ticker_events
 from dashboard.queries.filters import DrillFilter
 from dashboard.queries.snapshot import query_frame

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import aqi
-from dashboard.queries.readkit import (
+from dashboard.queries._statements import (
     attribute,
     columns_of,
     float_array,

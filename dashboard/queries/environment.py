@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import aqi
 from dashboard.queries import to_epoch
-from dashboard.queries.drillsql import assets_frame
+from dashboard.queries._areas import assets_frame
 from dashboard.queries.filters import DrillFilter
 from dashboard.queries.snapshot import HOUR_S, query_frame
 from dashboard.store.models import Rollup1h, Series

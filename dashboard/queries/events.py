@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session, aliased
 
 from dashboard.config import Config
 from dashboard.queries import from_epoch, to_epoch
+from dashboard.queries._answer_cache import cached
+from dashboard.queries._statements import rows, statement
 from dashboard.queries.airnow import stations_at
 from dashboard.queries.citynow import gauges_now, segments_at
-from dashboard.queries.datacache import cached
 from dashboard.queries.lamps import lamp_summary
 from dashboard.queries.quality import feed_quality
-from dashboard.queries.readkit import rows, statement
 from dashboard.queries.snapshot import HOUR_S, LAMP_METRICS, query_frame
 from dashboard.store.models import AssetRow, Latest, ReadingRow, ReportRow, Series
 
@@ -92,7 +92,7 @@ def lamp_fault_transitions(session: Session, start: int, end: int) -> pd.DataFra
     value (1 failed, 0 repaired). A reading repeating the previous value (a connector's state
     snapshot) is no transition; a lamp's first reading counts only when it says "faulty".
 
-    Read for whole hours around the window and kept per process (`datacache`) while the
+    Read for whole hours around the window and kept per process (`_answer_cache`) while the
     lamp_fault states stand still (snapshot.lamp_summary: a new fault reading moves it), then
     cut to (start, end]: each transition depends on its reading and the one before, never on
     the window, so the cut equals a read of the window itself."""

@@ -20,9 +20,9 @@ from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
-from dashboard.queries.fivemin import five_minute
+from dashboard.queries._five_minute import five_minute
+from dashboard.queries._statements import driver_rows
 from dashboard.queries.readings import Resolution
-from dashboard.queries.readkit import driver_rows
 from dashboard.records import METRICS
 from dashboard.store.models import AssetRow, ReadingRow, Rollup1h, Series
 

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from dashboard.queries.readkit import rows, statement
+from dashboard.queries._statements import rows, statement
 from dashboard.queries.snapshot import LAMP_METRICS, asset_signature, query_frame, session_memo
 from dashboard.store.models import AssetRow, Latest, Series
 

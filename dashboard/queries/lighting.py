@@ -26,10 +26,10 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
-from dashboard.queries.drillsql import area_condition, assets_frame
+from dashboard.queries._areas import area_condition, assets_frame
+from dashboard.queries._five_minute import five_minute
 from dashboard.queries.events import lamp_fault_transitions
 from dashboard.queries.filters import DrillFilter
-from dashboard.queries.fivemin import five_minute
 from dashboard.queries.snapshot import held_joules, next_bucket, query_frame
 from dashboard.store.models import AssetRow, ReadingRow, Series
 

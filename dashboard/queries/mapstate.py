@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
+from dashboard.queries._answer_cache import cached
+from dashboard.queries._statements import rows, statement
 from dashboard.queries.airnow import StationsNow, stations_at
 from dashboard.queries.citynow import (
     GaugesNow,
@@ -29,9 +31,7 @@ from dashboard.queries.citynow import (
     reports_now,
     segments_at,
 )
-from dashboard.queries.datacache import cached
 from dashboard.queries.lamps import lamp_frame, lamp_signature
-from dashboard.queries.readkit import rows, statement
 from dashboard.queries.snapshot import cabinet_frame, segment_lines
 from dashboard.store.models import ReportDeskRow, ReportRow
 
@@ -194,7 +194,7 @@ def map_state(session: Session, config: Any, now: datetime) -> MapState:
 
 def lamp_state(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(snapshot.lamp_frame, snapshot.cabinet_frame of it): every lamp and cabinet, read only
-    when the lamps' state or the assets changed (`datacache`, keyed by
+    when the lamps' state or the assets changed (`_answer_cache`, keyed by
     snapshot.lamp_signature: equal signatures, equal frames). Copies: change them freely."""
     lamps, cabinets = _shared_lamp_state(session)
     return lamps.copy(), cabinets.copy()

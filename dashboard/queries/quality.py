@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.config import Config
 from dashboard.queries import to_epoch
-from dashboard.queries.readkit import rows, statement
+from dashboard.queries._statements import rows, statement
 from dashboard.queries.snapshot import EVENT_METRICS, HOUR_S, WEEK_S, session_memo
 from dashboard.queries.sources import aware, feed_freshness
 from dashboard.store.models import (

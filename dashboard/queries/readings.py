@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
-from dashboard.queries.fivemin import five_minute
+from dashboard.queries._five_minute import five_minute
 from dashboard.records import METRICS
 from dashboard.store.models import AssetRow, Latest, ReadingRow, Rollup1h, Series
 

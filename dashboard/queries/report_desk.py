@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.queries.drillsql import area_condition
+from dashboard.queries._areas import area_condition
 from dashboard.queries.report_status import (
     ACKNOWLEDGED_AT,
     AGENCY,

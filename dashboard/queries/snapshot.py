@@ -19,6 +19,9 @@ import pandas as pd
 from sqlalchemy import BindParameter, Integer, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from dashboard.queries._answer_cache import cached
+from dashboard.queries._five_minute import five_minute
+from dashboard.queries._statements import attribute, query_frame, rows, session_memo, statement
 from dashboard.queries.airnow import STATION_AQI_COLUMNS, station_aqi_rows, stations_at
 from dashboard.queries.citynow import (
     HOUR_S,
@@ -31,9 +34,6 @@ from dashboard.queries.citynow import (
     segment_columns,
     segments_at,
 )
-from dashboard.queries.datacache import cached
-from dashboard.queries.fivemin import five_minute
-from dashboard.queries.readkit import attribute, query_frame, rows, session_memo, statement
 from dashboard.queries.report_status import effective_reports
 from dashboard.store.models import AssetRow, Series
 
@@ -108,7 +108,7 @@ def asset_signature(session: Session) -> tuple[Hashable, ...]:
 
 def segment_lines(session: Session) -> dict[str, tuple[list[float | None], list[float | None]]]:
     """Each road segment's line (lons, lats; see line_coords), by asset id: parsed once per
-    process while the assets stand still (`datacache`, keyed by asset_signature)."""
+    process while the assets stand still (`_answer_cache`, keyed by asset_signature)."""
 
     def read() -> dict[str, tuple[list[float | None], list[float | None]]]:
         frame = segment_frame(session, geometry=True)
@@ -159,7 +159,7 @@ def _energy_stmt() -> Any:
 
 def next_bucket(five: Any) -> Any:
     """The next 5-minute bucket of the same series (NULL for its newest), labelled "next":
-    `five` is `fivemin.five_minute(...).c`."""
+    `five` is `_five_minute.five_minute(...).c`."""
     return (
         func.lead(five.bucket).over(partition_by=five.series_id, order_by=five.bucket).label("next")
     )

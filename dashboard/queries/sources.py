@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, aliased
 
 from dashboard.config import SourceConfig
 from dashboard.queries import to_epoch
-from dashboard.queries.readkit import rows
+from dashboard.queries._statements import rows
 from dashboard.store.models import (
     AssetRow,
     Latest,

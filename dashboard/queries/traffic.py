@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
-from dashboard.queries.drillsql import area_condition
+from dashboard.queries._areas import area_condition
 from dashboard.queries.filters import DrillFilter
 from dashboard.queries.snapshot import HOUR_S, attribute, query_frame, segment_lines
 from dashboard.store.models import AssetRow, Rollup1h, Series

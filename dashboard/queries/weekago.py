@@ -3,7 +3,7 @@
 Every KPI tile shows its value beside `previous`, the same value one week earlier. That
 instant is the start of the 5-minute bucket holding now − 7 d (`week_ago_s`): the rollups'
 resolution, so every refresh within those five minutes asks about the same past instant,
-and its answer is read once per process and store (`datacache`, keyed by that instant and
+and its answer is read once per process and store (`_answer_cache`, keyed by that instant and
 the city's time zone). The past does not move when new readings arrive; readings written
 late for last week (a backfill) show when the bucket moves on, within five minutes.
 
@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from dashboard.config import Config
 from dashboard.queries import from_epoch, to_epoch
+from dashboard.queries._answer_cache import cached
 from dashboard.queries.airnow import station_aqi_rows
-from dashboard.queries.datacache import cached
 from dashboard.queries.events import lamp_states_at
 from dashboard.queries.snapshot import (
     BUCKET_S,

@@ -106,7 +106,7 @@ class Series(Base):
     metric: Mapped[str] = mapped_column(String(32), index=True)
     # True: every 5-minute bucket of the series is a rollup_5m row. False: the series never
     # had two readings in one bucket, and a bucket after the raw retention horizon is the
-    # one raw reading it holds (see dashboard.store.readings; read with queries.fivemin).
+    # one raw reading it holds (see dashboard.store.readings; read with queries._five_minute).
     rolled_5m: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
 
 

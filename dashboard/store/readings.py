@@ -24,7 +24,7 @@ Five-minute rollups are written only for series that need them. A series reporti
 minutes or less often has one reading per bucket, and a rollup_5m row repeating it (count 1)
 cost SQLite's ingest as much as the reading itself. So a new series starts with
 `rolled_5m` false: its buckets after the raw horizon are its readings, retention writes them
-to rollup_5m before it deletes the readings, and `dashboard.queries.fivemin` reads the two
+to rollup_5m before it deletes the readings, and `dashboard.queries._five_minute` reads the two
 as one. The first batch that would put a second reading in one of its buckets (two in the
 batch, or one at or before the series' latest reading) first writes the series' rollup_5m
 rows from its stored readings and sets the flag for good; from then on it is rolled up like

@@ -103,7 +103,7 @@ TEXT: dict[str, dict[str, str]] = {
     "drill.attr.datum": {"vi": "Mốc cao độ", "en": "Datum"},
     "drill.attr.traffic_exposure": {"vi": "Mức gần giao thông", "en": "Traffic exposure"},
     "drill.attr.operator": {"vi": "Đơn vị vận hành", "en": "Operator"},
-    # table columns (drill_tables)
+    # table columns (layouts._drill.tables)
     "drill.col.name": {"vi": "Tên", "en": "Name"},
     "drill.col.ward": {"vi": "Phường", "en": "Ward"},
     "drill.col.zone": {"vi": "Khu vực", "en": "Zone"},
@@ -147,7 +147,7 @@ TEXT: dict[str, dict[str, str]] = {
     "drill.col.tile": {"vi": "Chỉ tiêu", "en": "Indicator"},
     "drill.col.previous": {"vi": "Tuần trước", "en": "Last week"},
     "drill.col.level": {"vi": "Tình trạng", "en": "Status"},
-    # what a column counts, shown under its table (layouts/drill_page.table_panel)
+    # what a column counts, shown under its table (layouts._drill.frame.table_panel)
     "drill.help.fault_h": {
         "vi": "Giờ-đèn hỏng: số giờ các đèn của tủ ở trạng thái hỏng trong kỳ, cộng cho "
         "từng đèn (10 đèn hỏng 5 giờ là 50 giờ-đèn), kể cả đèn đã hỏng từ trước kỳ.",

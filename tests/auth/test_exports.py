@@ -13,7 +13,7 @@ import pytest
 
 from dashboard.auth.access import AccessMap
 from dashboard.auth.guard import ACCESS
-from layouts.table_export import BOM, csv_text
+from layouts._shared.table_export import BOM, csv_text
 from tests.auth.conftest import Caller, dependencies, output_refs
 
 EXPORT_OUTPUT = "-download.data"  # every export's output (`table_export.export_ids`)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
-from layouts.components import html_wire
+from layouts._shared.components import html_wire
 
 
 def test_wire_form_equals_the_components_own() -> None:

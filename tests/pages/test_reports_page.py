@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from dashboard.i18n import t
 from dashboard.queries.report_desk import report_trail
-from layouts.report_common import DRILL, ids
+from layouts._reports.common import DRILL, ids
 from tests.api.seed import REPORTS, Seed
 from tests.pages.conftest import post_callback
 

@@ -258,7 +258,7 @@ def test_a_stale_feed_stales_its_domains_even_when_its_data_looks_recent() -> No
     from datetime import UTC, datetime
 
     from dashboard.config import Config, SourceConfig
-    from layouts.wall_props import stale_domains
+    from layouts._wall.refresh import stale_domains
 
     config = Config(sources=[SourceConfig(name="sim", type="simulator", interval_s=60)])
     now = datetime(2025, 6, 2, tzinfo=UTC)
@@ -272,7 +272,7 @@ def test_a_live_feed_with_5_minute_readings_does_not_stale_its_domain() -> None:
     from datetime import UTC, datetime
 
     from dashboard.config import Config, SourceConfig
-    from layouts.wall_props import stale_domains
+    from layouts._wall.refresh import stale_domains
 
     config = Config(sources=[SourceConfig(name="sim", type="simulator", interval_s=60)])
     now = datetime(2025, 6, 2, tzinfo=UTC)

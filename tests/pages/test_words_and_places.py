@@ -15,8 +15,8 @@ from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.queries.filters import OUTSIDE
 from dashboard.records import REPORT_CATEGORIES
-from layouts.report_common import DRILL
-from layouts.report_common import ids as desk_ids
+from layouts._reports.common import DRILL
+from layouts._reports.common import ids as desk_ids
 from tests.api.seed import REPORTS
 from tests.pages.conftest import post_callback
 from tests.pages.test_drill_pages import fire

@@ -1,4 +1,4 @@
-"""The wall's per-process caches (dashboard.queries.datacache) answer exactly what a fresh read
+"""The wall's per-process caches (dashboard.queries._answer_cache) answer exactly what a fresh read
 answers, and let go as soon as the data they describe moves: the lamps' state, the stations'
 VN_AQI of the hour, the lamp fault transitions of the ticker's window."""
 
@@ -9,7 +9,7 @@ from datetime import timedelta
 import pandas as pd
 
 from dashboard.queries import to_epoch
-from dashboard.queries.datacache import forget
+from dashboard.queries._answer_cache import forget
 from dashboard.queries.events import _transitions, lamp_fault_transitions
 from dashboard.queries.lamps import lamp_frame
 from dashboard.queries.snapshot import station_aqi, station_frame

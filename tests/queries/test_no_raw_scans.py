@@ -1,6 +1,6 @@
 """The wall's queries read latest values, rollups and small tables: raw readings only in the
 bounded lamp-event queries of dashboard.queries.events, and as the 5-minute buckets of the
-series whose readings are their own buckets (dashboard.queries.fivemin: a window of each
+series whose readings are their own buckets (dashboard.queries._five_minute: a window of each
 series, by primary key)."""
 
 from __future__ import annotations

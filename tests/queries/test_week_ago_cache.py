@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import event
 
 from dashboard.queries import wall
-from dashboard.queries.datacache import forget
+from dashboard.queries._answer_cache import forget
 from dashboard.queries.wall import wall_kpis
 from dashboard.queries.weekago import week_ago_s
 from dashboard.store import Store

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select, text
 
-from dashboard.queries.fivemin import five_minute
+from dashboard.queries._five_minute import five_minute
 from dashboard.records import Asset, CitizenReport, Reading
 from dashboard.store import Store
 
@@ -69,7 +69,7 @@ def frame(store: Store, sql: str, **params: Any) -> pd.DataFrame:
 
 
 def five_minute_rows(store: Store) -> pd.DataFrame:
-    """Every 5-minute bucket as the pages read them (`queries.fivemin`: rollup_5m rows and
+    """Every 5-minute bucket as the pages read them (`queries._five_minute`: rollup_5m rows and
     the readings that are their own bucket): series_id, bucket, count, sum, min, max."""
     five = five_minute(0, 1 << 40).c
     stmt = select(five.series_id, five.bucket, five.count, five.sum, five.min, five.max)

@@ -2,7 +2,7 @@
 
 Whatever way readings arrive (5-minutely, minutely, two in one bucket, late into an old
 bucket, re-delivered, across retention), the 5-minute buckets the pages read
-(`queries.fivemin`) equal the aggregates of every reading ever stored, and no bucket is
+(`queries._five_minute`) equal the aggregates of every reading ever stored, and no bucket is
 counted twice.
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import BigInteger, bindparam, select, text
 
-from dashboard.queries.fivemin import five_minute
+from dashboard.queries._five_minute import five_minute
 from dashboard.records import Reading
 from dashboard.store import Store
 from tests.store.data import T0, count, five_minute_rows, frame, minutes, segment, series_id

@@ -11,17 +11,16 @@ from __future__ import annotations
 from typing import Final
 
 from dashboard.config import Config
-from dashboard.i18n import t
+from dashboard.i18n import category_labels, t
 from dashboard.queries.filters import DrillFilter, FilterSpec
 from dashboard.queries.report_desk import DeskFilter
 from dashboard.records import REPORT_CATEGORIES, ReportStatus
-from layouts.drill_filters import drill_ids, filter_spec
+from layouts._drill.filters import drill_ids, filter_spec
 
 __all__ = [
     "DRILL",
     "EXTRAS",
     "STATUS_CHOICES",
-    "category_labels",
     "desk_filter",
     "extra_labels",
     "ids",
@@ -73,11 +72,6 @@ class ids:
 def report_spec(config: Config) -> FilterSpec:
     """The FilterSpec of /reports on the configured areas."""
     return filter_spec(config, EXTRAS)
-
-
-def category_labels(lang: str) -> dict[str, str]:
-    """Category code -> its name in `lang`."""
-    return {code: en if lang == "en" else vi for code, (en, vi) in REPORT_CATEGORIES.items()}
 
 
 def status_label(status: str, lang: str) -> str:

@@ -4,7 +4,7 @@
 into the refresh callback's outputs, in its order. Only properties change (text, class,
 figure patches): the components themselves were all built by the layout.
 
-The map's part (a whole figure once, then Patches of what changed) is layouts/wall_map.py.
+The map's part (a whole figure once, then Patches of what changed) is layouts/_wall/map_patch.py.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from dashboard.queries import to_epoch
 from dashboard.queries import wall as q
 from dashboard.records import REPORT_CATEGORIES
 from dashboard.store import Store
-from layouts.wall_map import MapOutput, digest, map_output
-from layouts.wall_parts import TICKER_ROWS
+from layouts._wall.map_patch import MapOutput, digest, map_output
+from layouts._wall.skeleton import TICKER_ROWS
 
 __all__ = [
     "RefreshRequest",

@@ -4,7 +4,7 @@ The wall is refreshed by updating *properties* of a fixed set of components (a t
 text, a ticker row's class), never by re-rendering children: Dash 4.2+ re-mounts
 callback-rendered children on every update, which a wall refreshing all day cannot afford. So
 every tile, ticker row and feed row exists from the first render, with a pattern id, and the
-refresh callback fills them (see layouts/wall_props.py and wall_map.py).
+refresh callback fills them (see layouts/_wall/refresh.py and map_patch.py).
 """
 
 from __future__ import annotations
@@ -150,9 +150,9 @@ def app_version() -> str:
     digest = hashlib.sha256(package.encode())
     for rel in (
         "layouts/wall.py",
-        "layouts/wall_parts.py",
-        "layouts/wall_props.py",
-        "layouts/wall_map.py",
+        "layouts/_wall/skeleton.py",
+        "layouts/_wall/refresh.py",
+        "layouts/_wall/map_patch.py",
         "assets/wall.js",
         "assets/wall.css",
     ):

@@ -24,7 +24,7 @@ from dashboard.figures import citymap
 from dashboard.queries import wall as q
 
 if TYPE_CHECKING:
-    from layouts.wall_props import RefreshRequest
+    from layouts._wall.refresh import RefreshRequest
 
 __all__ = ["PATCHED_TRACES", "MapOutput", "digest", "map_output"]
 

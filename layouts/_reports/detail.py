@@ -25,12 +25,12 @@ from dashboard.basemap import BaseMap
 from dashboard.figures.drillcharts import empty_figure
 from dashboard.figures.locale import graph_config
 from dashboard.figures.reportcharts import place_map
-from dashboard.i18n import t
+from dashboard.i18n import category_labels, t
 from dashboard.queries import report_desk as q
 from dashboard.store import DeskRefused
-from layouts.components import app_context, local_time
-from layouts.drill_filters import read_filter
-from layouts.report_common import DRILL, category_labels, ids, open_report, report_spec
+from layouts._drill.filters import read_filter
+from layouts._reports.common import DRILL, ids, open_report, report_spec
+from layouts._shared.components import app_context, local_time
 
 __all__ = ["ACTION_ROLES", "act", "detail_body", "detail_section", "register"]
 

@@ -18,12 +18,12 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.figures.theme import STATUS_ROW
-from dashboard.i18n import count_key, t
+from dashboard.i18n import category_labels, count_key, t
 from dashboard.queries import report_desk as q
-from layouts.components import app_context, data_table, local_time
-from layouts.drill_filters import read_filter
-from layouts.report_common import DRILL, category_labels, desk_filter, ids, report_spec
-from layouts.table_export import csv_text, export_button, export_ids, exports
+from layouts._drill.filters import read_filter
+from layouts._reports.common import DRILL, desk_filter, ids, report_spec
+from layouts._shared.components import app_context, data_table, local_time
+from layouts._shared.table_export import csv_text, export_button, export_ids, exports
 
 __all__ = ["COLUMNS", "PAGE_SIZE", "desk_section", "list_page", "register", "shown_rows"]
 

@@ -41,7 +41,7 @@ from dashboard.queries.filters import (
     parse_search,
     to_query,
 )
-from layouts.components import app_context
+from layouts._shared.components import app_context
 
 __all__ = [
     "DrillIds",
@@ -443,7 +443,7 @@ def register_filter_sync(
 
 def page_lang(search: str | None) -> str:
     """The language of the page whose URL search is `search` (?lang=, cookie, config)."""
-    from layouts.components import page_language
+    from layouts._shared.components import page_language
 
     found = parse_qs((search or "").lstrip("?")).get("lang")
     return page_language(found[-1] if found else None)

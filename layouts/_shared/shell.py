@@ -1,4 +1,5 @@
-"""The frame around every page: city name, live local clock, language switch, navigation.
+"""The frame around every page: city name, live local clock, language switch, navigation, and
+who is signed in (with the sign-out button).
 
 The navigation is built from `dash.page_registry` (whatever pages the app factory registered),
 never from a hand-kept list. The clock ticks in the browser (assets/shell.js reads the
@@ -11,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import dash
+import flask
 from dash import dcc, html
 
+from dashboard.auth.principal import current_principal
 from dashboard.i18n import LANGUAGES, t
-from layouts.components import app_context, local_time, page_language
-from layouts.login import account_box, may_see
+from layouts._shared.components import app_context, local_time, page_language
 
 __all__ = ["ids", "not_found_layout", "shell_layout"]
 
@@ -25,6 +27,7 @@ class ids:
     clock = "shell-clock"
     nav = "shell-nav"
     lang = "shell-lang"
+    account = "shell-account"
 
 
 def _attrs(values: dict[str, str]) -> dict[str, Any]:
@@ -104,3 +107,36 @@ def not_found_layout(**_: Any) -> html.Div:
     """The page for an unknown path, in the page's language."""
     lang = page_language(None)
     return html.Div([html.H1(t("page.not_found", lang), className="page-title")], className="page")
+
+
+def may_see(path: str) -> bool:
+    """May the current principal open the page at `path`? (For the navigation.)"""
+    from dashboard.auth.guard import access_map
+
+    if not flask.has_request_context() or "cityops_access" not in flask.current_app.extensions:
+        return True
+    return access_map().page_allows(current_principal(), path)
+
+
+def account_box(lang: str) -> html.Div:
+    """Who is signed in, and the sign-out button (a plain form POST: works without scripts);
+    a sign-in link for public visitors."""
+    who = current_principal()
+    if who is None or who.kind == "public":
+        link = html.A(t("auth.sign_in_link", lang), href="/login", className="nav-link")
+        return html.Div(link, id=ids.account, className="shell-account")
+    if who.kind == "wall_token":
+        return html.Div(
+            t("auth.wall_screen", lang).format(name=who.name),
+            id=ids.account,
+            className="shell-account",
+        )
+    label = t("auth.signed_in_as", lang).format(
+        name=who.name, role=t(f"auth.role.{who.role}", lang)
+    )
+    logout = html.Form(
+        html.Button(t("auth.logout", lang), type="submit", className="shell-logout"),
+        action="/logout",
+        method="POST",
+    )
+    return html.Div([html.Span(label), logout], id=ids.account, className="shell-account")

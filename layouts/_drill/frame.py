@@ -23,9 +23,8 @@ from dashboard.figures.locale import graph_config
 from dashboard.figures.mapbase import fit_view
 from dashboard.i18n import t
 from dashboard.queries.filters import DrillFilter, FilterSpec, ParsedFilter
-from layouts.asset_detail import detail_panel, register_detail
-from layouts.components import app_context, data_table, page_heading, page_language
-from layouts.drill_filters import (
+from layouts._drill.asset_detail import detail_panel, register_detail
+from layouts._drill.filters import (
     DrillIds,
     area_level,
     filter_bar,
@@ -33,8 +32,9 @@ from layouts.drill_filters import (
     read_filter,
     register_filter_sync,
 )
-from layouts.drill_tables import column_help
-from layouts.table_export import export_button, register_csv_export
+from layouts._drill.tables import column_help
+from layouts._shared.components import app_context, data_table, page_heading, page_language
+from layouts._shared.table_export import export_button, register_csv_export
 
 __all__ = [
     "MAP_PX",
