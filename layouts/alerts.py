@@ -10,27 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from dash import Output, html
 
 from dashboard.figures.drillcharts import area_bars
-from dashboard.figures.drillmap import AssetLayer, drill_map
+from dashboard.figures.drillmap import AssetLayer
 from dashboard.figures.tiles import format_quantity
 from dashboard.i18n import category_labels, t
 from dashboard.queries.alerts import SEVERITIES, alerts_view
-from dashboard.queries.filters import FilterSpec
-from layouts._drill.filters import drill_ids, filter_spec
-from layouts._drill.frame import View, page_layout, register_drill_page
-from layouts._drill.tables import columns, records, zone_words
-from layouts._shared.components import PageMeta, app_context, page_language
+from layouts._drill.frame import Chart, DrillPage, Table, View
+from layouts._shared.components import PageMeta
 
 PAGE = PageMeta(path="/alerts", order=60, title_key="alerts.nav", roles=("viewer",))
-EXTRAS = {"severity": SEVERITIES}
-ids = drill_ids("alerts", tuple(EXTRAS))
 SEVERITY_COLOURS = {"bad": "#ff5a5f", "warn": "#ffb020", "info": "#4cc3ff"}
 
 
 class panels:
-    map = "alerts-map"
     areas = "alerts-areas"
     kinds = "alerts-kinds"
     events = "alerts-events"
@@ -39,31 +32,6 @@ class panels:
 
 EVENT_TABLE = ("ts", "kind", "severity", "name", "ward", "zone", "value")
 TILE_TABLE = ("tile", "value", "previous", "level")
-
-
-def spec() -> FilterSpec:
-    return filter_spec(app_context().config, EXTRAS)
-
-
-def layout(lang: str | None = None, **query: Any) -> html.Div:
-    """The page skeleton, controls prefilled from the URL (no query runs here)."""
-    lang = page_language(lang)
-    labels = {"severity": {v: t(f"alerts.severity.{v}", lang) for v in SEVERITIES}}
-    return page_layout(
-        ids,
-        spec(),
-        "alerts",
-        lang,
-        query,
-        extra_labels=labels,
-        map_id=panels.map,
-        side=(panels.areas, t("alerts.by_area", lang)),
-        charts=[(panels.kinds, t("alerts.by_kind", lang))],
-        tables=[
-            (panels.tiles, t("alerts.tiles", lang), columns(TILE_TABLE, lang, text=TILE_TABLE)),
-            (panels.events, t("alerts.events", lang), columns(EVENT_TABLE, lang)),
-        ],
-    )
 
 
 def _shown(events: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -106,15 +74,8 @@ def build(view: View) -> tuple[Any, ...]:
     ]
     label = t("alerts.count", lang)
     counts = dict(zip(av.by_area["area"], av.by_area["events"], strict=True))
-    figure = drill_map(
-        view.base, level=view.level, name_prop=view.name_prop, area_values=counts,
-        value_label=label, layers=layers, selected=view.selected, center=view.center,
-        zoom=view.zoom, lang=lang,
-    )  # fmt: skip
-    bars = area_bars(
-        list(av.by_area["area"]), list(av.by_area["events"]), level=view.level, title="",
-        value_label=label, lang=lang, selected=view.selected,
-    )  # fmt: skip
+    figure = view.area_map(counts, label, layers)
+    bars = view.area_bars(av.by_area, "events", label)
     kind_names = [t(f"wall.event.{k}", lang) for k in av.by_kind["kind"]]
     kinds = area_bars(
         kind_names, list(av.by_kind["events"]), level="kind", title="", value_label=label,
@@ -124,24 +85,27 @@ def build(view: View) -> tuple[Any, ...]:
         figure,
         bars,
         kinds,
-        records(_shown(av.events, lang), EVENT_TABLE, view.tz, zone_words(lang)),
-        records(_tiles(av.tiles, lang), TILE_TABLE, view.tz),
+        _tiles(av.tiles, lang),
+        _shown(av.events, lang),
     )
 
 
-def register_callbacks(app: Any) -> None:
-    register_drill_page(
-        app,
-        ids,
-        spec,
-        outputs=[
-            Output(panels.map, "figure"),
-            Output(panels.areas, "figure"),
-            Output(panels.kinds, "figure"),
-            Output(panels.events, "data"),
-            Output(panels.tiles, "data"),
-        ],
-        build=build,
-        clicks=[panels.map, panels.areas],
-        tables={panels.events: "alerts-events.csv", panels.tiles: "alerts-tiles.csv"},
-    )
+def _severity_labels(lang: str) -> dict[str, dict[str, str]]:
+    return {"severity": {v: t(f"alerts.severity.{v}", lang) for v in SEVERITIES}}
+
+
+DRILL = DrillPage(
+    "alerts",
+    side=Chart(panels.areas, "alerts.by_area"),
+    charts=(Chart(panels.kinds, "alerts.by_kind"),),
+    tables=(
+        Table(panels.tiles, "alerts.tiles", TILE_TABLE, text=TILE_TABLE),
+        Table(panels.events, "alerts.events", EVENT_TABLE),
+    ),
+    build=build,
+    extras={"severity": SEVERITIES},
+    extra_labels=_severity_labels,
+)
+ids = DRILL.ids
+layout = DRILL.layout  # layout(lang=None, **query): the skeleton, no query runs
+register_callbacks = DRILL.register

@@ -10,25 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Output, html
-
-from dashboard.figures.drillcharts import area_bars
-from dashboard.figures.drillmap import drill_map
 from dashboard.figures.drilltraffic import segment_layers, speed_heatmap
 from dashboard.i18n import t
-from dashboard.queries.filters import FilterSpec
 from dashboard.queries.traffic import traffic_view
-from layouts._drill.filters import drill_ids, filter_spec
-from layouts._drill.frame import View, page_layout, register_drill_page
-from layouts._drill.tables import columns, records, zone_words
-from layouts._shared.components import PageMeta, app_context, page_language
+from layouts._drill.frame import Chart, DrillPage, Table, View
+from layouts._shared.components import PageMeta
 
 PAGE = PageMeta(path="/traffic", order=20, title_key="traffic.nav", roles=("viewer",))
-ids = drill_ids("traffic")
 
 
 class panels:
-    map = "traffic-map"
     areas = "traffic-areas"
     heatmap = "traffic-heatmap"
     segments = "traffic-segments"
@@ -37,29 +28,6 @@ class panels:
 
 SEGMENT_TABLE = ("name", "ward", "zone", "speed_kmh", "free_flow_kmh", "ratio", "congested_h")
 INCIDENT_TABLE = ("name", "zone", "start", "end", "hours", "min_ratio")
-
-
-def spec() -> FilterSpec:
-    return filter_spec(app_context().config)
-
-
-def layout(lang: str | None = None, **query: Any) -> html.Div:
-    """The page skeleton, controls prefilled from the URL (no query runs here)."""
-    lang = page_language(lang)
-    return page_layout(
-        ids,
-        spec(),
-        "traffic",
-        lang,
-        query,
-        map_id=panels.map,
-        side=(panels.areas, t("traffic.by_area", lang)),
-        charts=[(panels.heatmap, t("traffic.heatmap", lang))],
-        tables=[
-            (panels.incidents, t("traffic.incidents", lang), columns(INCIDENT_TABLE, lang)),
-            (panels.segments, t("traffic.worst", lang), columns(SEGMENT_TABLE, lang)),
-        ],
-    )
 
 
 def build(view: View) -> tuple[Any, ...]:
@@ -71,50 +39,28 @@ def build(view: View) -> tuple[Any, ...]:
     )
     label = t("drill.col.congested_h", lang)
     area_values = dict(zip(tv.by_area["area"], tv.by_area["congested_h"], strict=True))
-    figure = drill_map(
-        view.base,
-        level=view.level,
-        name_prop=view.name_prop,
-        area_values=area_values,
-        value_label=label,
-        layers=segment_layers(tv.segments, lang),
-        selected=view.selected,
-        center=view.center,
-        zoom=view.zoom,
-        lang=lang,
-    )
-    bars = area_bars(
-        list(tv.by_area["area"]),
-        list(tv.by_area["congested_h"]),
-        level=view.level,
-        title="",
-        value_label=label,
-        lang=lang,
-        selected=view.selected,
-    )
+    figure = view.area_map(area_values, label, segment_layers(tv.segments, lang))
+    bars = view.area_bars(tv.by_area, "congested_h", label)
     heat = speed_heatmap(tv.heatmap, lang=lang, title=view.filter.asset or "")
     return (
         figure,
         bars,
         heat,
-        records(tv.segments, SEGMENT_TABLE, view.tz, zone_words(lang)),
-        records(tv.incidents, INCIDENT_TABLE, view.tz, zone_words(lang)),
+        tv.incidents,
+        tv.segments,
     )
 
 
-def register_callbacks(app: Any) -> None:
-    register_drill_page(
-        app,
-        ids,
-        spec,
-        outputs=[
-            Output(panels.map, "figure"),
-            Output(panels.areas, "figure"),
-            Output(panels.heatmap, "figure"),
-            Output(panels.segments, "data"),
-            Output(panels.incidents, "data"),
-        ],
-        build=build,
-        clicks=[panels.map, panels.areas],
-        tables={panels.segments: "traffic-segments.csv", panels.incidents: "traffic-incidents.csv"},
-    )
+DRILL = DrillPage(
+    "traffic",
+    side=Chart(panels.areas, "traffic.by_area"),
+    charts=(Chart(panels.heatmap, "traffic.heatmap"),),
+    tables=(
+        Table(panels.incidents, "traffic.incidents", INCIDENT_TABLE),
+        Table(panels.segments, "traffic.worst", SEGMENT_TABLE),
+    ),
+    build=build,
+)
+ids = DRILL.ids
+layout = DRILL.layout  # layout(lang=None, **query): the skeleton, no query runs
+register_callbacks = DRILL.register

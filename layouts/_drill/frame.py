@@ -1,52 +1,47 @@
 """The frame every drill-down page shares: heading, filter bar, map and chart panels, ranking
 tables with CSV download, and the asset detail panel; plus the wiring of all of them.
 
-A page module (layouts/traffic.py, lighting.py, environment.py, alerts.py) says what is
-specific to its domain: its extras, its panels, and one `build(view)` function that runs its
-queries and figure builders for a view. `register_drill_page` registers the filter sync, the
-detail panel, the CSV downloads and one callback that calls `build` whenever the view changes.
+A page module (layouts/traffic.py, lighting.py, environment.py, alerts.py) declares what is
+specific to its domain as one `DrillPage`: its extras, its charts and tables, and one
+`build(view)` function that runs its queries and figure builders for a view. The `DrillPage`
+lays the page out and registers the filter sync, the detail panel, the CSV downloads and one
+callback that calls `build` whenever the view changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
+import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard.basemap import BaseMap
 from dashboard.config import Config
-from dashboard.figures.drillcharts import empty_figure
+from dashboard.figures.drillcharts import area_bars, empty_figure
+from dashboard.figures.drillmap import AssetLayer, drill_map
 from dashboard.figures.locale import graph_config
 from dashboard.figures.mapbase import fit_view
 from dashboard.i18n import t
-from dashboard.queries.filters import DrillFilter, FilterSpec, ParsedFilter
+from dashboard.queries.filters import DrillFilter, FilterSpec
 from layouts._drill.asset_detail import detail_panel, register_detail
 from layouts._drill.filters import (
     DrillIds,
     area_level,
+    drill_ids,
     filter_bar,
+    filter_spec,
     page_lang,
     read_filter,
     register_filter_sync,
 )
-from layouts._drill.tables import column_help
+from layouts._drill.tables import column_help, columns, records, zone_words
 from layouts._shared.components import app_context, data_table, page_heading, page_language
 from layouts._shared.table_export import export_button, register_csv_export
 
-__all__ = [
-    "MAP_PX",
-    "View",
-    "drill_layout",
-    "graph",
-    "map_graph",
-    "page_layout",
-    "panel",
-    "register_drill_page",
-    "table_panel",
-]
+__all__ = ["MAP_PX", "Chart", "DrillPage", "Table", "View", "graph", "map_graph", "panel"]
 
 MAP_PX = (1100, 520)  # the map panel of a 1920x1080 screen
 
@@ -71,6 +66,23 @@ class View:
     def selected(self) -> tuple[str, ...]:
         """The chosen areas of the grouping level (drawn highlighted)."""
         return self.filter.zones if self.level == "zone" else self.filter.wards
+
+    def area_map(
+        self, values: Mapping[str, float], label: str, layers: Sequence[AssetLayer]
+    ) -> dict[str, Any]:
+        """The view's map: its areas shaded by `values` (named `label`), `layers` on top."""
+        return drill_map(
+            self.base, level=self.level, name_prop=self.name_prop, area_values=values,
+            value_label=label, layers=layers, selected=self.selected, center=self.center,
+            zoom=self.zoom, lang=self.lang,
+        )  # fmt: skip
+
+    def area_bars(self, by_area: Any, column: str, label: str, decimals: int = 0) -> dict[str, Any]:
+        """Bars of `by_area[column]` per area (a frame with an `area` column), largest on top."""
+        return area_bars(
+            list(by_area["area"]), list(by_area[column]), level=self.level, title="",
+            value_label=label, lang=self.lang, selected=self.selected, decimals=decimals,
+        )  # fmt: skip
 
 
 def graph(graph_id: str, lang: str, height: int = 340) -> dcc.Graph:
@@ -106,78 +118,127 @@ def table_panel(
     return html.Section([head, table, *notes], className="drill-panel")
 
 
-def drill_layout(
-    ids: DrillIds,
-    parsed: ParsedFilter,
-    spec: FilterSpec,
-    lang: str,
-    *,
-    title: str,
-    intro: str,
-    body: Sequence[Any],
-    extra_labels: Mapping[str, Mapping[str, str]] | None = None,
-) -> html.Div:
-    """The page: heading, filter bar (from the URL), hint, the page's body, the detail panel."""
-    return html.Div(
-        [
-            page_heading(title, intro),
-            filter_bar(ids, parsed, spec, lang, extra_labels),
-            html.P(t("drill.hint", lang), className="drill-hint"),
-            *body,
-            detail_panel(ids, lang),
-        ],
-        className=f"page page-drill page-{ids.prefix}",
-    )
+@dataclass(frozen=True)
+class Chart:
+    """A chart panel: its graph id and the text key of its title."""
+
+    id: str
+    title: str
 
 
-def standard_body(
-    lang: str,
-    *,
-    map_id: str,
-    side: tuple[str, str],
-    charts: Sequence[tuple[str, str]],
-    tables: Sequence[tuple[str, str, list[dict[str, Any]]]],
-) -> list[Any]:
-    """The usual arrangement: the map beside one chart (`side` = (graph id, title)), then the
-    other charts and the ranking tables two by two. Titles are already translated."""
-    cells: list[Any] = [panel(title, graph(graph_id, lang)) for graph_id, title in charts]
-    cells += [table_panel(table_id, title, cols, lang) for table_id, title, cols in tables]
-    rows = [
-        html.Div(
+@dataclass(frozen=True)
+class Table:
+    """A ranking table: its id (its CSV file is `<id>.csv`), the text key of its title, its
+    columns (`drill.col.<field>`) and those whose cells come written with their unit."""
+
+    id: str
+    title: str
+    fields: tuple[str, ...]
+    text: tuple[str, ...] = ()
+    words: Callable[[str], Mapping[str, Mapping[Any, str]]] | None = None
+
+    def rows(self, frame: pd.DataFrame, view: View) -> list[dict[str, Any]]:
+        """`frame`'s rows as this table's records: times local, codes as the page's words
+        (`words(lang)`; a blank zone says the row lies outside every zone)."""
+        words = dict(zone_words(view.lang)) if "zone" in self.fields else {}
+        words |= self.words(view.lang) if self.words else {}
+        return records(frame, self.fields, view.tz, words)
+
+
+@dataclass(frozen=True)
+class DrillPage:
+    """One drill-down page as data: the frame builds its layout and wires its callbacks.
+
+    The page shows `<key>.title` and `<key>.intro`, the filter bar (with `extras`, labelled by
+    `extra_labels(lang)`), the map (`<key>-map`) beside `side`, then `charts` and `tables` two
+    by two, and the asset detail. `build(view)` returns, in this order, the map's figure, the
+    side chart's, each chart's, and each table's rows. A click on the map, on `side` or on a
+    chart of `clicks` filters to an area or opens an asset.
+    """
+
+    key: str
+    side: Chart
+    charts: tuple[Chart, ...]
+    tables: tuple[Table, ...]
+    build: Callable[[View], tuple[Any, ...]]
+    clicks: tuple[str, ...] = ()
+    extras: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    extra_labels: Callable[[str], Mapping[str, Mapping[str, str]]] | None = None
+
+    @property
+    def ids(self) -> DrillIds:
+        return drill_ids(self.key, tuple(self.extras))
+
+    @property
+    def map_id(self) -> str:
+        return f"{self.key}-map"
+
+    def spec(self) -> FilterSpec:
+        """The page's filter on the configured areas."""
+        return filter_spec(app_context().config, self.extras)
+
+    def outputs(self) -> list[Output]:
+        figures = [self.map_id, self.side.id, *(chart.id for chart in self.charts)]
+        return [Output(i, "figure") for i in figures] + [
+            Output(table.id, "data") for table in self.tables
+        ]
+
+    def layout(self, lang: str | None = None, **query: Any) -> html.Div:
+        """The page skeleton, controls prefilled from the URL's `query` (no query runs)."""
+        shown = page_language(lang)
+        spec = self.spec()
+        return html.Div(
             [
-                panel(t("drill.map", lang), map_graph(map_id, lang)),
-                panel(side[1], graph(side[0], lang)),
+                page_heading(t(f"{self.key}.title", shown), t(f"{self.key}.intro", shown)),
+                filter_bar(
+                    self.ids,
+                    read_filter(query, spec),
+                    spec,
+                    shown,
+                    self.extra_labels(shown) if self.extra_labels else None,
+                ),
+                html.P(t("drill.hint", shown), className="drill-hint"),
+                *self._body(shown),
+                detail_panel(self.ids, shown),
             ],
-            className="drill-grid",
+            className=f"page page-drill page-{self.key}",
         )
-    ]
-    rows += [html.Div(cells[i : i + 2], className="drill-grid-2") for i in range(0, len(cells), 2)]
-    return rows
 
+    def _body(self, lang: str) -> list[Any]:
+        cells: list[Any] = [panel(t(c.title, lang), graph(c.id, lang)) for c in self.charts]
+        cells += [
+            table_panel(tb.id, t(tb.title, lang), columns(tb.fields, lang, text=tb.text), lang)
+            for tb in self.tables
+        ]
+        top = [
+            panel(t("drill.map", lang), map_graph(self.map_id, lang)),
+            panel(t(self.side.title, lang), graph(self.side.id, lang)),
+        ]
+        rows = [html.Div(top, className="drill-grid")]
+        rows += [
+            html.Div(cells[i : i + 2], className="drill-grid-2") for i in range(0, len(cells), 2)
+        ]
+        return rows
 
-def page_layout(
-    ids: DrillIds,
-    spec: FilterSpec,
-    key: str,
-    lang: str | None,
-    query: Mapping[str, Any],
-    *,
-    extra_labels: Mapping[str, Mapping[str, str]] | None = None,
-    **body: Any,
-) -> html.Div:
-    """A page's whole layout: `<key>.title` and `<key>.intro`, the filter bar from the URL's
-    `query`, then `standard_body(**body)` with its titles already translated."""
-    shown = page_language(lang)
-    return drill_layout(
-        ids,
-        read_filter(query, spec),
-        spec,
-        shown,
-        title=t(f"{key}.title", shown),
-        intro=t(f"{key}.intro", shown),
-        body=standard_body(shown, **body),
-        extra_labels=extra_labels,
-    )
+    def register(self, app: Any) -> None:
+        """Wire the page: URL sync, the detail, a CSV per table, and `build` on every view."""
+        ids, spec_of, build = self.ids, self.spec, self.build
+        tables = [table.id for table in self.tables]
+        clicks = [self.map_id, self.side.id, *self.clicks]
+        register_filter_sync(app, ids, spec_of, clicks=clicks, tables=tables)
+        register_detail(app, ids, spec_of)
+        for table_id in tables:
+            register_csv_export(app, table_id, f"{table_id}.csv")
+
+        @app.callback(*self.outputs(), Input(ids.state, "data"), State(ids.url, "search"))
+        def panels(query: str | None, search: str | None) -> tuple[Any, ...]:
+            with app_context().store.read_session() as session:
+                view = _view(query, spec_of(), page_lang(search), session)
+                values = build(view)
+            figures = len(values) - len(self.tables)
+            frames = values[figures:]
+            rows = [tb.rows(f, view) for tb, f in zip(self.tables, frames, strict=True)]
+            return (*values[:figures], *rows)
 
 
 def _view(query: str | None, spec: FilterSpec, lang: str, session: Any) -> View:
@@ -199,26 +260,3 @@ def _view(query: str | None, spec: FilterSpec, lang: str, session: Any) -> View:
         center,
         zoom,
     )
-
-
-def register_drill_page(
-    app: Any,
-    ids: DrillIds,
-    spec_of: Callable[[], FilterSpec],
-    *,
-    outputs: Sequence[Output],
-    build: Callable[[View], tuple[Any, ...]],
-    clicks: Sequence[str],
-    tables: Mapping[str, str],
-) -> None:
-    """Wire a drill-down page: URL sync, detail, CSV per table (`tables`: id -> file name),
-    and `build(view)` -> the values of `outputs` whenever the view changes."""
-    register_filter_sync(app, ids, spec_of, clicks=clicks, tables=list(tables))
-    register_detail(app, ids, spec_of)
-    for table_id, filename in tables.items():
-        register_csv_export(app, table_id, filename)
-
-    @app.callback(*outputs, Input(ids.state, "data"), State(ids.url, "search"))
-    def panels(query: str | None, search: str | None) -> tuple[Any, ...]:
-        with app_context().store.read_session() as session:
-            return build(_view(query, spec_of(), page_lang(search), session))
