@@ -4,8 +4,8 @@ The rule: a page (anything under `layouts/`) never calls a store write itself; i
 command here, and so does the `cityops` command where it makes the same change, so each write
 has one path and one audit entry (`tests/pages/test_pages_write_through_commands.py` fails
 on a page that calls a store write). A command takes the store, the time and the acting
-principal (`manage.CLI_ACTOR` on the console), then the arguments; it checks what only the
-store can check, writes, and records the audit entry:
+principal (`manage.CLI_ACTOR` on the console), then the arguments; it checks the change's
+own rules, writes, and records the audit entry:
 
 - accounts and tokens: `dashboard.auth.manage` holds their rules and audits them;
 - sources: pause, resume and "run now" are audited here (`source.pause`, ...);
