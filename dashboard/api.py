@@ -6,8 +6,7 @@ without one is read in the city's time zone). A bad parameter gets HTTP 400 with
 `{"error": "bad_parameter", "parameter": <name>, "message": <why>}`. The numbers come from
 `dashboard.queries`, the same functions the pages call.
 
-`AppContext` (config, store, clock) is what create_app attaches to the Flask server; routes and
-page callbacks reach it through `current_context()`.
+Routes reach the app's config, store and clock through `dashboard.context.current_context()`.
 """
 
 from __future__ import annotations
@@ -18,14 +17,13 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import flask
 import pandas as pd
 
-from dashboard.config import Config
+from dashboard.context import AppContext, current_context
 from dashboard.openapi import (
     DEFAULT_WINDOW,
     LATEST_LIMIT,
@@ -35,38 +33,11 @@ from dashboard.openapi import (
 )
 from dashboard.queries import assets, readings, reports, sources, wall
 from dashboard.records import DOMAINS, METRICS, ReportStatus
-from dashboard.store import DBAPIError, Store
+from dashboard.store import DBAPIError
 
-__all__ = [
-    "EXTENSION",
-    "AppContext",
-    "BadParameter",
-    "api_blueprint",
-    "current_context",
-    "iso_utc",
-]
-
-EXTENSION = "cityops"  # key of AppContext in flask_app.extensions
+__all__ = ["BadParameter", "api_blueprint", "iso_utc"]
 
 log = logging.getLogger(__name__)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class AppContext:
-    """The per-app objects: configuration, store, and the clock (tests pass a fixed one)."""
-
-    config: Config
-    store: Store
-    clock: Callable[[], datetime] = field(default=_utc_now)
-
-
-def current_context() -> AppContext:
-    """The AppContext of the app serving the current request."""
-    return cast(AppContext, flask.current_app.extensions[EXTENSION])
 
 
 class BadParameter(ValueError):

@@ -21,10 +21,11 @@ import flask
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from dashboard import callback_requests
-from dashboard.api import EXTENSION, ROUTES, AppContext, api_blueprint
+from dashboard.api import ROUTES, api_blueprint
 from dashboard.auth.access import AccessMap
 from dashboard.auth.setup import install as install_auth
 from dashboard.config import PROJECT_ROOT, Config
+from dashboard.context import EXTENSION, AppContext
 from dashboard.i18n import LANG_COOKIE, LANGUAGES, t
 from dashboard.store import Store
 

@@ -16,7 +16,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dashboard import commands
 from dashboard.areas import Areas
+from dashboard.auth.manage import CLI_ACTOR
 from dashboard.cli_users import token_group, user_group
 from dashboard.config import PROJECT_ROOT, Config, ConfigError, SourceConfig, load_config
 from dashboard.pipeline import backfill, run_source, utcnow
@@ -185,7 +187,7 @@ def ingest_cmd(cx: Context, source: str, wait: float) -> None:
             )
             return
     asked = utcnow()
-    store.request_run(source, asked)
+    commands.run_source_now(store, asked, CLI_ACTOR, source)
     console.print(f"a scheduler is active; asked it to run {source} now")
     run = _wait_for_run(store, source, asked, wait)
     if run is None:

@@ -15,7 +15,9 @@ from typing import Any
 import click
 from rich.table import Table
 
-from dashboard.auth import ROLES, manage
+from dashboard import commands
+from dashboard.auth import ROLES
+from dashboard.auth.manage import CLI_ACTOR
 from dashboard.auth.passwords import PasswordRejected, check_rule
 from dashboard.pipeline import utcnow
 from dashboard.store import Store
@@ -70,7 +72,7 @@ def user_add(cx: Any, name: str, role: str, password_stdin: bool) -> None:
     store = _store(cx)
     password = _password(password_stdin)
     try:
-        manage.add_user(store, name, role, password, utcnow(), manage.CLI_ACTOR)
+        commands.add_user(store, utcnow(), CLI_ACTOR, name, role, password)
     except AccountError as exc:
         _fail(str(exc))
     _console().print(f"user {name} created ({role})")
@@ -98,7 +100,8 @@ def user_list(cx: Any) -> None:
 
 def _set_disabled(cx: Any, name: str, disabled: bool) -> None:
     try:
-        manage.set_disabled(_store(cx), name, disabled, utcnow(), manage.CLI_ACTOR)
+        set_disabled = commands.disable_user if disabled else commands.enable_user
+        set_disabled(_store(cx), utcnow(), CLI_ACTOR, name)
     except AccountError as exc:
         _fail(str(exc))
     _console().print(f"user {name} {'disabled (signed out everywhere)' if disabled else 'enabled'}")
@@ -131,7 +134,7 @@ def user_passwd(cx: Any, name: str, password_stdin: bool) -> None:
         _fail(f"no user named {name!r}")
     password = _password(password_stdin)
     try:
-        manage.change_password(store, name, password, utcnow(), manage.CLI_ACTOR)
+        commands.change_password(store, utcnow(), CLI_ACTOR, name, password)
     except AccountError as exc:
         _fail(str(exc))
     _console().print(f"password of {name} changed; its sessions are signed out")
@@ -151,8 +154,8 @@ def token_group() -> None:
 def token_create(cx: Any, name: str, kind: str, scopes: tuple[str, ...], bound_path: str) -> None:
     """Create a token and print its secret (once)."""
     try:
-        made = manage.create_token(
-            _store(cx), kind, name, utcnow(), manage.CLI_ACTOR, scopes=scopes, bound_path=bound_path
+        made = commands.create_token(
+            _store(cx), utcnow(), CLI_ACTOR, kind, name, scopes=scopes, bound_path=bound_path
         )
     except AccountError as exc:
         _fail(str(exc))
@@ -178,7 +181,7 @@ def token_list(cx: Any) -> None:
 def token_revoke(cx: Any, name: str) -> None:
     """Revoke NAME (a wall screen using it is signed out at its next refresh)."""
     try:
-        manage.revoke_token(_store(cx), name, utcnow(), manage.CLI_ACTOR)
+        commands.revoke_token(_store(cx), utcnow(), CLI_ACTOR, name)
     except AccountError as exc:
         _fail(str(exc))
     _console().print(f"token {name} revoked")
@@ -198,5 +201,5 @@ def ensure_demo_admin(store: Store) -> str | None:
     if store.accounts.user(DEMO_ADMIN) is not None:
         return None
     password = secrets.token_urlsafe(12)
-    manage.add_user(store, DEMO_ADMIN, "admin", password, utcnow(), manage.CLI_ACTOR)
+    commands.add_user(store, utcnow(), CLI_ACTOR, DEMO_ADMIN, "admin", password)
     return password

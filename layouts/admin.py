@@ -5,7 +5,7 @@ console (`cityops user add|passwd`), where a password is typed without passing t
 form. Tokens are created here (the secret is shown once, then only its first characters) and
 revoked here: a wall screen using a revoked token is signed out at its next refresh. The
 audit log is paged on the server, newest first. Every change goes through
-`dashboard.auth.manage`, the same functions as the console, and is audited there.
+`dashboard.commands`, the same commands as the console, and is audited there.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import flask
 from dash import ALL, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.auth import current_principal, manage, requires
+from dashboard import commands
+from dashboard.auth import current_principal, requires
 from dashboard.i18n import t
 from layouts._shared.components import (
     PageMeta,
@@ -200,8 +201,9 @@ def register_callbacks(app: dash.Dash) -> None:
         if user is None:
             raise PreventUpdate
         try:
-            manage.set_disabled(ctx.store, name, not user.disabled, ctx.clock(), who)
-        except manage.AccountError as exc:
+            set_disabled = commands.enable_user if user.disabled else commands.disable_user
+            set_disabled(ctx.store, ctx.clock(), who, name)
+        except commands.AccountError as exc:
             return dash.no_update, t("admin.error", lang).format(message=exc)
         return {"user": name, "click": dash.ctx.triggered[0]["value"]}, ""
 
@@ -221,8 +223,8 @@ def register_callbacks(app: dash.Dash) -> None:
         ctx, who = app_context(), current_principal()
         assert who is not None
         try:
-            made = manage.create_token(ctx.store, kind, (name or "").strip(), ctx.clock(), who)
-        except manage.AccountError as exc:
+            made = commands.create_token(ctx.store, ctx.clock(), who, kind, (name or "").strip())
+        except commands.AccountError as exc:
             return dash.no_update, t("admin.error", lang).format(message=exc), dash.no_update
         if kind == "wall":
             link = (
@@ -248,7 +250,7 @@ def register_callbacks(app: dash.Dash) -> None:
         ctx, who = app_context(), current_principal()
         assert who is not None
         try:
-            manage.revoke_token(ctx.store, name, ctx.clock(), who)
-        except manage.AccountError as exc:
+            commands.revoke_token(ctx.store, ctx.clock(), who, name)
+        except commands.AccountError as exc:
             return dash.no_update, t("admin.error", lang).format(message=exc)
         return {"revoked": name}, t("admin.revoked", lang).format(name=name)

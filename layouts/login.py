@@ -20,10 +20,10 @@ import flask
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from dashboard.auth import auditlog, ratelimit
-from dashboard.auth.passwords import hash_password, needs_rehash, verify_password
-from dashboard.auth.principal import Principal, Role, current_principal
-from dashboard.auth.sessions import COOKIE, clear_cookie, load_session, open_session, set_cookie
+from dashboard import commands
+from dashboard.auth import auditlog
+from dashboard.auth.principal import current_principal
+from dashboard.auth.sessions import COOKIE, clear_cookie, load_session, set_cookie
 from dashboard.i18n import LANG_COOKIE, LANGUAGES, Lang, resolve_language, t
 from layouts._shared.components import app_context
 
@@ -149,29 +149,12 @@ def login_post() -> WerkzeugResponse:
     nonce = flask.request.cookies.get(FORM_COOKIE, "")
     if not nonce or not hmac.compare_digest(_form_token(nonce), form.get("csrf", "")):
         return _login_form(lang, t("auth.login.stale_form", lang), name, 400)
-    now, address = ctx.clock(), auditlog.client_address()
-    locked = ratelimit.locked_until(ctx.store, name, address, now)
-    if locked is not None:
-        auditlog.record("login", target=name, outcome="locked", actor=name)
-        return _refuse(lang, name, locked, 429)
-    user = ctx.store.accounts.user(name) if name else None
-    matches = verify_password(user.password_hash if user else None, form.get("password", ""))
-    if user is None or not matches or user.disabled:
-        reason = "unknown user" if user is None else "disabled" if matches else "wrong password"
-        lock = ratelimit.record_failure(ctx.store, ctx.config.auth.login, name, address, now)
-        auditlog.record(
-            "login", target=name, outcome="failed", actor=name, detail={"reason": reason}
-        )
-        return _refuse(lang, name, lock, 401)
-    ratelimit.record_success(ctx.store, name)
-    if needs_rehash(user.password_hash):
-        new_hash = hash_password(form.get("password", ""))
-        ctx.store.accounts.set_password(name, new_hash, now, sign_out=False)
     response = flask.redirect(safe_next(form.get("next")))  # before a session exists
-    secret = open_session(ctx.store, now, user_id=user.id, address=address)
-    role: Role = user.role  # type: ignore[assignment]
-    auditlog.record("login", target=name, principal=Principal(user.name, role, "user"))
-    set_cookie(response, secret, ctx.config.auth)
+    password, address = form.get("password", ""), auditlog.client_address()
+    signed_in = commands.sign_in(ctx, name, password, address)
+    if signed_in.secret is None:
+        return _refuse(lang, name, signed_in.locked_until, signed_in.status)
+    set_cookie(response, signed_in.secret, ctx.config.auth)
     response.delete_cookie(FORM_COOKIE)
     return response
 
@@ -180,12 +163,7 @@ def logout_post() -> WerkzeugResponse:
     ctx = app_context()
     secret = flask.request.cookies.get(COOKIE)
     if secret:
-        from dashboard.auth.keys import digest
-
-        principal = load_session(ctx.store, secret, ctx.clock(), ctx.config.auth, False)
-        ctx.store.accounts.delete_session(digest(secret))
-        if principal is not None:
-            auditlog.record("logout", principal=principal)
+        commands.sign_out(ctx, secret)
     response = flask.redirect("/login?reason=signed_out")
     clear_cookie(response, ctx.config.auth)
     return response

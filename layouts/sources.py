@@ -21,7 +21,8 @@ import pandas as pd
 from dash import ALL, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.auth import audit, requires
+from dashboard import commands
+from dashboard.auth import current_principal, requires
 from dashboard.config import SourceConfig
 from dashboard.figures.theme import STATUS_ROW
 from dashboard.i18n import format_duration, t
@@ -329,13 +330,14 @@ def register_callbacks(app: dash.Dash) -> None:
     def toggle_pause(_clicks: Any, _actions: Any, lang: str) -> tuple[dict[str, Any], str]:
         # Server-side on purpose: only admins reach here (`requires`), whatever the browser.
         source, action = _clicked(dash.ctx.states_list[0])
-        ctx = app_context()
+        ctx, who = app_context(), current_principal()
+        assert who is not None  # `requires` let a signed-in admin through
         paused = pause_request(source, action, ctx.config.sources)
         if paused is None:
             log.warning("ignored toggle %r on feed %r", action, source)
             raise PreventUpdate
-        ctx.store.set_paused(source, paused)
-        audit("source.pause" if paused else "source.resume", target=source)
+        set_paused = commands.pause_source if paused else commands.resume_source
+        set_paused(ctx.store, ctx.clock(), who, source)
         log.info("feed %s %s from /sources", source, "paused" if paused else "resumed")
         notice = t("sources.paused_notice" if paused else "sources.resumed_notice", lang)
         acted = {"source": source, "paused": paused, "click": dash.ctx.triggered[0]["value"]}
@@ -353,11 +355,9 @@ def register_callbacks(app: dash.Dash) -> None:
         trigger = dash.ctx.triggered_id
         if not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate
-        ctx = app_context()
-        source = trigger["source"]
-        if not any(s.name == source and s.enabled for s in ctx.config.sources):
+        ctx, who, source = app_context(), current_principal(), trigger["source"]
+        if who is None or not any(s.name == source and s.enabled for s in ctx.config.sources):
             raise PreventUpdate
-        ctx.store.request_run(source, ctx.clock())
-        audit("source.run_now", target=source)
+        commands.run_source_now(ctx.store, ctx.clock(), who, source)
         log.info("run of %s requested from /sources", source)
         return t("sources.run_notice", lang).format(name=source)

@@ -13,11 +13,11 @@ import flask
 from flask.testing import FlaskClient
 from sqlalchemy.exc import DatabaseError
 
-from dashboard.api import EXTENSION, AppContext
 from dashboard.auth import Role
 from dashboard.auth.keys import digest
 from dashboard.auth.passwords import hash_password
 from dashboard.auth.sessions import COOKIE, open_session
+from dashboard.context import EXTENSION, AppContext
 from dashboard.store import Store
 from dashboard.store.accounts import UserView
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import flask
 
-from dashboard.api import current_context
 from dashboard.auth.principal import G_AUDITED, Principal, current_principal
+from dashboard.context import current_context
 
 __all__ = ["client_address", "record"]
 

@@ -36,12 +36,12 @@ import dash
 import flask
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from dashboard.api import current_context
 from dashboard.auth import auditlog as audit
 from dashboard.auth.access import ROUTER_OUTPUT, AccessMap
 from dashboard.auth.keys import digest
 from dashboard.auth.principal import G_PRINCIPAL, Principal, can_write, write_rule
 from dashboard.auth.sessions import COOKIE, load_session, open_session, set_cookie
+from dashboard.context import current_context
 
 __all__ = ["ACCESS", "API_SCOPE", "PUBLIC", "access_map", "guard", "page_path"]
 

@@ -1,5 +1,6 @@
-"""Managing accounts and tokens: the one place the CLI (`cityops user ...`) and the admin page
-go through, so both check the same rules and leave the same audit entries.
+"""Managing accounts and tokens: the rules and the audit entries under the account commands
+(`dashboard.commands`), which the CLI (`cityops user ...`) and the admin page both call, so
+both check the same rules and leave the same audit entries.
 
 Every function takes the acting principal (`CLI_ACTOR` for the console) and records what it
 did; secrets (passwords, token values) are never part of an entry.
@@ -26,6 +27,7 @@ __all__ = [
     "AccountError",
     "NewToken",
     "add_user",
+    "audit_change",
     "change_password",
     "create_token",
     "revoke_token",
@@ -45,7 +47,7 @@ class NewToken:
     secret: str  # shown once, never stored
 
 
-def _audit(
+def audit_change(
     store: Store,
     now: datetime,
     actor: Principal,
@@ -53,6 +55,8 @@ def _audit(
     target: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
+    """One audit entry for a change `actor` made, in a request (with its address) or on the
+    console."""
     in_request = flask.has_request_context()
     store.accounts.audit(
         at=now,
@@ -87,7 +91,7 @@ def add_user(
     _check_name(name, "user")
     _check_role(role)
     user = store.accounts.create_user(name, role, hash_password(password), now)
-    _audit(store, now, actor, "user.add", name, {"role": role})
+    audit_change(store, now, actor, "user.add", name, {"role": role})
     return user
 
 
@@ -98,14 +102,14 @@ def set_disabled(
     if disabled and name == actor.name and actor is not CLI_ACTOR:
         raise AccountError("an admin cannot disable their own account")
     user = store.accounts.set_disabled(name, disabled)
-    _audit(store, now, actor, "user.disable" if disabled else "user.enable", name)
+    audit_change(store, now, actor, "user.disable" if disabled else "user.enable", name)
     return user
 
 
 def set_role(store: Store, name: str, role: str, now: datetime, actor: Principal) -> UserView:
     _check_role(role)
     user = store.accounts.set_role(name, role)
-    _audit(store, now, actor, "user.role", name, {"role": role})
+    audit_change(store, now, actor, "user.role", name, {"role": role})
     return user
 
 
@@ -116,7 +120,7 @@ def change_password(
     if store.accounts.user(name) is None:
         raise AccountError(f"no user named {name!r}")
     user = store.accounts.set_password(name, hash_password(password), now)
-    _audit(store, now, actor, "user.passwd", name)
+    audit_change(store, now, actor, "user.passwd", name)
     return user
 
 
@@ -150,12 +154,12 @@ def create_token(
         now=now,
     )
     detail = {"kind": kind, "scopes": sorted(token.scopes), "path": token.bound_path}
-    _audit(store, now, actor, "token.create", name, detail)
+    audit_change(store, now, actor, "token.create", name, detail)
     return NewToken(token, secret)
 
 
 def revoke_token(store: Store, name: str, now: datetime, actor: Principal) -> TokenView:
     """Revoke a token; a wall screen signed in with it is refused at its next refresh."""
     token = store.accounts.revoke_token(name, now)
-    _audit(store, now, actor, "token.revoke", name, {"kind": token.kind})
+    audit_change(store, now, actor, "token.revoke", name, {"kind": token.kind})
     return token

@@ -20,6 +20,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from dashboard import commands
 from dashboard.auth import Principal, Role, current_principal, has_role, requires
 from dashboard.basemap import BaseMap
 from dashboard.figures.drillcharts import empty_figure
@@ -232,9 +233,7 @@ def act(action: str, query: str | None, lang: str, **inputs: Any) -> tuple[Any, 
     if report is None:
         raise PreventUpdate
     try:
-        done = context.store.desk_action(
-            report, action, actor=who.name, at=context.clock(), **inputs
-        )
+        done = commands.desk_action(context.store, context.clock(), who, report, action, **inputs)
     except DeskRefused as refused:
         why = t(f"desk.refused.{refused.reason}", lang)
         return dash.no_update, t("desk.refused", lang).format(why=why)

@@ -16,7 +16,7 @@ import flask
 from dash import dash_table, html
 from dash.development.base_component import Component
 
-from dashboard.api import AppContext, current_context
+from dashboard.context import AppContext, current_context
 from dashboard.figures.theme import PALETTE
 from dashboard.i18n import LANG_COOKIE, Lang, resolve_language
 

@@ -11,9 +11,10 @@ import dash
 import pytest
 from flask.testing import FlaskClient
 
-from dashboard.api import ROUTES, current_context
+from dashboard.api import ROUTES
 from dashboard.app import create_app
 from dashboard.auth.sessions import COOKIE
+from dashboard.context import current_context
 from dashboard.store import Store
 from tests.api.seed import NOW, seed_store
 from tests.signin import session_secret

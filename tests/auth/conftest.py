@@ -14,8 +14,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import inspect, text
 
-from dashboard.api import EXTENSION, AppContext
 from dashboard.auth import manage
+from dashboard.context import EXTENSION, AppContext
 from dashboard.store import Store
 
 # What signing in and auditing write by design; every other table must stay as it was.

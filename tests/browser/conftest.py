@@ -20,10 +20,10 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from dashboard.api import EXTENSION
 from dashboard.app import create_app
 from dashboard.auth import Role
 from dashboard.auth.sessions import COOKIE
+from dashboard.context import EXTENSION
 from dashboard.store import Store
 from tests.api.seed import NOW, Seed, seed_store
 from tests.signin import session_secret

@@ -19,8 +19,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
-from dashboard.api import EXTENSION
 from dashboard.app import create_app
+from dashboard.context import EXTENSION
 from dashboard.queries.filters import DrillFilter, FilterSpec, parse_filter
 from dashboard.queries.traffic import traffic_view
 from dashboard.store import Store
