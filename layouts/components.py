@@ -216,4 +216,9 @@ def action_button(button_id: str | dict[str, str], label: str, **extra: Any) -> 
 
 def control_row(name: str, control: Any, **extra: Any) -> html.Div:
     """One line of a control list: a thing's name and what can be done to it, side by side."""
-    return html.Div([html.Strong(name, style=_NAME_STYLE), control], style=_ROW_STYLE, **extra)
+    return html.Div(
+        [html.Strong(name, style=_NAME_STYLE), control],
+        style=_ROW_STYLE,
+        className="control-row",
+        **extra,
+    )
