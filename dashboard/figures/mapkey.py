@@ -47,7 +47,7 @@ def _traffic(lang: str) -> list[KeyEntry]:
 def _lighting(lang: str) -> list[KeyEntry]:
     off, on, unknown = LAMP_COLOURS
     return [
-        KeyEntry(t("map.cabinets", lang), tuple(c for _, c in CABINET_SCALE)),
+        KeyEntry(t("map.cabinets", lang), tuple(str(c) for _, c in CABINET_SCALE)),
         KeyEntry(t("map.lamp.on", lang), (on,)),
         KeyEntry(t("map.lamp.off", lang), (off,)),
         KeyEntry(t("map.lamp.unknown", lang), (unknown,)),
