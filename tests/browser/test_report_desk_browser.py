@@ -153,6 +153,8 @@ def test_the_report_list_takes_the_page_width_rows_stay_one_line_and_a_picked_ce
     main = page.locator(".shell-main").bounding_box()
     table = page.locator("#reports-desk-table").bounding_box()
     assert main and table and table["width"] > 0.9 * (main["width"] - 48), (table, main)
+    sideways = "e => e.scrollWidth - e.clientWidth"
+    assert page.locator("#reports-desk-table .dash-spreadsheet-container").evaluate(sideways) <= 1
     heights = rows.evaluate_all("rs => rs.map(r => r.getBoundingClientRect().height)")
     assert max(heights) < 1.3 * min(heights), heights  # no row wraps onto more lines
     cell = rows.filter(has_text="RG-2025-00099").locator("td[data-dash-column=description]")
