@@ -6,7 +6,8 @@ Usage (for layouts/wall.py):
   (`mapbase.fit_view(base.city_bounds, w, h)` gives a centre and zoom for a w x h map). Every
   trace is always present, in the order of `TRACE` (key -> index); a layer that is off has its
   traces `visible=False`, so indices never move. A trace's `meta` is its TRACE key and its
-  `name` its legend text (with "stale"/"dữ liệu cũ" appended when its layer is stale).
+  `name` its key text (with "stale"/"dữ liệu cũ" appended when its layer is stale; the key
+  itself is drawn beside the map, from `mapkey.map_key`).
 * Visibility: `visible_traces(layers, zoom)` is `visible` for every trace in TRACE order. Below
   `LAMP_ZOOM` lighting shows `lighting.cabinets` (one dot per cabinet, sized by its lamps,
   coloured by its share of faulty lamps); from `LAMP_ZOOM` in, the individual `lighting.lamps`.
@@ -196,17 +197,9 @@ def _layout(
             "bordercolor": PALETTE["line_strong"],
             "font": {"size": 18, "color": PALETTE["text"]},
         },
-        "legend": {
-            "x": 0.005,
-            "y": 0.995,
-            "xanchor": "left",
-            "yanchor": "top",
-            "bgcolor": "rgba(11,16,22,0.82)",
-            "bordercolor": PALETTE["line_strong"],
-            "borderwidth": 1,
-            "font": {"size": 18},
-            "itemsizing": "constant",
-        },
+        # The key is drawn beside the map, fixed (layouts/wall_parts.map_key, figures.mapkey):
+        # plotly's legend drops the entries of empty or hidden traces.
+        "showlegend": False,
         "map": {
             "style": map_style(),
             "center": {"lon": center[0], "lat": center[1]},

@@ -19,6 +19,7 @@ from dashboard.i18n import t
 __all__ = ["faults_per_day", "lighting_layers"]
 
 LAMP_ON = "#ffc861"
+MAX_DAY_TICKS = 10
 
 
 def lighting_layers(cabinets: pd.DataFrame, faults: pd.DataFrame, lang: str) -> list[AssetLayer]:
@@ -53,13 +54,19 @@ def faults_per_day(daily: pd.DataFrame, *, lang: str) -> dict[str, Any]:
     """Lamps failed per local day of the window."""
     if not len(daily):
         return empty_figure(t("lighting.no_faults", lang), lang=lang)
+    days = [d.isoformat() for d in daily["day"]]
     trace = {
         "type": "bar",
-        "x": [d.isoformat() for d in daily["day"]],
+        "x": days,
         "y": daily["faults"].to_numpy(np.int64),
         "marker": {"color": BAR_COLOUR},
         "hovertemplate": "%{x|%d/%m}: %{y}<extra></extra>",
     }
     layout = chart_layout("", lang=lang, yaxis={"title": t("drill.col.faults", lang)})
-    layout["xaxis"] |= {"type": "date", "tickformat": "%d/%m"}
+    # Ticks at the bars' days, never between them: plotly's own ticks on a day or two of
+    # bars fall every few hours, and "%d/%m" then shows each date twice or more.
+    step = -(-len(days) // MAX_DAY_TICKS)
+    ticks = days[::-1][::step][::-1]  # counted back from the newest day, which always shows
+    labels = [f"{d[8:10]}/{d[5:7]}" for d in ticks]
+    layout["xaxis"] |= {"type": "date", "tickvals": ticks, "ticktext": labels}
     return {"data": [trace], "layout": layout}

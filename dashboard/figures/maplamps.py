@@ -32,6 +32,10 @@ from dashboard.figures.theme import PALETTE
 from dashboard.i18n import t
 
 __all__ = [
+    "CABINET_SCALE",
+    "FAULT_CENTRE",
+    "FAULT_RING",
+    "LAMP_COLOURS",
     "PAIRS_KEY",
     "LampPatch",
     "cabinet_values",

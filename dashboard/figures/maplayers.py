@@ -25,13 +25,18 @@ from dashboard.i18n import t
 
 __all__ = [
     "CITY_TZ",
+    "HALO",
     "LAMP_TRACES",
     "LAMP_ZOOM",
     "LAYERS",
     "LAYER_TRACES",
+    "OVERDUE_RING",
+    "REPORT_COLOUR",
     "STALE_COLOUR",
     "TRACE",
     "TRAFFIC_BANDS",
+    "WATER_COLOURS",
+    "WATER_RING",
     "MapStateLike",
     "air_traces",
     "coords",
@@ -59,7 +64,9 @@ TRAFFIC_BANDS: Final = (
 STALE_COLOUR: Final = "#6b7482"
 WATER_COLOURS: Final = {"normal": "#9fdcff", "alert": PALETTE["warn"], "flood": PALETTE["bad"]}
 WATER_RING: Final = "#1e8fe0"
-REPORT_COLOUR, OVERDUE_RING = "#b99cff", PALETTE["warn"]
+# Overdue reports ring in pink: no VN_AQI band nor any other layer uses it (an orange ring
+# read as an air station of band "poor").
+REPORT_COLOUR, OVERDUE_RING = "#b99cff", "#ff5fd2"
 HALO: Final = "#f4f7fb"
 
 TRACE: Final[dict[str, int]] = {

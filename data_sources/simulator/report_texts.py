@@ -1,6 +1,6 @@
 """What simulated citizens write, and which agency answers: texts of the citizen reports.
 
-Most residents write in Vietnamese; visitors and some residents in English. Templates name the
+Rạch Giá's citizens write in Vietnamese, with its diacritics. Templates name the
 street (`{street}`) and sometimes a house number (`{no}`). Agencies are the city's real kinds of
 service units, named as a resident would see them on a reply.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 __all__ = [
     "AGENCIES",
     "CATEGORY_WEIGHTS",
-    "TEMPLATES_EN",
     "TEMPLATES_VI",
     "WET_SEASON_BOOST",
     "agency_for",
@@ -81,49 +80,6 @@ TEMPLATES_VI: dict[str, tuple[str, ...]] = {
         "Biển báo giao thông trên {street} bị cong, không nhìn rõ.",
         "Đề nghị kiểm tra dây điện võng thấp trên đường {street}.",
         "Vỉa hè {street} gần số {no} bị bong tróc gạch.",
-    ),
-}
-
-TEMPLATES_EN: dict[str, tuple[str, ...]] = {
-    "pothole": (
-        "Large pothole on {street}, dangerous for motorbikes.",
-        "Road surface on {street} near no. {no} has sunk after the rain.",
-    ),
-    "streetlight": (
-        "Street light on {street} near no. {no} has been out for several nights.",
-        "The whole stretch of {street} is dark, street lights not working.",
-    ),
-    "flooding": (
-        "{street} is flooded about 30 cm deep after the rain.",
-        "High tide is flooding {street} near no. {no}.",
-    ),
-    "waste": (
-        "Rubbish piled up on the pavement of {street}, it smells.",
-        "Garbage on {street} has not been collected for two days.",
-    ),
-    "noise": (
-        "Loud music from a bar on {street} until late at night.",
-        "Karaoke noise at no. {no} {street} every night.",
-    ),
-    "traffic_signal": (
-        "Traffic light at the {street} junction is broken, only flashing yellow.",
-        "Traffic signal on {street} is hidden behind a tree.",
-    ),
-    "drainage": (
-        "Drain on {street} is blocked and smells bad.",
-        "Broken drain cover in front of no. {no} {street}.",
-    ),
-    "tree": (
-        "A fallen branch is blocking {street} after the storm.",
-        "Tree near no. {no} {street} is leaning and may fall.",
-    ),
-    "encroachment": (
-        "Street stalls take the whole pavement on {street}.",
-        "Cars parked on the pavement of {street} in front of no. {no}.",
-    ),
-    "other": (
-        "Bent traffic sign on {street}, hard to read.",
-        "Low-hanging cables over {street}, please check.",
     ),
 }
 

@@ -21,7 +21,7 @@ from .air import day_of_year
 from .geography import Geography
 from .lighting import FaultIntervals, LightingPlan
 from .noise import LOCAL_OFFSET_S, stream_id
-from .report_texts import CATEGORY_WEIGHTS, TEMPLATES_EN, TEMPLATES_VI, WET_SEASON_BOOST, agency_for
+from .report_texts import CATEGORY_WEIGHTS, TEMPLATES_VI, WET_SEASON_BOOST, agency_for
 from .streets import RoadSegment
 
 __all__ = ["LOOKBACK_S", "PlannedReport", "ReportWorld", "plan_reports", "report_versions"]
@@ -159,8 +159,10 @@ def _hour_reports(seed: int, world: ReportWorld, hour: int, per_day: float) -> l
         created = hour * 3600 + offset
         category = _category(created, rng)
         lon, lat, street = _place(world, category, created, rng)
-        english = rng.random() < 0.2
-        templates = (TEMPLATES_EN if english else TEMPLATES_VI)[category]
+        # Rạch Giá's citizens write Vietnamese. The draw that once chose an English text stays,
+        # so every later draw of the hour (and so every simulated store) is as it was.
+        rng.random()
+        templates = TEMPLATES_VI[category]
         no = int(rng.integers(1, 400))
         text = templates[int(rng.integers(len(templates)))].format(street=street, no=no)
         ward = world.geo.ward_of(lon, lat)

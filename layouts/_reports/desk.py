@@ -40,6 +40,7 @@ COLUMNS: Final = (
     "description",
 )
 _TIME_FMT = "%d/%m/%Y %H:%M"
+_CUT: Final = ("agency", "description")  # cut to one line on screen (assets/desk.css)
 
 
 def _columns(lang: str) -> list[dict[str, Any]]:
@@ -125,6 +126,11 @@ def shown_rows(frame: pd.DataFrame, lang: str, tz: Any) -> list[dict[str, Any]]:
     ]
 
 
+def cell_tooltips(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The whole text of the cells the list cuts to one line (its `tooltip_data`)."""
+    return [{c: r[c] for c in _CUT if r.get(c)} for r in rows]
+
+
 def _sort(sort_by: list[dict[str, str]] | None) -> list[tuple[str, str]]:
     # Only the sortable columns; the browser can send anything.
     return [
@@ -164,6 +170,7 @@ def register(app: dash.Dash) -> None:
         Output(ids.table, "page_count"),
         Output(ids.table, "page_current"),
         Output(ids.count, "children"),
+        Output(ids.table, "tooltip_data"),
         Input(DRILL.state, "data"),
         Input(ids.search, "value"),
         Input(ids.table, "page_current"),
@@ -177,7 +184,8 @@ def register(app: dash.Dash) -> None:
         # A new filter or search starts at the first page; paging and sorting keep their place.
         trigger = dash.ctx.triggered_id
         start = page if trigger in (ids.table, ids.acted) else 0
-        return list_page(query, text, start, sort_by, lang)
+        rows, *rest = list_page(query, text, start, sort_by, lang)
+        return rows, *rest, cell_tooltips(rows)
 
     button, download = export_ids(ids.table)
 

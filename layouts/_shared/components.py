@@ -164,8 +164,24 @@ def data_table(
                 "height": "auto",
                 "maxWidth": "420px",
             },
-            style_data_conditional=row_styles or [],
+            # After the row styles, so a picked cell reads on an overdue row too.
+            style_data_conditional=[*(row_styles or []), *_PICKED],
+            tooltip_delay=300,
+            tooltip_duration=None,  # a cut cell's whole text stays while the pointer is on it
         )
+
+
+# The cell a click picked (DataTable's default is white on translucent pink): the house's
+# raised panel colour with the accent as its frame, text as everywhere else.
+_PICKED: list[dict[str, Any]] = [
+    {
+        "if": {"state": state},
+        "backgroundColor": PALETTE["panel_2"],
+        "color": PALETTE["text"],
+        "border": f"1px solid {PALETTE['accent']}",
+    }
+    for state in ("active", "selected")
+]
 
 
 # Controls sit on the dark panels; 44 px high so they can be hit on a touch screen at the wall.
@@ -200,4 +216,9 @@ def action_button(button_id: str | dict[str, str], label: str, **extra: Any) -> 
 
 def control_row(name: str, control: Any, **extra: Any) -> html.Div:
     """One line of a control list: a thing's name and what can be done to it, side by side."""
-    return html.Div([html.Strong(name, style=_NAME_STYLE), control], style=_ROW_STYLE, **extra)
+    return html.Div(
+        [html.Strong(name, style=_NAME_STYLE), control],
+        style=_ROW_STYLE,
+        className="control-row",
+        **extra,
+    )

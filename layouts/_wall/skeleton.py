@@ -19,6 +19,7 @@ from typing import Any
 from dash import dcc, html
 
 from dashboard.config import PROJECT_ROOT, SourceConfig
+from dashboard.figures.mapkey import KeyEntry, map_key
 from dashboard.i18n import t
 from dashboard.queries.wall import KPI_KEYS  # the tiles across the top, in reading order
 
@@ -31,6 +32,7 @@ __all__ = [
     "feed_table",
     "ids",
     "layer_switch",
+    "legend",
     "pid",
     "scene_named",
     "ticker",
@@ -56,6 +58,7 @@ class ids:
     map = "wall-map"
     layers = "wall-layers"
     controls = "wall-controls"
+    legend = "wall-legend"
     ticker = "wall-ticker"
     feeds = "wall-feeds"
     trends = "wall-trends"
@@ -261,7 +264,8 @@ def feed_table(sources: Sequence[SourceConfig], lang: str) -> html.Section:
 
 
 def layer_switch(layers: Sequence[str], chosen: Sequence[str], lang: str) -> html.Div:
-    """The map's layer checkboxes (hidden in kiosk mode, where scenes choose the layers)."""
+    """The map's layer checkboxes, one above the other (hidden in kiosk mode, where scenes
+    choose the layers)."""
     return html.Div(
         [
             html.Span(t("wall.layers", lang), className="wall-controls-label"),
@@ -271,7 +275,6 @@ def layer_switch(layers: Sequence[str], chosen: Sequence[str], lang: str) -> htm
                     {"label": t(f"wall.layer.{name}", lang), "value": name} for name in layers
                 ],
                 value=[name for name in layers if name in chosen],
-                inline=True,
                 className="wall-layer-list",
                 inputClassName="wall-layer-input",
                 labelClassName="wall-layer-label",
@@ -280,3 +283,44 @@ def layer_switch(layers: Sequence[str], chosen: Sequence[str], lang: str) -> htm
         id=ids.controls,
         className="wall-controls",
     )
+
+
+def _swatch(entry: KeyEntry) -> html.Span:
+    # The colours are the entry's own (figures.mapkey): the one thing styled inline here.
+    fill = (
+        entry.fill[0]
+        if len(entry.fill) == 1
+        else f"linear-gradient(to right, {', '.join(entry.fill)})"
+    )
+    if entry.line is not None:
+        style = {"background": fill, "height": f"{entry.line / 16:.3f}em"}
+        return html.Span(className="wall-legend-swatch is-line", style=style)
+    style = {"background": fill, "borderColor": entry.ring or fill}
+    return html.Span(
+        className="wall-legend-swatch" + (" is-ringed" if entry.ring else ""), style=style
+    )
+
+
+def legend(lang: str) -> html.Div:
+    """The map's key: every layer and every entry, always (assets/wall.css places it)."""
+    blocks = [
+        html.Div(
+            [
+                html.Div(t(f"wall.layer.{layer}", lang), className="wall-legend-title"),
+                html.Ul(
+                    [
+                        html.Li(
+                            [_swatch(e), html.Span(e.label, className="wall-legend-label")],
+                            className="wall-legend-item",
+                        )
+                        for e in entries
+                    ],
+                    className="wall-legend-items",
+                ),
+            ],
+            className="wall-legend-layer",
+            **_attrs({"data-layer": layer}),
+        )
+        for layer, entries in map_key(lang)
+    ]
+    return html.Div(blocks, id=ids.legend, className="wall-legend")

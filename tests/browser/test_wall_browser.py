@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -355,33 +356,123 @@ def test_reloads_when_the_server_comes_back_with_other_code(
     expect(tile(page, "traffic.avg_speed")).not_to_have_text("—")
 
 
-def test_chart_text_grows_with_a_4k_wall(browser: Browser, served: WallServer) -> None:
-    """plotly draws text in px while the wall sizes by the viewport: on a 3840x2160 wall the
-    trend strip's axis labels and the map legend are drawn twice as tall as on 1920x1080, as
-    the tiles are, so they read from as far away."""
+def test_text_grows_with_a_4k_wall(browser: Browser, served: WallServer) -> None:
+    """plotly draws text in px and the shell's header is sized in px while the wall sizes by
+    the viewport: on a 3840x2160 wall the trend strip's axis labels, the map legend, the
+    layer box and the header's menu are drawn twice as tall as on 1920x1080, as the tiles
+    are, so they read from as far away."""
+    parts = {
+        "tick": "#wall-trends .xtick text",
+        "legend": ".wall-legend-label",
+        "layers": ".wall-layer-label",
+        "menu": ".shell-header .nav-link",
+        "city": ".shell-header .city-name",
+        "header": ".shell-header",
+    }
 
-    def heights(width: int, height: int) -> tuple[float, float]:
-        context = browser.new_context(
-            timezone_id=BROWSER_TZ, viewport={"width": width, "height": height}
-        )
-        page = context.new_page()
-        try:
-            open_wall(page, f"{served.url}/wall?kiosk=1&rotate=600&lang=en")
-            page.wait_for_selector("#wall-trends .xtick text")
-            return page.evaluate(
-                """() => [
-                     document.querySelector('#wall-trends .xtick text'),
-                     document.querySelector('#wall-map .legend .legendtext'),
-                   ].map(el => el.getBoundingClientRect().height)"""
-            )
-        finally:
-            context.close()
+    def heights(size: tuple[int, int]) -> dict[str, float]:
+        with wall_at(browser, served, size, "lang=en") as page:
+            page.wait_for_selector(parts["tick"])
+            return {k: page.locator(v).first.bounding_box()["height"] for k, v in parts.items()}
 
-    tick_hd, legend_hd = heights(1920, 1080)
-    tick_4k, legend_4k = heights(3840, 2160)
-    assert tick_4k / tick_hd > 1.8 and legend_4k / legend_hd > 1.8, (
-        tick_hd,
-        tick_4k,
-        legend_hd,
-        legend_4k,
+    hd, uhd = heights((1920, 1080)), heights((3840, 2160))
+    assert all(uhd[k] / hd[k] > 1.8 for k in parts), (hd, uhd)
+
+
+@contextmanager
+def wall_at(
+    browser: Browser, served: WallServer, size: tuple[int, int], query: str
+) -> Iterator[Page]:
+    """The wall opened at `size` CSS pixels (a 4K wall at 100 %: 3840x2160)."""
+    context = browser.new_context(
+        timezone_id=BROWSER_TZ, viewport={"width": size[0], "height": size[1]}
     )
+    page = context.new_page()
+    try:
+        open_wall(page, f"{served.url}/wall?{query}")
+        page.wait_for_timeout(500)
+        yield page
+    finally:
+        context.close()
+
+
+def _box(page: Page, selector: str) -> tuple[float, float, float, float]:
+    """left, top, right, bottom of the element's box in page pixels."""
+    box = page.locator(selector).bounding_box()
+    assert box is not None, selector
+    return box["x"], box["y"], box["x"] + box["width"], box["y"] + box["height"]
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)])
+def test_the_legend_and_layer_box_leave_the_city_clear_and_the_map_fills_its_panel(
+    browser: Browser, served: WallServer, size: tuple[int, int]
+) -> None:
+    from dashboard.basemap import BaseMap
+
+    with wall_at(browser, served, size, "lang=vi") as page:
+        west, south, east, north = BaseMap.load(served.config).city_bounds
+        city = page.evaluate(
+            """([w, s, e, n]) => {
+                 const m = document.querySelector('#wall-map .js-plotly-plot')
+                   ._fullLayout.map._subplot.map;
+                 const r = m.getCanvas().getBoundingClientRect();
+                 const a = m.project([w, n]), b = m.project([e, s]);
+                 return [r.left + a.x, r.top + a.y, r.left + b.x, r.top + b.y];
+               }""",
+            [west, south, east, north],
+        )
+        for key in (".wall-controls", ".wall-legend"):
+            assert not _overlap(_box(page, key), city), (key, _box(page, key), city)
+        # No empty band: the drawn map is the whole panel.
+        panel, canvas = _box(page, ".wall-map"), _box(page, "#wall-map .maplibregl-canvas")
+        assert all(abs(p - c) <= 1.5 for p, c in zip(panel, canvas, strict=True)), (panel, canvas)
+
+
+def _legend_paint(page: Page) -> list[str]:
+    return page.locator(".wall-legend-swatch").evaluate_all(
+        """els => els.map(e => { const s = getComputedStyle(e);
+             return [s.backgroundColor, s.backgroundImage, s.borderTopColor].join(' '); })"""
+    )
+
+
+def _rgb(colour: str) -> str:
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def test_the_legend_lists_every_layer_in_the_colours_drawn(page: Page, served: WallServer) -> None:
+    from dashboard.aqi import BANDS
+
+    open_wall(page, f"{served.url}/wall?lang=en")
+    drawn = page.evaluate(
+        """() => document.querySelector('#wall-map .js-plotly-plot').data.map(t => {
+             const out = [];
+             for (const part of [t.marker || {}, t.line || {}]) {
+               const c = part.color;
+               if (typeof c === 'string') out.push(c);
+               else if (Array.isArray(c)) out.push(...c.filter(x => typeof x === 'string'));
+               if (part.colorscale) out.push(...part.colorscale.map(s => s[1]));
+             }
+             return [t.meta, out.map(c => c.toLowerCase())];
+           })"""
+    )
+    paint = " | ".join(_legend_paint(page))
+    colours = {c for _, cs in drawn for c in cs}
+    assert colours and not [c for c in colours if _rgb(c) not in paint], (colours, paint)
+    by_trace = dict(drawn)
+    ring = set(by_trace["reports.overdue_ring"])
+    assert not ring & ({b.colour for b in BANDS} | set(by_trace["air.stations"])), ring
+    # Stable: the same entries whatever the layers shown.
+    legend = page.locator(".wall-legend").inner_text()
+    for layer in ("Traffic", "Air quality", "Citizen reports"):
+        page.locator(".wall-layer-label", has_text=layer).click()
+    page.wait_for_function(
+        """() => document.querySelector('#wall-map .js-plotly-plot').data
+             .filter(t => t.meta.startsWith('air.')).every(t => t.visible === false)"""
+    )
+    assert page.locator(".wall-legend").inner_text() == legend
+    assert all(t(f"wall.layer.{layer}", "en") in legend for layer in LAYERS)

@@ -297,16 +297,15 @@ def test_tide_range_is_that_of_the_gulf_of_thailand(fortnight: Batch) -> None:
     assert all(a.attributes["alert_stage_cm"] < a.attributes["flood_stage_cm"] for a in gauges)
 
 
-def test_reports_arrive_at_a_plausible_rate_in_both_languages(fortnight: Batch) -> None:
+def test_reports_arrive_at_a_plausible_rate_written_in_vietnamese(fortnight: Batch) -> None:
     start = utc(WEDNESDAY)
     created = {r.external_id: r for r in fortnight.reports if r.created_at > start}
     assert 15 * 25 <= len(created) <= 15 * 60  # reports_per_day = 40
-    texts = [r.description for r in created.values()]
-    vietnamese = [
-        t for t in texts if re.search(r"[ăâđêôơưạảấầẩậắằẳặẹẻẽếềểệịọỏốồổộớờởợụủứừửựỵỷỹ]", t)
-    ]
-    english = [t for t in texts if re.search(r"\b(the|on|is|near)\b", t)]
-    assert len(vietnamese) > len(english) > 0
+    # Rạch Giá's citizens write Vietnamese, with its diacritics; no description is English.
+    diacritic = re.compile(r"[ăâđêôơưạảấầẩậắằẳặẹẻẽếềểệịọỏốồổộớờởợụủứừửựỵỷỹ]", re.IGNORECASE)
+    english = re.compile(r"\b(the|on|is|near|has|after|and|of|in|at|for|please)\b", re.IGNORECASE)
+    texts = {r.description for r in created.values()}
+    assert [d for d in texts if not diacritic.search(d) or english.search(d)] == []
     assert {r.category for r in created.values()} >= {"pothole", "streetlight", "waste", "flooding"}
     assert all(r.agency for r in created.values())
     daytime = sum(1 for r in created.values() if 7 <= r.created_at.astimezone(LOCAL).hour < 21)
