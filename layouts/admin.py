@@ -132,7 +132,7 @@ def token_rows(lang: str) -> list[Any]:
 def audit_rows(page: int) -> tuple[list[dict[str, Any]], int]:
     """Page `page` of the audit log (newest first) as table rows, and the number of pages."""
     ctx = app_context()
-    entries, total = ctx.store.accounts.audit_page(page * AUDIT_PAGE_SIZE, AUDIT_PAGE_SIZE)
+    entries, total = ctx.store.audit_log.page(page * AUDIT_PAGE_SIZE, AUDIT_PAGE_SIZE)
     tz = ctx.config.city.tz
     rows = [
         {

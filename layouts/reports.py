@@ -3,7 +3,7 @@
 Fed by `dashboard.queries.report_stats` (the overview: volume by category and area, hotspots,
 time to acknowledge and to close against each category's service level) and
 `dashboard.queries.report_desk` (the list, a report's detail and audit trail). The view is in
-the URL like every drill-down page's (layouts/_drill/filters.py): areas, range, status,
+the URL like every drill-down page's (layouts/_drill/filter_bar.py): areas, range, status,
 category and the open report (`asset=<report id>`). A click on a category bar filters to the
 category, on an area to the area, on a report (map or list) opens it.
 
@@ -26,12 +26,8 @@ from dashboard.figures.mapbase import fit_view
 from dashboard.figures.reportcharts import category_bars, hotspot_map, time_bars
 from dashboard.i18n import category_labels, format_duration, t
 from dashboard.queries import report_stats as q
-from layouts._drill.filters import (
-    area_level,
-    filter_bar,
-    read_filter,
-    register_filter_sync,
-)
+from layouts._drill.filter_bar import area_level, filter_bar, read_filter
+from layouts._drill.url_sync import register_filter_sync
 from layouts._reports import desk as report_desk
 from layouts._reports import detail as report_detail
 from layouts._reports.common import (

@@ -35,7 +35,7 @@ def record(
     one) or as a bare `actor` name (a failed sign-in has no principal)."""
     who = principal or current_principal()
     ctx = current_context()
-    ctx.store.accounts.audit(
+    ctx.store.audit_log.record(
         at=ctx.clock(),
         actor=who.name if who is not None else actor,
         actor_kind=who.kind if who is not None else "anonymous",

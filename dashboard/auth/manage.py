@@ -58,7 +58,7 @@ def audit_change(
     """One audit entry for a change `actor` made, in a request (with its address) or on the
     console."""
     in_request = flask.has_request_context()
-    store.accounts.audit(
+    store.audit_log.record(
         at=now,
         actor=actor.name,
         actor_kind="console" if actor is CLI_ACTOR else actor.kind,

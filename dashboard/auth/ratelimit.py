@@ -35,7 +35,7 @@ def lock_schedule(free: int, base_s: float, max_s: float) -> Callable[[int], tim
 
 def locked_until(store: Store, name: str, address: str | None, now: datetime) -> datetime | None:
     """Until when sign-ins for `name` from `address` are refused (None: not locked)."""
-    return store.accounts.locked_until([account_key(name), address_key(address)], now)
+    return store.login_attempts.locked_until([account_key(name), address_key(address)], now)
 
 
 def record_failure(
@@ -44,7 +44,7 @@ def record_failure(
     """Count a failed sign-in against the account and the address; the lock it caused."""
     window = timedelta(minutes=limits.window_min)
     locks = [
-        store.accounts.record_failure(
+        store.login_attempts.record_failure(
             key, now, window, lock_schedule(free, limits.lock_base_s, limits.lock_max_s)
         )[1]
         for key, free in (
@@ -58,4 +58,4 @@ def record_failure(
 def record_success(store: Store, name: str) -> None:
     """A successful sign-in clears the account's count (the address keeps its own, so one
     good account cannot reset an address guessing at others)."""
-    store.accounts.clear_failures(account_key(name))
+    store.login_attempts.clear(account_key(name))

@@ -5,7 +5,7 @@ dicts rather than `go.Figure`: the asset history is the drill-down's hot path, a
 per-property validation cost more than the query behind it. Times are shown in the city's
 zone (`tz`); numbers use the language's separators.
 
-Click-to-filter convention (read by layouts/_drill/filters.py): a point's `customdata` starts
+Click-to-filter convention (read by layouts/_drill/url_sync.py): a point's `customdata` starts
 with ["area", "ward" | "zone", name] for an area or ["asset", asset id] for an asset.
 """
 

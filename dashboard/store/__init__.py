@@ -20,6 +20,7 @@ from dashboard.store import ingest as _ingest
 from dashboard.store import report_desk as _desk
 from dashboard.store import runs
 from dashboard.store.accounts import Accounts
+from dashboard.store.audit import AuditLog, LoginAttempts
 from dashboard.store.ingest import IngestResult
 from dashboard.store.report_desk import DeskOutcome, DeskRefused
 from dashboard.store.runs import SourceStateView
@@ -101,8 +102,18 @@ class Store:
 
     @property
     def accounts(self) -> Accounts:
-        """Users, tokens, sessions, the audit log, login attempts (`dashboard.store.accounts`)."""
+        """Users, tokens and sessions (`dashboard.store.accounts`)."""
         return Accounts(self.engine, self._writer)
+
+    @property
+    def audit_log(self) -> AuditLog:
+        """Who did what and when (`dashboard.store.audit`)."""
+        return AuditLog(self.engine, self._writer)
+
+    @property
+    def login_attempts(self) -> LoginAttempts:
+        """Failed sign-ins and the locks they earn (`dashboard.store.audit`)."""
+        return LoginAttempts(self.engine, self._writer)
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:

@@ -1,4 +1,5 @@
-"""Accounts in the store: users, tokens, sessions, the audit log and login attempts.
+"""Accounts in the store: users, tokens and sessions (the audit log and login attempts:
+`dashboard.store.audit`).
 
 The SQL behind `dashboard.auth` (which never imports SQLAlchemy). Secrets never reach this
 module in the clear: passwords arrive as argon2 hashes, session and token secrets as sha256
@@ -8,10 +9,8 @@ hex digests. Each write is its own short transaction through the store's writer 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select, update
@@ -21,16 +20,13 @@ from sqlalchemy.orm import Session
 
 from dashboard.store.models import (
     ApiTokenRow,
-    AuditRow,
     AuthSessionRow,
-    LoginAttemptRow,
     UserRow,
 )
 
 __all__ = [
     "AccountError",
     "Accounts",
-    "AuditEntry",
     "SessionView",
     "TokenView",
     "UserView",
@@ -81,19 +77,6 @@ class SessionView:
     token: TokenView | None
 
 
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    id: int
-    at: datetime
-    actor: str | None
-    actor_kind: str
-    action: str
-    target: str | None
-    outcome: str
-    address: str | None
-    detail: dict[str, Any] | None
-
-
 def _insert(conn: Connection) -> Any:
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
@@ -122,21 +105,6 @@ def _token(row: ApiTokenRow) -> TokenView:
         row.created_at,
         row.revoked_at,
         row.last_used_at,
-    )
-
-
-def _entry(row: AuditRow) -> AuditEntry:
-    detail = json.loads(row.detail) if row.detail else None
-    return AuditEntry(
-        row.id,
-        row.at,
-        row.actor,
-        row.actor_kind,
-        row.action,
-        row.target,
-        row.outcome,
-        row.address,
-        detail,
     )
 
 
@@ -337,94 +305,3 @@ class Accounts:
                 )
             )
         return int(result.rowcount or 0)
-
-    # -- audit log ---------------------------------------------------------------------------
-
-    def audit(
-        self,
-        *,
-        at: datetime,
-        actor: str | None,
-        actor_kind: str,
-        action: str,
-        target: str | None = None,
-        outcome: str = "ok",
-        address: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        with self._writer.begin() as conn:
-            conn.execute(
-                _insert(conn)(AuditRow).values(
-                    at=at,
-                    actor=actor,
-                    actor_kind=actor_kind,
-                    action=action,
-                    target=None if target is None else target[:256],
-                    outcome=outcome,
-                    address=(address or "")[:64] or None,
-                    detail=None
-                    if detail is None
-                    else json.dumps(detail, ensure_ascii=False, default=str),
-                )
-            )
-
-    def audit_page(self, offset: int, limit: int) -> tuple[list[AuditEntry], int]:
-        """Entries newest first (`offset`, `limit`), and how many there are in all."""
-        stmt = select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc())
-        rows = self._all(stmt.offset(offset).limit(limit))
-        with self._engine.connect() as conn:
-            total = int(conn.execute(select(func.count()).select_from(AuditRow)).scalar_one())
-        return [_entry(r) for r in rows], total
-
-    # -- login attempts ----------------------------------------------------------------------
-
-    def locked_until(self, keys: list[str], now: datetime) -> datetime | None:
-        """The latest lock of any of `keys` still in force at `now`, or None."""
-        stmt = select(func.max(LoginAttemptRow.locked_until)).where(
-            LoginAttemptRow.key.in_(keys), LoginAttemptRow.locked_until > now
-        )
-        with self._engine.connect() as conn:
-            value = conn.execute(stmt).scalar()
-        if value is None:
-            return None
-        if isinstance(value, str):  # SQLite may hand an aggregate back as text
-            value = datetime.fromisoformat(value)
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-    def record_failure(
-        self,
-        key: str,
-        now: datetime,
-        window: timedelta,
-        lock_for: Callable[[int], timedelta | None],
-    ) -> tuple[int, datetime | None]:
-        """Count one failed sign-in for `key` (the count restarts after `window` without
-        failures); lock it for `lock_for(failures)`. Returns (failures, locked_until)."""
-        with self._writer.begin() as conn:
-            # Make the row exist, then lock it: two workers counting at once both count.
-            conn.execute(
-                _insert(conn)(LoginAttemptRow)
-                .values(key=key, failures=0, last_failure_at=now, locked_until=None)
-                .on_conflict_do_nothing(index_elements=["key"])
-            )
-            stmt = select(LoginAttemptRow.failures, LoginAttemptRow.last_failure_at).where(
-                LoginAttemptRow.key == key
-            )
-            if conn.dialect.name == "postgresql":
-                stmt = stmt.with_for_update()
-            failures, last = conn.execute(stmt).one()
-            if failures and now - last > window:
-                failures = 0
-            failures += 1
-            lock = lock_for(failures)
-            until = None if lock is None else now + lock
-            conn.execute(
-                update(LoginAttemptRow)
-                .where(LoginAttemptRow.key == key)
-                .values(failures=failures, last_failure_at=now, locked_until=until)
-            )
-        return failures, until
-
-    def clear_failures(self, key: str) -> None:
-        with self._writer.begin() as conn:
-            conn.execute(delete(LoginAttemptRow).where(LoginAttemptRow.key == key))

@@ -1,6 +1,6 @@
 """The asset detail panel every drill-down page shares: attributes and history of one asset.
 
-The open asset lives in the URL (`asset=…&series=…`, see layouts/_drill/filters.py), so a detail
+The open asset lives in the URL (`asset=…&series=…`, see layouts/_drill/url_sync.py), so a detail
 is a link too. `detail_panel(ids, lang)` is the skeleton; `register_detail(app, ids, spec_of)`
 fills it whenever the view changes: the asset's attributes, one button per metric it reports
 (a click sets `series`), and the metric's history over the view's window at the resolution
@@ -22,7 +22,7 @@ from dashboard.i18n import TEXT, t
 from dashboard.queries import history as q
 from dashboard.queries.filters import FilterProblem, FilterSpec
 from dashboard.records import METRICS
-from layouts._drill.filters import DrillIds, page_lang, problem_text, read_filter
+from layouts._drill.filter_bar import DrillIds, page_lang, problem_text, read_filter
 from layouts._shared.components import app_context, html_wire
 
 __all__ = ["DetailIds", "detail_ids", "detail_panel", "detail_view", "register_detail"]

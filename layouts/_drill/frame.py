@@ -27,7 +27,7 @@ from dashboard.figures.mapbase import fit_view
 from dashboard.i18n import t
 from dashboard.queries.filters import DrillFilter, FilterSpec
 from layouts._drill.asset_detail import detail_panel, register_detail
-from layouts._drill.filters import (
+from layouts._drill.filter_bar import (
     DrillIds,
     area_level,
     drill_ids,
@@ -35,9 +35,9 @@ from layouts._drill.filters import (
     filter_spec,
     page_lang,
     read_filter,
-    register_filter_sync,
 )
 from layouts._drill.tables import column_help, columns, records, zone_words
+from layouts._drill.url_sync import register_filter_sync
 from layouts._shared.components import app_context, data_table, page_heading, page_language
 from layouts._shared.table_export import export_button, register_csv_export
 

@@ -15,7 +15,7 @@ from dashboard.i18n import category_labels, t
 from dashboard.queries.filters import DrillFilter, FilterSpec
 from dashboard.queries.report_desk import DeskFilter
 from dashboard.records import REPORT_CATEGORIES, ReportStatus
-from layouts._drill.filters import drill_ids, filter_spec
+from layouts._drill.filter_bar import drill_ids, filter_spec
 
 __all__ = [
     "DRILL",

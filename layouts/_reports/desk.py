@@ -20,7 +20,7 @@ from dash.exceptions import PreventUpdate
 from dashboard.figures.theme import STATUS_ROW
 from dashboard.i18n import category_labels, count_key, t
 from dashboard.queries import report_desk as q
-from layouts._drill.filters import read_filter
+from layouts._drill.filter_bar import read_filter
 from layouts._reports.common import DRILL, desk_filter, ids, report_spec
 from layouts._shared.components import app_context, data_table, local_time
 from layouts._shared.table_export import csv_text, export_button, export_ids, exports

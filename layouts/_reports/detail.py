@@ -29,7 +29,7 @@ from dashboard.figures.reportcharts import place_map
 from dashboard.i18n import category_labels, t
 from dashboard.queries import report_desk as q
 from dashboard.store import DeskRefused
-from layouts._drill.filters import read_filter
+from layouts._drill.filter_bar import read_filter
 from layouts._reports.common import DRILL, ids, open_report, report_spec
 from layouts._shared.components import app_context, local_time
 

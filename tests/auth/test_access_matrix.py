@@ -145,7 +145,7 @@ def test_every_refused_write_is_audited_under_its_action(
         assert who.callback(dep).status_code == 403, dep["output"]
         refused.append((entry.write.action, entry.page))
     assert {"user.disable", "token.create", "token.revoke"} <= {a for a, _ in refused}
-    entries, _ = store.accounts.audit_page(0, 1000)
+    entries, _ = store.audit_log.page(0, 1000)
     denied = [(e.action, e.target) for e in reversed(entries) if e.outcome == "denied"]
     assert denied == refused
     assert {e.actor for e in entries if e.outcome == "denied"} == {f"test-{kind}"}

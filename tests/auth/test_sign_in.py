@@ -54,7 +54,7 @@ def sign_in(client: FlaskClient, name: str, password: str, next_: str = "/wall")
 
 
 def audit(seeded: Seed) -> list[tuple[str, str | None, str, str | None]]:
-    entries, _ = seeded.store.accounts.audit_page(0, 100)
+    entries, _ = seeded.store.audit_log.page(0, 100)
     return [(e.action, e.target, e.outcome, e.actor) for e in reversed(entries)]
 
 
@@ -83,7 +83,7 @@ def test_a_wrong_password_is_refused_and_audited_without_the_password(
         as_text=True
     )
     assert client.get("/_dash-layout").status_code == 401
-    entries, _ = seeded.store.accounts.audit_page(0, 10)
+    entries, _ = seeded.store.audit_log.page(0, 10)
     assert [(e.action, e.outcome, e.detail) for e in entries] == [
         ("login", "failed", {"reason": "wrong password"})
     ]

@@ -70,7 +70,7 @@ def test_a_wall_token_signs_the_screen_in_once_and_revoking_it_signs_it_out(
     assert wall_tick(wall) == 401  # its next refresh: assets/auth.js goes to /login
     again = app.server.test_client(role=None)
     assert again.get(f"/wall?token={made.secret}").headers["Location"].startswith("/login")
-    entries, _ = store.accounts.audit_page(0, 10)
+    entries, _ = store.audit_log.page(0, 10)
     assert [(e.action, e.outcome) for e in reversed(entries)] == [
         ("token.create", "ok"),
         ("wall.sign_in", "ok"),
@@ -142,7 +142,7 @@ def test_a_viewer_cannot_pause_a_feed_whatever_the_browser_sends(
     r = post_callback(admin, output, body_inputs, body_state, changed)
     assert r.status_code == 200
     assert seeded.store.source_state("sim").paused  # type: ignore[union-attr]
-    entries, _ = seeded.store.accounts.audit_page(0, 5)
+    entries, _ = seeded.store.audit_log.page(0, 5)
     assert [(e.action, e.actor, e.outcome) for e in reversed(entries)] == [
         ("source.pause", "test-viewer", "denied"),
         ("source.pause", "test-admin", "ok"),
@@ -211,7 +211,7 @@ def test_cli_adds_lists_disables_and_changes_passwords(tmp_path: Path) -> None:
     r = run(main, ["--config", str(cfg), "user", "list"])
     assert "chi" in r.output and "disabled" in r.output and TEST_PASSWORD not in r.output
     store = Store(f"sqlite:///{tmp_path / 'c.db'}")
-    entries, _ = store.accounts.audit_page(0, 10)
+    entries, _ = store.audit_log.page(0, 10)
     assert [(e.action, e.actor_kind) for e in reversed(entries)] == [
         ("user.add", "console"),
         ("user.disable", "console"),

@@ -77,7 +77,7 @@ def test_sign_in_see_the_wall_sign_out(
     page.goto(f"{live_app.url}/wall")
     expect(page).to_have_url(f"{live_app.url}/login?next=%2Fwall")
     assert violations(page) == []
-    entries, _ = live_app.store.accounts.audit_page(0, 10)
+    entries, _ = live_app.store.audit_log.page(0, 10)
     assert [(e.action, e.outcome) for e in reversed(entries)] == [
         ("login", "failed"),
         ("login", "ok"),

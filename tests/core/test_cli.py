@@ -104,7 +104,7 @@ def test_ingest_asks_the_active_scheduler_instead_of_running_beside_it(
         )
     assert len(runs) == 2  # the scheduler's first run and the requested one, one after the other
     assert runs[1].started_at >= runs[0].ended_at
-    entries, _ = store.accounts.audit_page(0, 10)  # the same command as "run now" on /sources
+    entries, _ = store.audit_log.page(0, 10)  # the same command as "run now" on /sources
     assert [(e.action, e.actor_kind, e.target) for e in entries] == [
         ("source.run_now", "console", "sim")
     ]
