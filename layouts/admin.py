@@ -29,6 +29,7 @@ from layouts._shared.components import (
     local_time,
     page_heading,
     page_language,
+    refreshed_by,
 )
 
 PAGE = PageMeta(path="/admin", order=95, title_key="admin.nav", roles=("admin",))
@@ -161,9 +162,7 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output(ids.users, "children"),
         Output(ids.tokens, "children"),
-        Input(ids.interval, "n_intervals"),
-        Input(ids.acted, "data"),
-        State(ids.lang, "data"),
+        *refreshed_by(ids),
     )
     def refresh_lists(_n: Any, _acted: Any, lang: str) -> tuple[list[Any], list[Any]]:
         return user_rows(lang), token_rows(lang)

@@ -106,6 +106,5 @@ DRILL = DrillPage(
     extras={"severity": SEVERITIES},
     extra_labels=_severity_labels,
 )
-ids = DRILL.ids
 layout = DRILL.layout  # layout(lang=None, **query): the skeleton, no query runs
 register_callbacks = DRILL.register

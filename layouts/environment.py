@@ -79,6 +79,5 @@ DRILL = DrillPage(
     build=build,
     clicks=(panels.water,),
 )
-ids = DRILL.ids
 layout = DRILL.layout  # layout(lang=None, **query): the skeleton, no query runs
 register_callbacks = DRILL.register

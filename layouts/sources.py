@@ -36,6 +36,7 @@ from layouts._shared.components import (
     local_time,
     page_heading,
     page_language,
+    refreshed_by,
 )
 
 log = logging.getLogger(__name__)
@@ -282,9 +283,7 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output(ids.table, "data"),
         Output(ids.updated, "children"),
-        Input(ids.interval, "n_intervals"),
-        Input(ids.acted, "data"),
-        State(ids.lang, "data"),
+        *refreshed_by(ids),
     )
     def refresh_health(_n: int | None, _acted: Any, lang: str) -> tuple[list[dict[str, Any]], str]:
         ctx = app_context()

@@ -61,6 +61,5 @@ DRILL = DrillPage(
     ),
     build=build,
 )
-ids = DRILL.ids
 layout = DRILL.layout  # layout(lang=None, **query): the skeleton, no query runs
 register_callbacks = DRILL.register

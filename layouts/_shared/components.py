@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import flask
-from dash import dash_table, html
+from dash import Input, State, dash_table, html
 from dash.development.base_component import Component
 
 from dashboard.context import AppContext, current_context
@@ -30,6 +30,7 @@ __all__ = [
     "local_time",
     "page_heading",
     "page_language",
+    "refreshed_by",
 ]
 
 
@@ -89,6 +90,12 @@ def html_wire(tag: str, children: Any = None, **props: Any) -> dict[str, Any]:
         "type": tag,
         "namespace": "dash_html_components",
     }
+
+
+def refreshed_by(ids: Any) -> list[Any]:
+    """What a console page's lists refresh on: its timer (`ids.interval`) and its own actions
+    (`ids.acted`), read in the page's language (`ids.lang`)."""
+    return [Input(ids.interval, "n_intervals"), Input(ids.acted, "data"), State(ids.lang, "data")]
 
 
 def page_heading(title: str, intro: str | None = None, **extra: Any) -> html.Div:
