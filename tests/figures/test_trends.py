@@ -30,7 +30,7 @@ def _annotations(fig: go.Figure) -> list[str]:
 def test_one_panel_per_series_known_ones_first() -> None:
     fig = trend_strip(_frame(), "en")
     assert [tr.name for tr in fig.data] == [
-        "Average speed",
+        "Hourly average speed",
         "Lighting power",
         "PM2.5",
         "Highest water",
@@ -75,7 +75,7 @@ def test_empty_frame_still_gives_every_panel() -> None:
 def test_stale_domain_is_grey_and_titled_stale() -> None:
     fig = trend_strip(_frame(), "en", stale=("traffic",))
     assert fig.data[0].line.color == "#6b7482"
-    assert "<b>Average speed · stale</b>" in _annotations(fig)
+    assert "<b>Hourly average speed · stale</b>" in _annotations(fig)
     assert fig.data[2].line.color != "#6b7482"
 
 
