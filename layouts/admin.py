@@ -149,6 +149,14 @@ def audit_rows(page: int) -> tuple[list[dict[str, Any]], int]:
     return rows, max(1, -(-total // AUDIT_PAGE_SIZE))
 
 
+def _refused(exc: commands.AccountError, lang: str) -> str:
+    """Why an account change was refused, in the page's language (never the console's
+    English sentence inside a Vietnamese message)."""
+    return t("admin.error", lang).format(
+        message=t(f"admin.error.{exc.code}", lang).format(**exc.params)
+    )
+
+
 def _clicked_name() -> str:
     trigger = dash.ctx.triggered_id
     if not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
@@ -203,7 +211,7 @@ def register_callbacks(app: dash.Dash) -> None:
             set_disabled = commands.enable_user if user.disabled else commands.disable_user
             set_disabled(ctx.store, ctx.clock(), who, name)
         except commands.AccountError as exc:
-            return dash.no_update, t("admin.error", lang).format(message=exc)
+            return dash.no_update, _refused(exc, lang)
         return {"user": name, "click": dash.ctx.triggered[0]["value"]}, ""
 
     @app.callback(
@@ -224,7 +232,7 @@ def register_callbacks(app: dash.Dash) -> None:
         try:
             made = commands.create_token(ctx.store, ctx.clock(), who, kind, (name or "").strip())
         except commands.AccountError as exc:
-            return dash.no_update, t("admin.error", lang).format(message=exc), dash.no_update
+            return dash.no_update, _refused(exc, lang), dash.no_update
         if kind == "wall":
             link = (
                 f"{flask.request.host_url.rstrip('/')}{made.token.bound_path}?token={made.secret}"
@@ -251,5 +259,5 @@ def register_callbacks(app: dash.Dash) -> None:
         try:
             commands.revoke_token(ctx.store, ctx.clock(), who, name)
         except commands.AccountError as exc:
-            return dash.no_update, t("admin.error", lang).format(message=exc)
+            return dash.no_update, _refused(exc, lang)
         return {"revoked": name}, t("admin.revoked", lang).format(name=name)

@@ -74,14 +74,19 @@ def audit_change(
 def _check_name(name: str, what: str) -> str:
     if not NAME.match(name):
         raise AccountError(
-            f"{what} name {name!r}: use 1 to 64 lowercase letters, digits, '.', '_' or '-'"
+            f"{what} name {name!r}: use 1 to 64 lowercase letters, digits, '.', '_' or '-'",
+            f"bad_{what}_name",
+            name=name,
         )
     return name
 
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
+        known = ", ".join(ROLES)
+        raise AccountError(
+            f"unknown role {role!r}; one of: {known}", "unknown_role", role=role, known=known
+        )
 
 
 def add_user(
@@ -100,7 +105,7 @@ def set_disabled(
 ) -> UserView:
     """Disable (every session of the user ends at once) or enable a user."""
     if disabled and name == actor.name and actor is not CLI_ACTOR:
-        raise AccountError("an admin cannot disable their own account")
+        raise AccountError("an admin cannot disable their own account", "self_disable")
     user = store.accounts.set_disabled(name, disabled)
     audit_change(store, now, actor, "user.disable" if disabled else "user.enable", name)
     return user
@@ -118,7 +123,7 @@ def change_password(
 ) -> UserView:
     """Set a new password; the user's sessions end (signed out everywhere)."""
     if store.accounts.user(name) is None:
-        raise AccountError(f"no user named {name!r}")
+        raise AccountError(f"no user named {name!r}", "no_user", name=name)
     user = store.accounts.set_password(name, hash_password(password), now)
     audit_change(store, now, actor, "user.passwd", name)
     return user
@@ -138,10 +143,18 @@ def create_token(
     secret is in the result, once."""
     _check_name(name, "token")
     if kind not in TOKEN_PREFIX:
-        raise AccountError(f"unknown token kind {kind!r}; one of: wall, api")
+        raise AccountError(
+            f"unknown token kind {kind!r}; one of: wall, api", "unknown_kind", kind=kind
+        )
     unknown = [s for s in scopes if s not in API_SCOPES]
     if kind == "api" and (unknown or not scopes):
-        raise AccountError(f"unknown scope(s) {unknown}; known: {', '.join(API_SCOPES)}")
+        known = ", ".join(API_SCOPES)
+        raise AccountError(
+            f"unknown scope(s) {unknown}; known: {known}",
+            "unknown_scope",
+            scopes=", ".join(unknown),
+            known=known,
+        )
     secret = new_secret(TOKEN_PREFIX[kind])
     token = store.accounts.create_token(
         kind=kind,

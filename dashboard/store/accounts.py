@@ -34,7 +34,15 @@ __all__ = [
 
 
 class AccountError(ValueError):
-    """A request the accounts cannot honour (a name taken, an unknown user), worded for people."""
+    """A request the accounts cannot honour (a name taken, an unknown user), worded for people.
+
+    `str()` is the English sentence (the console's); `code` names the reason and `params` fill
+    its words, so a page says it in its own language (`admin.error.<code>`)."""
+
+    def __init__(self, message: str, code: str, **params: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +146,9 @@ class Accounts:
             with Session(self._writer, expire_on_commit=False) as session, session.begin():
                 session.add(row)
         except IntegrityError:
-            raise AccountError(f"a user named {name!r} already exists") from None
+            raise AccountError(
+                f"a user named {name!r} already exists", "user_exists", name=name
+            ) from None
         return _user(row)
 
     def user(self, name: str) -> UserView | None:
@@ -156,7 +166,7 @@ class Accounts:
         with self._writer.begin() as conn:
             user_id = conn.execute(select(UserRow.id).where(UserRow.name == name)).scalar()
             if user_id is None:
-                raise AccountError(f"no user named {name!r}")
+                raise AccountError(f"no user named {name!r}", "no_user", name=name)
             conn.execute(update(UserRow).where(UserRow.id == user_id).values(**values))
             if sign_out:  # a changed password or a disabled account ends every session
                 conn.execute(delete(AuthSessionRow).where(AuthSessionRow.user_id == user_id))
@@ -204,7 +214,9 @@ class Accounts:
             with Session(self._writer, expire_on_commit=False) as session, session.begin():
                 session.add(row)
         except IntegrityError:
-            raise AccountError(f"a token named {name!r} already exists") from None
+            raise AccountError(
+                f"a token named {name!r} already exists", "token_exists", name=name
+            ) from None
         return _token(row)
 
     def token_by_hash(self, secret_hash: str) -> TokenView | None:
@@ -221,7 +233,7 @@ class Accounts:
         with self._writer.begin() as conn:
             token_id = conn.execute(select(ApiTokenRow.id).where(ApiTokenRow.name == name)).scalar()
             if token_id is None:
-                raise AccountError(f"no token named {name!r}")
+                raise AccountError(f"no token named {name!r}", "no_token", name=name)
             conn.execute(
                 update(ApiTokenRow)
                 .where(ApiTokenRow.id == token_id, ApiTokenRow.revoked_at.is_(None))

@@ -93,6 +93,47 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "admin.revoked": {"vi": "Đã thu hồi mã {name}.", "en": "Token {name} revoked."},
     "admin.error": {"vi": "Không thực hiện được: {message}", "en": "Not done: {message}"},
+    # why an account change was refused (AccountError.code), in the page's language
+    "admin.error.user_exists": {
+        "vi": "đã có tài khoản tên “{name}”.",
+        "en": "a user named “{name}” already exists.",
+    },
+    "admin.error.token_exists": {
+        "vi": "đã có mã tên “{name}”.",
+        "en": "a token named “{name}” already exists.",
+    },
+    "admin.error.no_user": {
+        "vi": "không có tài khoản tên “{name}”.",
+        "en": "there is no user named “{name}”.",
+    },
+    "admin.error.no_token": {
+        "vi": "không có mã tên “{name}”.",
+        "en": "there is no token named “{name}”.",
+    },
+    "admin.error.bad_user_name": {
+        "vi": "tên tài khoản “{name}” không hợp lệ: dùng 1–64 chữ thường, chữ số, '.', '_' hoặc '-'.",
+        "en": "user name “{name}”: use 1 to 64 lowercase letters, digits, '.', '_' or '-'.",
+    },
+    "admin.error.bad_token_name": {
+        "vi": "tên mã “{name}” không hợp lệ: dùng 1–64 chữ thường, chữ số, '.', '_' hoặc '-'.",
+        "en": "token name “{name}”: use 1 to 64 lowercase letters, digits, '.', '_' or '-'.",
+    },
+    "admin.error.self_disable": {
+        "vi": "quản trị viên không thể tự khoá tài khoản của mình.",
+        "en": "an admin cannot disable their own account.",
+    },
+    "admin.error.unknown_role": {
+        "vi": "không có vai trò “{role}”; chọn một trong: {known}.",
+        "en": "there is no role “{role}”; one of: {known}.",
+    },
+    "admin.error.unknown_kind": {
+        "vi": "không có loại mã “{kind}”; chọn wall hoặc api.",
+        "en": "there is no token kind “{kind}”; wall or api.",
+    },
+    "admin.error.unknown_scope": {
+        "vi": "phạm vi không hợp lệ: {scopes}; các phạm vi có: {known}.",
+        "en": "unknown scope(s): {scopes}; known: {known}.",
+    },
     "admin.page": {"vi": "Trang {page} trên {pages}", "en": "Page {page} of {pages}"},
     "admin.prev": {"vi": "← Mới hơn", "en": "← Newer"},
     "admin.next": {"vi": "Cũ hơn →", "en": "Older →"},

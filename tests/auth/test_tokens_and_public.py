@@ -3,6 +3,7 @@ the `cityops user` commands."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dash
@@ -15,6 +16,7 @@ from dashboard.auth import manage
 from dashboard.auth.sessions import COOKIE
 from dashboard.cli import main
 from dashboard.config import AuthConfig, ConfigError
+from dashboard.i18n import t
 from dashboard.store import Store
 from tests.api.seed import NOW, Seed
 from tests.pages.conftest import call_callback, post_callback
@@ -229,3 +231,35 @@ def test_demo_creates_its_admin_once(tmp_path: Path) -> None:
     assert password and len(password) >= 10
     assert ensure_demo_admin(store) is None  # said once; never again
     assert [u.name for u in store.accounts.users()] == ["demo"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "never"),
+    [("vi", "đã có mã tên “hall-screen”", "already exists"), ("en", "already exists", "đã có")],
+)
+def test_a_refused_account_change_is_said_in_the_page_language(
+    app: dash.Dash, lang: str, said: str, never: str
+) -> None:
+    """A name already taken is refused in the page's words: never the console's English
+    sentence inside a Vietnamese message."""
+    admin = app.server.test_client()
+    admin.get("/admin")
+    key = output_key(admin, "admin-token-name.value")
+    clicks = {"admin-create-wall.n_clicks": 1, "admin-create-api.n_clicks": None}
+    state = {"admin-token-name.value": "hall-screen", "admin-lang.data": lang}
+    call_callback(admin, key, clicks, state)
+    notice = call_callback(admin, key, clicks, state)["admin-notice"]["children"]
+    assert said in notice and never not in notice
+
+
+def test_every_account_refusal_has_words_in_both_languages() -> None:
+    """Each reason an account change can be refused (AccountError's code) is worded."""
+    root = Path(__file__).resolve().parents[2] / "dashboard"
+    source = "\n".join(p.read_text() for p in root.rglob("*.py"))
+    codes = set(re.findall(r'AccountError\(\s*f?"[^"]*",\s*f?"([a-z_{}]+)"', source))
+    codes |= {c.replace("{what}", w) for c in codes if "{what}" in c for w in ("user", "token")}
+    codes = {c for c in codes if "{" not in c}
+    assert len(codes) >= 9
+    for code in codes:
+        for lang in ("vi", "en"):
+            assert t(f"admin.error.{code}", lang)
