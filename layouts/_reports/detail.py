@@ -294,7 +294,15 @@ def detail_outputs(query: str | None, lang: str) -> tuple[Any, ...]:
     """(body, place map, panel class, agency options) of the view's open report."""
     context = app_context()
     config = context.config
-    report = open_report(read_filter(query, report_spec(config)).filter)
+    asked = read_filter(query, report_spec(config)).filter
+    report = open_report(asked)
+    if report is None and asked.asset:  # named on the page, never ignored silently
+        return (
+            [html.P(t("desk.not_found", lang).format(id=asked.asset))],
+            empty_figure("", lang=lang, height=260),
+            "drill-panel desk-detail is-empty",
+            [],
+        )
     if report is None:
         return (
             [html.P(t("desk.pick", lang))],

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import dash
+import pytest
 from flask.testing import FlaskClient
 
 from dashboard.i18n import t
@@ -177,3 +178,21 @@ def test_the_workflow_by_role(
         "test-operator",
         "test-manager",
     ]
+
+
+@pytest.mark.parametrize("asked", ["RG-2025-00001", "999999", "-4"])
+def test_a_report_the_store_does_not_know_is_named_never_ignored(
+    client: FlaskClient, asked: str
+) -> None:
+    """`asset=` naming no report (not a number, or no such id) says so in the detail panel."""
+    key = _key(client, f"{ids.detail_body}.children")
+    r = post_callback(
+        client,
+        key,
+        [_dep(DRILL.state, "data", f"{VIEW}&asset={asked}"), _dep(ids.acted, "data", None)],
+        [_dep(ids.lang, "data", "en")],
+        f"{DRILL.state}.data",
+    )
+    assert r.status_code == 200, r.data[:300]
+    body = json.dumps(r.get_json()["response"][ids.detail_body]["children"])
+    assert t("desk.not_found", "en").format(id=asked) in body
