@@ -169,7 +169,7 @@ def healthz() -> flask.Response:
     if db["reachable"]:
         try:
             with ctx.store.read_session() as session:
-                health = sources.source_health(session, ctx.config.sources, now)
+                health = sources.source_health(session, ctx.config, now)
             items = [_source_json(h) for h in health]
         except Exception as exc:  # the schema is missing or broken: say so, answer 503
             db["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
@@ -202,7 +202,7 @@ def _source_json(h: sources.SourceHealth) -> dict[str, Any]:
 def api_sources() -> flask.Response:
     ctx = current_context()
     with ctx.store.read_session() as session:
-        health = sources.source_health(session, ctx.config.sources, ctx.clock())
+        health = sources.source_health(session, ctx.config, ctx.clock())
     return _json({"items": [_source_json(h) for h in health], "count": len(health)})
 
 

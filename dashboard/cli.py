@@ -219,7 +219,7 @@ def sources_cmd(cx: Context) -> None:
 
     store = cx.store()
     with store.read_session() as session:
-        rows = source_health(session, cx.config.sources, utcnow())
+        rows = source_health(session, cx.config, utcnow())
     tz = cx.config.city.tz
     table = Table(title=f"cityops sources — {cx.config.city.name}")
     for col in ("source", "type", "health", "last run", "rows", "rejected", "data age", "next run"):
