@@ -24,6 +24,7 @@ from typing import Any, cast
 
 import flask
 import pandas as pd
+from werkzeug.datastructures import MultiDict
 
 from dashboard.config import Config
 from dashboard.openapi import (
@@ -120,6 +121,17 @@ def _limit(args: Mapping[str, str], bounds: tuple[int, int]) -> int:
     return int(raw)
 
 
+def _areas(args: MultiDict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(wards, zones) of `ward=` and `zone=`, each repeatable, for the drill pages' area
+    condition (`_areas.area_condition`: `zone=outside` is in no zone); an unknown name
+    matches nothing."""
+
+    def names(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()))
+
+    return names("ward"), names("zone")
+
+
 def _series_cursor(args: Mapping[str, str]) -> tuple[str, str] | None:
     """The series key a `cursor` stands for (the last one of the page before)."""
     raw = args.get("cursor") or None
@@ -210,7 +222,7 @@ def api_assets() -> flask.Response:
     args = flask.request.args
     domain = _choice(args, "domain", DOMAINS)
     with current_context().store.read_session() as session:
-        found = assets.list_assets(session, domain=domain, ward=args.get("ward") or None)
+        found = assets.list_assets(session, domain=domain, areas=_areas(args))
     features = [
         {
             "type": "Feature",
@@ -222,6 +234,7 @@ def api_assets() -> flask.Response:
                 "kind": a.kind,
                 "name": a.name,
                 "ward": a.ward,
+                "zone": a.zone,
             },
         }
         for a in found
@@ -236,9 +249,9 @@ def api_latest() -> flask.Response:
     metric = _choice(args, "metric", list(METRICS))
     after = _series_cursor(args)
     limit = _limit(args, LATEST_LIMIT)
-    ward = args.get("ward") or None
+    areas = _areas(args)
     with current_context().store.read_session() as session:
-        page = readings.latest_values(session, domain, metric, ward, after=after, limit=limit)
+        page = readings.latest_values(session, domain, metric, areas, after=after, limit=limit)
     items = _records(page.items, ("ts",))
     return _json(
         {
@@ -296,7 +309,7 @@ def api_reports() -> flask.Response:
     since = _time(args, "since", ctx)
     limit = _limit(args, REPORTS_LIMIT)
     with ctx.store.read_session() as session:
-        frame = reports.list_reports(session, status, args.get("ward") or None, since, limit + 1)
+        frame = reports.list_reports(session, status, _areas(args), since, limit + 1)
     truncated = len(frame) > limit
     frame = frame.head(limit).drop(columns=["id"])
     items = _records(frame, ("created_at", "updated_at", "closed_at"))
