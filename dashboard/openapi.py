@@ -73,7 +73,10 @@ def openapi_document() -> dict[str, Any]:
             "enabled": {"type": "boolean"},
             "paused": {"type": "boolean"},
             "health": {"enum": [str(h) for h in sources.Health]},
-            "stale": {"type": "boolean", "description": "data older than 3 intervals"},
+            "stale": {
+                "type": "boolean",
+                "description": "data older than [wall] stale_factor intervals",
+            },
             "last_run_status": {"enum": ["running", "ok", "error", None]},
             "last_run_started": _TS_NULL,
             "last_run_ended": _TS_NULL,
