@@ -12,7 +12,6 @@ the query layer or the rollups. The desk acts through its own callbacks, as a ma
 
 from __future__ import annotations
 
-import base64
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from dashboard.i18n import t
 from dashboard.queries.wall import KPI_KEYS
 from dashboard.records import REPORT_SLA_HOURS, Asset, Reading
 from tests.api.seed import NOW, REPORTS, WARD_A, WARD_B, Seed, _report
+from tests.api.test_report_status_everywhere import drawn_points
 from tests.pages.test_reports_page import _act, _report_id
 from tests.pages.test_wall_page import WallClient
 
@@ -426,15 +426,6 @@ def expected(seed: Seed) -> dict[str, tuple[float | None, float | None]]:
 
 
 # -- the screens -----------------------------------------------------------------------------
-
-
-def drawn_points(trace: dict[str, Any]) -> int:
-    lon = trace.get("lon")
-    if lon is None:
-        return 0
-    if isinstance(lon, dict):  # a typed array
-        return len(np.frombuffer(base64.b64decode(lon["bdata"]), dtype=np.dtype(lon["dtype"])))
-    return len(lon)
 
 
 def shown(value: float | None, unit: str) -> str:
