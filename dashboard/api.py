@@ -22,6 +22,7 @@ from typing import Any, cast
 
 import flask
 import pandas as pd
+from werkzeug.datastructures import MultiDict
 
 from dashboard.context import AppContext, current_context
 from dashboard.openapi import (
@@ -91,6 +92,17 @@ def _limit(args: Mapping[str, str], bounds: tuple[int, int]) -> int:
     return int(raw)
 
 
+def _areas(args: MultiDict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(wards, zones) of `ward=` and `zone=`, each repeatable, for the drill pages' area
+    condition (`_areas.area_condition`: `zone=outside` is in no zone); an unknown name
+    matches nothing."""
+
+    def names(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()))
+
+    return names("ward"), names("zone")
+
+
 def _series_cursor(args: Mapping[str, str]) -> tuple[str, str] | None:
     """The series key a `cursor` stands for (the last one of the page before)."""
     raw = args.get("cursor") or None
@@ -140,7 +152,7 @@ def healthz() -> flask.Response:
     if db["reachable"]:
         try:
             with ctx.store.read_session() as session:
-                health = sources.source_health(session, ctx.config.sources, now)
+                health = sources.source_health(session, ctx.config, now)
             items = [_source_json(h) for h in health]
         except Exception as exc:  # the schema is missing or broken: say so, answer 503
             db["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
@@ -173,7 +185,7 @@ def _source_json(h: sources.SourceHealth) -> dict[str, Any]:
 def api_sources() -> flask.Response:
     ctx = current_context()
     with ctx.store.read_session() as session:
-        health = sources.source_health(session, ctx.config.sources, ctx.clock())
+        health = sources.source_health(session, ctx.config, ctx.clock())
     return _json({"items": [_source_json(h) for h in health], "count": len(health)})
 
 
@@ -181,7 +193,7 @@ def api_assets() -> flask.Response:
     args = flask.request.args
     domain = _choice(args, "domain", DOMAINS)
     with current_context().store.read_session() as session:
-        found = assets.list_assets(session, domain=domain, ward=args.get("ward") or None)
+        found = assets.list_assets(session, domain=domain, areas=_areas(args))
     features = [
         {
             "type": "Feature",
@@ -193,6 +205,7 @@ def api_assets() -> flask.Response:
                 "kind": a.kind,
                 "name": a.name,
                 "ward": a.ward,
+                "zone": a.zone,
             },
         }
         for a in found
@@ -207,9 +220,9 @@ def api_latest() -> flask.Response:
     metric = _choice(args, "metric", list(METRICS))
     after = _series_cursor(args)
     limit = _limit(args, LATEST_LIMIT)
-    ward = args.get("ward") or None
+    areas = _areas(args)
     with current_context().store.read_session() as session:
-        page = readings.latest_values(session, domain, metric, ward, after=after, limit=limit)
+        page = readings.latest_values(session, domain, metric, areas, after=after, limit=limit)
     items = _records(page.items, ("ts",))
     return _json(
         {
@@ -267,7 +280,7 @@ def api_reports() -> flask.Response:
     since = _time(args, "since", ctx)
     limit = _limit(args, REPORTS_LIMIT)
     with ctx.store.read_session() as session:
-        frame = reports.list_reports(session, status, args.get("ward") or None, since, limit + 1)
+        frame = reports.list_reports(session, status, _areas(args), since, limit + 1)
     truncated = len(frame) > limit
     frame = frame.head(limit).drop(columns=["id"])
     items = _records(frame, ("created_at", "updated_at", "closed_at"))

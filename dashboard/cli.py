@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import click
@@ -79,14 +79,31 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     ctx.obj = Context(config_path)
 
 
+def demo_history_days(now: datetime, days: float, tz: tzinfo) -> float:
+    """The demo's history in days: `days` and one local day more, from the local midnight
+    starting the day before now − `days`. A week ago then has last week's whole day behind
+    it (today's energy is compared with last week's since its local midnight) and the hours
+    before it (a VN_AQI Nowcast needs them), so every tile compares from the first refresh."""
+    day = (now - timedelta(days=days)).astimezone(tz).date() - timedelta(days=1)
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    return (now - start).total_seconds() / 86400
+
+
 def _backfill_all(
-    cx: Context, store: Store, days: float, source: str | None = None, resume: bool = False
+    cx: Context,
+    store: Store,
+    days: float,
+    source: str | None = None,
+    resume: bool = False,
+    extra_day: bool = False,
 ) -> None:
     from dashboard.scheduler import HeldLease
 
     config = cx.config
     areas = Areas.from_config(config)
     now = utcnow()
+    if extra_day:
+        days = demo_history_days(now, days, config.city.tz)
     chosen = [config.source(source)] if source else [s for s in config.sources if s.enabled]
     with HeldLease(store, config, "cli-backfill") as held:
         if not held:
@@ -221,7 +238,7 @@ def sources_cmd(cx: Context) -> None:
 
     store = cx.store()
     with store.read_session() as session:
-        rows = source_health(session, cx.config.sources, utcnow())
+        rows = source_health(session, cx.config, utcnow())
     tz = cx.config.city.tz
     table = Table(title=f"cityops sources — {cx.config.city.name}")
     for col in ("source", "type", "health", "last run", "rows", "rejected", "data age", "next run"):
@@ -301,7 +318,14 @@ def scheduler_cmd(cx: Context) -> None:
 
 
 @main.command("demo")
-@click.option("--days", type=click.FloatRange(min=0), default=7, show_default=True)
+@click.option(
+    "--days",
+    type=click.FloatRange(min=0),
+    default=7,
+    show_default=True,
+    help="Days of simulated history, and one local day more (from the local midnight "
+    "before), so every tile has its week-ago comparison at once; 0: none.",
+)
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
 @click.pass_obj
@@ -325,7 +349,7 @@ def demo_cmd(cx: Context, days: float, host: str | None, port: int | None) -> No
     else:
         console.print(f"demo admin: {DEMO_ADMIN} (change its password: cityops user passwd demo)")
     if days > 0:
-        _backfill_all(cx, store, days, resume=True)
+        _backfill_all(cx, store, days, resume=True, extra_day=True)
     scheduler = _start_scheduler(cx, store)
     try:
         _serve(cx, store, host or cx.config.server.host, port or cx.config.server.port)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from dashboard.queries import readings, sources
+from dashboard.queries.filters import OUTSIDE
 from dashboard.queries.wall import KPI_KEYS
 from dashboard.records import DOMAINS, METRICS, ReportStatus
 
@@ -72,7 +73,10 @@ def openapi_document() -> dict[str, Any]:
             "enabled": {"type": "boolean"},
             "paused": {"type": "boolean"},
             "health": {"enum": [str(h) for h in sources.Health]},
-            "stale": {"type": "boolean", "description": "data older than 3 intervals"},
+            "stale": {
+                "type": "boolean",
+                "description": "data older than [wall] stale_factor intervals",
+            },
             "last_run_status": {"enum": ["running", "ok", "error", None]},
             "last_run_started": _TS_NULL,
             "last_run_ended": _TS_NULL,
@@ -88,7 +92,14 @@ def openapi_document() -> dict[str, Any]:
     )
     domain = _param("domain", "asset domain", {"enum": list(DOMAINS)})
     metric = {"enum": list(METRICS)}
-    ward = _param("ward", "ward name, as in the boundary file", {"type": "string"})
+    names = {"type": "array", "items": {"type": "string"}}
+    ward = _param("ward", "ward name, as in the boundary file; repeat for several", names)
+    zone = _param(
+        "zone",
+        f"zone name, as in the zones file, or {OUTSIDE!r} (in no zone); repeat for several. "
+        "With wards too, a row must match both (as the drill pages filter)",
+        names,
+    )
     time = {"type": "string", "description": "ISO 8601; without offset: city time zone"}
     feature = _obj(
         {
@@ -97,7 +108,7 @@ def openapi_document() -> dict[str, Any]:
             "geometry": {"type": "object", "description": "GeoJSON geometry, WGS84"},
             "properties": _obj(
                 {k: {"type": "string"} for k in ("id", "domain", "kind", "name")}
-                | {"ward": _STR_NULL}
+                | {"ward": _STR_NULL, "zone": _STR_NULL}
             ),
         }
     )
@@ -183,7 +194,7 @@ def openapi_document() -> dict[str, Any]:
         ),
         "/api/v1/assets": _op(
             "Assets as a GeoJSON FeatureCollection",
-            [domain, ward],
+            [domain, ward, zone],
             _obj(
                 {
                     "type": {"const": "FeatureCollection"},
@@ -198,6 +209,7 @@ def openapi_document() -> dict[str, Any]:
                 domain,
                 _param("metric", "metric name", metric),
                 ward,
+                zone,
                 _param(
                     "limit",
                     "page size",
@@ -243,6 +255,7 @@ def openapi_document() -> dict[str, Any]:
             [
                 _param("status", "report status", {"enum": [str(s) for s in ReportStatus]}),
                 ward,
+                zone,
                 _param("since", "only reports updated at or after this time", time),
                 _param(
                     "limit",

@@ -289,7 +289,7 @@ def register_callbacks(app: dash.Dash) -> None:
         ctx = app_context()
         now = ctx.clock()
         with ctx.store.read_session() as session:
-            health = q.source_health(session, ctx.config.sources, now)
+            health = q.source_health(session, ctx.config, now)
         tz = ctx.config.city.tz
         return health_rows(health, lang, tz), local_time(now, tz, "%H:%M:%S") or ""
 

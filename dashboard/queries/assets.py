@@ -6,12 +6,14 @@ the store computed (for markers and ward placement).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard.queries._areas import area_condition
 from dashboard.store.models import AssetRow
 
 __all__ = ["AssetFeature", "asset_exists", "list_assets"]
@@ -35,15 +37,15 @@ class AssetFeature:
 def list_assets(
     session: Session,
     domain: str | None = None,
-    ward: str | None = None,
+    areas: tuple[Sequence[str], Sequence[str]] = ((), ()),
     limit: int | None = None,
 ) -> list[AssetFeature]:
-    """Assets of `domain` in `ward` (None: all), ordered by id so pages and API agree."""
-    stmt = select(AssetRow).order_by(AssetRow.id)
+    """Assets of `domain` (None: all) in the areas (wards, zones: `_areas.area_condition`, as
+    the drill pages filter), ordered by id so pages and API agree."""
+    stmt = select(AssetRow).where(area_condition(AssetRow.ward, AssetRow.zone, areas))
+    stmt = stmt.order_by(AssetRow.id)
     if domain is not None:
         stmt = stmt.where(AssetRow.domain == domain)
-    if ward is not None:
-        stmt = stmt.where(AssetRow.ward == ward)
     if limit is not None:
         stmt = stmt.limit(limit)
     return [

@@ -7,6 +7,7 @@ functions return aware UTC timestamps and the metric's unit from `records.METRIC
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, get_args
@@ -16,6 +17,7 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from dashboard.queries import to_epoch
+from dashboard.queries._areas import area_condition
 from dashboard.queries._five_minute import five_minute
 from dashboard.records import METRICS
 from dashboard.store.models import AssetRow, Latest, ReadingRow, Rollup1h, Series
@@ -56,13 +58,14 @@ def latest_values(
     session: Session,
     domain: str | None = None,
     metric: str | None = None,
-    ward: str | None = None,
+    areas: tuple[Sequence[str], Sequence[str]] = ((), ()),
     *,
     after: SeriesKey | None = None,
     limit: int | None = None,
 ) -> LatestPage:
     """The newest reading of every series matching the filters, ordered by asset and metric;
-    at most `limit` of them, those after the series key `after` (keyset paging).
+    at most `limit` of them, those after the series key `after` (keyset paging). `areas`
+    (wards, zones) filters the assets as the drill pages do (`_areas.area_condition`).
 
     Columns: asset_id, metric, ts (aware UTC), value (in `unit`), unit (from METRICS).
     """
@@ -70,13 +73,12 @@ def latest_values(
         select(Series.asset_id, Series.metric, Latest.ts, Latest.value)
         .join(Latest, Latest.series_id == Series.id)
         .join(AssetRow, AssetRow.id == Series.asset_id)
+        .where(area_condition(AssetRow.ward, AssetRow.zone, areas))
     )
     if domain is not None:
         stmt = stmt.where(AssetRow.domain == domain)
     if metric is not None:
         stmt = stmt.where(Series.metric == metric)
-    if ward is not None:
-        stmt = stmt.where(AssetRow.ward == ward)
     total = int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
     if after is not None:
         stmt = stmt.where(tuple_(Series.asset_id, Series.metric) > tuple_(*after))

@@ -9,12 +9,14 @@ the desk included.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard.queries._areas import area_condition
 from dashboard.queries.report_status import effective_reports
 
 __all__ = ["REPORT_COLUMNS", "list_reports"]
@@ -42,12 +44,13 @@ REPORT_COLUMNS = (
 def list_reports(
     session: Session,
     status: str | None = None,
-    ward: str | None = None,
+    areas: tuple[Sequence[str], Sequence[str]] = ((), ()),
     since: datetime | None = None,
     limit: int = 500,
 ) -> pd.DataFrame:
     """Reports matching the filters, newest update first, at most `limit` rows.
 
+    `areas` (wards, zones) filters as the drill pages do (`_areas.area_condition`).
     Columns as REPORT_COLUMNS (status, agency, updated_at and closed_at effective); created_at,
     updated_at, closed_at aware UTC (closed_at NaT while open); lon/lat WGS84.
     """
@@ -55,8 +58,7 @@ def list_reports(
     stmt = select(*(c[name] for name in REPORT_COLUMNS)).order_by(c.updated_at.desc(), c.id.desc())
     if status is not None:
         stmt = stmt.where(c.status == status)
-    if ward is not None:
-        stmt = stmt.where(c.ward == ward)
+    stmt = stmt.where(area_condition(c.ward, c.zone, areas))
     if since is not None:
         stmt = stmt.where(c.updated_at >= since)
     frame = pd.DataFrame(session.execute(stmt.limit(limit)).all(), columns=list(REPORT_COLUMNS))

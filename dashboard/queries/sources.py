@@ -32,7 +32,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from dashboard.config import SourceConfig
+from dashboard.config import Config, SourceConfig
 from dashboard.queries import to_epoch
 from dashboard.queries._statements import rows
 from dashboard.store.models import (
@@ -223,18 +223,15 @@ def _health(
     return Health.OK
 
 
-def source_health(
-    session: Session,
-    sources: Sequence[SourceConfig],
-    now: datetime,
-    stale_factor: float = STALE_FACTOR,
-) -> list[SourceHealth]:
-    """Health of each configured source at `now` (aware), in configuration order; its age
-    and staleness are `feed_freshness`'s (pass config.wall.stale_factor, as the wall does).
+def source_health(session: Session, config: Config, now: datetime) -> list[SourceHealth]:
+    """Health of each of config.sources at `now` (aware), in configuration order; its age
+    and staleness are `feed_freshness`'s at config.wall.stale_factor, as on the wall (read
+    from the config here, so no screen can judge staleness by another threshold).
 
     A few queries whatever the number of feeds: the newest run of each, their states and
     their freshness. Runs of sources no longer configured are ignored.
     """
+    sources = config.sources
     names = [s.name for s in sources]
     if not names:
         return []
@@ -259,7 +256,7 @@ def source_health(
         st.source: st
         for st in session.scalars(select(SourceState).where(SourceState.source.in_(names)))
     }
-    fresh = feed_freshness(session, sources, now, stale_factor)
+    fresh = feed_freshness(session, sources, now, config.wall.stale_factor)
     return [
         _one(cfg, last_runs.get(cfg.name), states.get(cfg.name), fresh[cfg.name], now)
         for cfg in sources

@@ -36,6 +36,7 @@ def test_assets_are_a_valid_geojson_feature_collection(client: FlaskClient) -> N
             "kind": asset.kind,
             "name": asset.name,
             "ward": asset.ward,
+            "zone": asset.zone,
         }
 
 
