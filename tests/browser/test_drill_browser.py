@@ -119,6 +119,18 @@ def test_a_link_opens_its_view_and_controls_write_the_url_and_back_restores_it(
     expect(page.locator("#traffic-range input[value='7d']")).to_be_checked()
 
 
+def test_a_lone_last_panel_takes_the_whole_row(drill: tuple[Page, str, City]) -> None:
+    """Charts and tables stand two by two; an odd one out (traffic's worst segments) takes
+    the row instead of half of it, so its rows do not wrap beside an empty half."""
+    page, url, _ = drill
+    page.goto(f"{url}/traffic?range=7d&lang=en")
+    wait_ready(page)
+    row = page.locator(".drill-grid-2").last.bounding_box()
+    lone = page.locator(".drill-grid-2").last.locator(".drill-panel").bounding_box()
+    assert row is not None and lone is not None
+    assert lone["width"] >= row["width"] - 2
+
+
 def test_a_bad_parameter_is_named_on_the_page(drill: tuple[Page, str, City]) -> None:
     page, url, _ = drill
     page.goto(f"{url}/traffic?range=1y&zone=Atlantis&lang=en")
