@@ -191,7 +191,7 @@ def overview(query: str | None, lang: str) -> tuple[Any, ...]:
     with context.store.read_session() as session:
         facts = q.report_facts(session, desk_filter(drill), now)
     labels = category_labels(lang)
-    outside = {"": t("reports.outside", lang)}
+    outside = {"": t("drill.zone.outside" if level == "zone" else "reports.outside", lang)}
     by_cat, by_area = q.volume_by(facts, "category"), q.volume_by(facts, level)
     times = q.response_times(facts, "category")
     times_area = q.response_times(facts, level)

@@ -20,7 +20,7 @@ TEXT: dict[str, dict[str, str]] = {
     "reports.status.in_progress": {"vi": "Đang xử lý", "en": "In progress"},
     "reports.status.closed": {"vi": "Đã đóng", "en": "Closed"},
     "reports.category.all": {"vi": "Tất cả các loại", "en": "All categories"},
-    "reports.outside": {"vi": "(ngoài ranh giới)", "en": "(outside the areas)"},
+    "reports.outside": {"vi": "Ngoài các phường", "en": "Outside the wards"},
     # summary tiles
     "reports.kpi.received": {"vi": "Phản ánh nhận được", "en": "Reports received"},
     "reports.kpi.open": {"vi": "Chưa đóng", "en": "Not closed"},

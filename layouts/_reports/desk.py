@@ -20,7 +20,7 @@ from dash.exceptions import PreventUpdate
 from dashboard.figures.theme import STATUS_ROW
 from dashboard.i18n import category_labels, count_key, t
 from dashboard.queries import report_desk as q
-from layouts._drill.filter_bar import read_filter
+from layouts._drill.filter_bar import area_level, read_filter
 from layouts._reports.common import DRILL, desk_filter, ids, report_spec
 from layouts._shared.components import app_context, data_table, local_time
 from layouts._shared.table_export import csv_text, export_button, export_ids, exports
@@ -105,9 +105,12 @@ def desk_section(lang: str) -> html.Section:
     )
 
 
-def shown_rows(frame: pd.DataFrame, lang: str, tz: Any) -> list[dict[str, Any]]:
-    """The table's rows of a desk frame: local times, words in `lang`, `id` = report id."""
+def shown_rows(frame: pd.DataFrame, lang: str, tz: Any, level: str) -> list[dict[str, Any]]:
+    """The table's rows of a desk frame: local times, words in `lang`, `id` = report id. The
+    area column is the zone (`level` "zone") or, in a city without zones, the ward; a report
+    in none says so."""
     labels = category_labels(lang)
+    outside = t("drill.zone.outside" if level == "zone" else "reports.outside", lang)
     yes, no = t("desk.yes", lang), ""  # a report on time shows nothing in "overdue"
     return [
         {
@@ -115,7 +118,7 @@ def shown_rows(frame: pd.DataFrame, lang: str, tz: Any) -> list[dict[str, Any]]:
             "external_id": r["external_id"],
             "created_at": local_time(r["created_at"].to_pydatetime(), tz, _TIME_FMT),
             "category": labels.get(r["category"], r["category"]),
-            "zone": r["zone"] or r["ward"] or "",
+            "zone": (r["zone"] if level == "zone" else r["ward"]) or outside,
             "status": t(f"reports.status.{r['status']}", lang),
             "agency": r["agency"] or "",
             "due_at": local_time(r["due_at"].to_pydatetime(), tz, _TIME_FMT),
@@ -158,7 +161,7 @@ def list_page(
     count = t(count_key("desk.count", result.total), lang).format(
         n=f"{result.total:,}".replace(",", "." if lang == "vi" else ",")
     )
-    rows = shown_rows(result.rows, lang, context.config.city.tz)
+    rows = shown_rows(result.rows, lang, context.config.city.tz, area_level(context.config)[0])
     return rows, result.page_count, result.page, count
 
 
@@ -208,5 +211,5 @@ def register(app: dash.Dash) -> None:
         drill = read_filter(query, report_spec(context.config)).filter
         with context.store.read_session() as session:
             frame = q.desk_rows(session, desk_filter(drill, text), context.clock(), _sort(sort_by))
-        rows = shown_rows(frame, lang, context.config.city.tz)
+        rows = shown_rows(frame, lang, context.config.city.tz, area_level(context.config)[0])
         return dcc.send_string(csv_text(rows, _columns(lang)), "reports.csv", type="text/csv")
