@@ -356,6 +356,23 @@ def test_reloads_when_the_server_comes_back_with_other_code(
     expect(tile(page, "traffic.avg_speed")).not_to_have_text("—")
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_no_tile_title_is_cut_even_with_its_alarm_mark(
+    page: Page, served: WallServer, lang: str
+) -> None:
+    """Every tile's title reads whole at 1920x1080, also with the ▲/◆ a warning or an alarm
+    puts before it (read from 5 m, "Average speed …" tells an operator nothing)."""
+    open_wall(page, f"{served.url}/wall?lang={lang}")
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('.wall-tile')].flatMap(tile => {
+            tile.classList.add('level-bad');
+            const label = tile.querySelector('.wall-tile-label');
+            return label.scrollWidth > label.clientWidth + 1 ? [label.textContent] : [];
+        })"""
+    )
+    assert cut == []
+
+
 def test_text_grows_with_a_4k_wall(browser: Browser, served: WallServer) -> None:
     """plotly draws text in px and the shell's header is sized in px while the wall sizes by
     the viewport: on a 3840x2160 wall the trend strip's axis labels, the map legend, the
