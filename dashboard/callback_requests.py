@@ -5,10 +5,13 @@ output of a callback that runs in the browser, or a page address without its lea
 each end in an exception inside Dash, answered as an HTML 500. `install(app)` wraps Dash's
 dispatch view so that such a body is a JSON 400 naming what is wrong, and nothing runs: its
 output, outputs, inputs and state must be the ones the callback declared (the same ids and
-properties, in order; a list for an ALL pattern), and the page router's pathname must start
-with the app's path prefix. Input *values* may still be absent (Dash sends none for a property
-never set); a callback that finds one it cannot use raises `BadCallbackInput`, answered the
-same way.
+properties, in order; a list for an ALL pattern), and the page router's pathname and search
+must be strings, the pathname starting with the app's path prefix. Input *values* may still
+be absent (Dash sends none for a property never set); a callback that finds one it cannot
+use raises `BadCallbackInput`, answered the same way. Values of the wrong type (a dict where a string belongs, a number for a list...)
+are anyone's to send: callbacks read what arrives through the typed readers here (`as_str`,
+`as_int`, `as_dict`, `as_list`, `as_str_list`, `as_dict_list`), which pass None (never set)
+and the right type through and refuse anything else with `BadCallbackInput` naming the input.
 """
 
 from __future__ import annotations
@@ -20,7 +23,17 @@ from typing import Any
 import dash
 import flask
 
-__all__ = ["BadCallbackInput", "install", "request_problem"]
+__all__ = [
+    "BadCallbackInput",
+    "as_dict",
+    "as_dict_list",
+    "as_int",
+    "as_list",
+    "as_str",
+    "as_str_list",
+    "install",
+    "request_problem",
+]
 
 ROUTER_LOCATION = "_pages_location"  # the dcc.Location of Dash's page router
 MULTI_WILDCARDS = (["ALL"], ["ALLSMALLER"])  # patterns that stand for a list of components
@@ -28,6 +41,53 @@ MULTI_WILDCARDS = (["ALL"], ["ALLSMALLER"])  # patterns that stand for a list of
 
 class BadCallbackInput(ValueError):
     """A callback's input (or state) value it cannot use: answered with HTTP 400."""
+
+
+def as_str(value: Any, name: str) -> str | None:
+    """`value` if it is a string or None, else BadCallbackInput("`name` must be a string")."""
+    if value is None or isinstance(value, str):
+        return value
+    raise BadCallbackInput(f"{name} must be a string")
+
+
+def as_int(value: Any, name: str) -> int | None:
+    """`value` if it is an integer (not a bool) or None, else BadCallbackInput."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise BadCallbackInput(f"{name} must be an integer")
+
+
+def as_dict(value: Any, name: str) -> dict[str, Any] | None:
+    """`value` if it is a JSON object (a dict) or None, else BadCallbackInput."""
+    if value is None or isinstance(value, dict):
+        return value
+    raise BadCallbackInput(f"{name} must be an object")
+
+
+def as_list(value: Any, name: str) -> list[Any] | None:
+    """`value` if it is a JSON array (a list) or None, else BadCallbackInput."""
+    if value is None or isinstance(value, list):
+        return value
+    raise BadCallbackInput(f"{name} must be a list")
+
+
+def as_str_list(value: Any, name: str) -> list[str] | None:
+    """A multi-choice dropdown's value: a list of strings (a lone string is a list of one,
+    as Dash allows), or None; else BadCallbackInput."""
+    if isinstance(value, str):
+        return [value]
+    items = as_list(value, name)
+    if items is None or all(isinstance(item, str) for item in items):
+        return items
+    raise BadCallbackInput(f"{name} must be a list of strings")
+
+
+def as_dict_list(value: Any, name: str) -> list[dict[str, Any]] | None:
+    """`value` if it is a list of JSON objects (a table's rows, columns, sort) or None."""
+    items = as_list(value, name)
+    if items is None or all(isinstance(item, dict) for item in items):
+        return items
+    raise BadCallbackInput(f"{name} must be a list of objects")
 
 
 def _property(item: Mapping[str, Any]) -> Any:
@@ -72,10 +132,17 @@ def _router_problem(body: Mapping[str, Any], prefix: str) -> str | None:
     for item in body.get("inputs") or []:
         if not isinstance(item, dict):
             continue
-        if item.get("id") == ROUTER_LOCATION and item.get("property") == "pathname":
-            path = item.get("value")  # None (not known yet) is the home page to Dash
-            if path is not None and not (isinstance(path, str) and path.startswith(prefix)):
-                return f"pathname must start with {prefix!r}"
+        if item.get("id") != ROUTER_LOCATION:
+            continue
+        value = item.get("value")  # None (not known yet) is the home page to Dash
+        if value is not None and not isinstance(value, str):
+            return f"{item.get('property')} must be a string"
+        if (
+            item.get("property") == "pathname"
+            and value is not None
+            and not value.startswith(prefix)
+        ):
+            return f"pathname must start with {prefix!r}"
     return None
 
 

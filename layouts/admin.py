@@ -19,6 +19,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import commands
 from dashboard.auth import current_principal, requires
+from dashboard.callback_requests import as_int, as_str
 from dashboard.i18n import t
 from layouts._shared.components import (
     PageMeta,
@@ -185,10 +186,10 @@ def register_callbacks(app: dash.Dash) -> None:
         State(ids.audit_page, "data"),
         State(ids.lang, "data"),
     )
-    def show_audit(_p: Any, _n: Any, _a: Any, page: int | None, lang: str) -> Any:
+    def show_audit(_p: Any, _n: Any, _a: Any, page: Any, lang: str) -> Any:
         step = {ids.prev: -1, ids.next: 1}.get(str(dash.ctx.triggered_id), 0)
         _, pages = audit_rows(0)
-        page = min(max(0, (page or 0) + step), pages - 1)
+        page = min(max(0, (as_int(page, "the audit page") or 0) + step), pages - 1)
         rows, pages = audit_rows(page)
         return rows, t("admin.page", lang).format(page=page + 1, pages=pages), page
 
@@ -225,7 +226,8 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     @requires("admin", action="token.create")
-    def create_token(_w: Any, _a: Any, name: str | None, lang: str) -> tuple[Any, str, str]:
+    def create_token(_w: Any, _a: Any, name: Any, lang: str) -> tuple[Any, str, str]:
+        name = as_str(name, "the token's name")
         kind = "wall" if dash.ctx.triggered_id == ids.create_wall else "api"
         ctx, who = app_context(), current_principal()
         assert who is not None

@@ -27,7 +27,7 @@ from dashboard.figures.reportcharts import category_bars, hotspot_map, time_bars
 from dashboard.i18n import category_labels, format_duration, t
 from dashboard.queries import report_stats as q
 from layouts._drill.filter_bar import area_level, filter_bar, read_filter
-from layouts._drill.url_sync import register_filter_sync
+from layouts._drill.url_sync import clicked_customdata, register_filter_sync
 from layouts._reports import desk as report_desk
 from layouts._reports import detail as report_detail
 from layouts._reports.common import (
@@ -279,7 +279,8 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def pick_category(bars: Any, times: Any, current: str | None) -> str:
         # A category bar toggles that category (the URL sync then follows the control).
-        target = click_target_category(bars if dash.ctx.triggered_id == ids.by_category else times)
+        by_category = dash.ctx.triggered_id == ids.by_category
+        target = click_target_category(bars if by_category else times, str(dash.ctx.triggered_id))
         if target is None:
             raise PreventUpdate
         return "all" if target == current else target
@@ -288,10 +289,9 @@ def register_callbacks(app: dash.Dash) -> None:
     report_detail.register(app)
 
 
-def click_target_category(click: Any) -> str | None:
+def click_target_category(click: Any, name: str = "clickData") -> str | None:
     """The category a chart click points at (customdata ["category", code]), else None."""
-    points = (click or {}).get("points") or []
-    data = points[0].get("customdata") if points else None
+    data = clicked_customdata(click, name)
     if isinstance(data, list) and len(data) == 2 and data[0] == "category":
         return str(data[1])
     return None

@@ -23,6 +23,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import commands
 from dashboard.auth import current_principal, requires
+from dashboard.callback_requests import BadCallbackInput, as_dict_list, as_str
 from dashboard.config import SourceConfig
 from dashboard.figures.theme import STATUS_ROW
 from dashboard.i18n import format_duration, t
@@ -299,7 +300,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(ids.interval, "n_intervals"),
         State(ids.lang, "data"),
     )
-    def refresh_history(source: str | None, _n: int | None, lang: str) -> list[dict[str, Any]]:
+    def refresh_history(source: Any, _n: int | None, lang: str) -> list[dict[str, Any]]:
+        source = as_str(source, "the feed picked")
         if not source:
             return []
         ctx = app_context()
@@ -313,9 +315,12 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(ids.table, "data"),
         State(ids.lang, "data"),
     )
-    def sync_toggles(rows: list[dict[str, Any]] | None, lang: str) -> Any:
+    def sync_toggles(rows: Any, lang: str) -> Any:
+        rows = as_dict_list(rows, "the health table") or []
+        if not all(isinstance(r.get("name"), str) for r in rows):
+            raise BadCallbackInput("each row of the health table needs a feed name")
         names = [o["id"]["source"] for o in dash.ctx.outputs_list[0]]
-        return toggle_states(rows or [], names, lang)
+        return toggle_states(rows, names, lang)
 
     @app.callback(
         Output(ids.acted, "data"),

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 from dash import dcc, html
 
 from dashboard.basemap import BaseMap
+from dashboard.callback_requests import as_str
 from dashboard.config import Config
 from dashboard.i18n import t
 from dashboard.queries.filters import (
@@ -113,12 +114,14 @@ def filter_spec(config: Config, extras: Mapping[str, tuple[str, ...]] | None = N
 
 
 def read_filter(source: str | Mapping[str, Any] | None, spec: FilterSpec) -> ParsedFilter:
-    """The filter of a query string (or Dash's query parameters), at the app's clock."""
+    """The filter of a query string (or Dash's query parameters), at the app's clock.
+
+    A callback's query string that is not a string is a BadCallbackInput (HTTP 400)."""
     ctx_ = app_context()
     tz, now = ctx_.config.city.tz, ctx_.clock()
-    if source is None or isinstance(source, str):
-        return parse_search(source, spec, now=now, tz=tz)
-    return parse_filter(source, spec, now=now, tz=tz)
+    if isinstance(source, Mapping):
+        return parse_filter(source, spec, now=now, tz=tz)
+    return parse_search(as_str(source, "the view's query string"), spec, now=now, tz=tz)
 
 
 def problem_text(problems: Sequence[FilterProblem], lang: str) -> list[Any]:
@@ -251,5 +254,5 @@ def page_lang(search: str | None) -> str:
     """The language of the page whose URL search is `search` (?lang=, cookie, config)."""
     from layouts._shared.components import page_language
 
-    found = parse_qs((search or "").lstrip("?")).get("lang")
+    found = parse_qs((as_str(search, "the URL's search") or "").lstrip("?")).get("lang")
     return page_language(found[-1] if found else None)

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlencode
 
 from dash import ALL, Input, Output, State, ctx, no_update
 
+from dashboard.callback_requests import as_dict, as_list, as_str, as_str_list
 from dashboard.queries.filters import (
     DrillFilter,
     FilterSpec,
@@ -41,13 +42,25 @@ from layouts._drill.filter_bar import (
 )
 from layouts._shared.components import app_context
 
-__all__ = ["click_target", "next_state", "register_filter_sync", "sync_outputs"]
+__all__ = [
+    "click_target",
+    "clicked_customdata",
+    "next_state",
+    "register_filter_sync",
+    "sync_outputs",
+]
 
 
-def click_target(click: Mapping[str, Any] | None) -> list[Any] | None:
+def clicked_customdata(click: Any, name: str) -> Any:
+    """The customdata of the first point of a graph's `clickData` (None when there is none);
+    a `click` that is not shaped as Plotly sends it is a BadCallbackInput naming `name`."""
+    points = as_list((as_dict(click, name) or {}).get("points"), f"{name} points") or []
+    return (as_dict(points[0], f"{name} point") or {}).get("customdata") if points else None
+
+
+def click_target(click: Any, name: str = "clickData") -> list[Any] | None:
     """The ["area", level, name] or ["asset", id, …] a map or chart click points at."""
-    points = (click or {}).get("points") or []
-    data = points[0].get("customdata") if points else None
+    data = clicked_customdata(click, name)
     if isinstance(data, list) and len(data) >= 2 and data[0] in ("area", "asset"):
         return data
     return None
@@ -67,6 +80,14 @@ class Controls:
     start_date: str | None
     end_date: str | None
     extras: dict[str, str | None]
+
+    @classmethod
+    def read(cls, v: Mapping[str, Any]) -> Controls:
+        """The controls from the sync callback's values, each of its type or refused."""
+        extras = {name: as_str(value, name) for name, value in v["extras"].items()}
+        dates = (as_str(v["start"], "start_date"), as_str(v["end"], "end_date"))
+        wards, zones = as_str_list(v["ward"], "ward"), as_str_list(v["zone"], "zone")
+        return cls(wards or [], zones or [], as_str(v["range"], "range"), *dates, extras)
 
 
 def _params(c: Controls, current: DrillFilter, now_local_day: Any) -> dict[str, Any]:
@@ -165,8 +186,8 @@ def _click_of(fired: Any, click_data: Mapping[str, Any], cells: Mapping[str, Any
     if not isinstance(fired, str):  # a pattern id (the detail's metric buttons)
         return None
     if fired in click_data:
-        return click_target(click_data[fired])
-    cell = cells.get(fired) or {}
+        return click_target(click_data[fired], f"{fired}.clickData")
+    cell = as_dict(cells.get(fired), f"{fired}.active_cell") or {}
     return ["asset", cell["row_id"]] if cell.get("row_id") else None
 
 
@@ -214,12 +235,11 @@ def register_filter_sync(
     def sync(**v: Any) -> dict[str, Any]:
         context = app_context()
         trigger = _trigger(ids, clicks, tables)
-        controls = Controls(v["ward"], v["zone"], v["range"], v["start"], v["end"], v["extras"])
+        controls = Controls.read(v)
         click = _click_of(ctx.triggered_id, v["clicks"], v["cells"])
         spec, now, tz = spec_of(), context.clock(), context.config.city.tz
-        search, parsed = next_state(
-            trigger, v["search"], v["state"], controls, click, spec, now=now, tz=tz
-        )
+        asked, state = as_str(v["search"], "search"), as_str(v["state"], "the view's state")
+        search, parsed = next_state(trigger, asked, state, controls, click, spec, now=now, tz=tz)
         return sync_outputs(ids, trigger, search, v, parsed, spec, page_lang(v["search"]))
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from dashboard.callback_requests import as_dict_list, as_int, as_str
 from dashboard.figures.theme import STATUS_ROW
 from dashboard.i18n import category_labels, count_key, t
 from dashboard.queries import report_desk as q
@@ -134,12 +135,14 @@ def cell_tooltips(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [{c: r[c] for c in _CUT if r.get(c)} for r in rows]
 
 
-def _sort(sort_by: list[dict[str, str]] | None) -> list[tuple[str, str]]:
+def _sort(sort_by: Any) -> list[tuple[str, str]]:
     # Only the sortable columns; the browser can send anything.
     return [
         (s["column_id"], s["direction"])
-        for s in sort_by or []
-        if s.get("column_id") in q.SORTABLE and s.get("direction") in ("asc", "desc")
+        for s in as_dict_list(sort_by, "the list's sort_by") or []
+        if isinstance(s.get("column_id"), str)
+        and s["column_id"] in q.SORTABLE
+        and s.get("direction") in ("asc", "desc")
     ]
 
 
@@ -149,13 +152,14 @@ def list_page(
     """(rows, page count, page shown, count text) of the view `query` and the search box."""
     context = app_context()
     drill = read_filter(query, report_spec(context.config)).filter
+    wanted = desk_filter(drill, as_str(text, "the search"))
     with context.store.read_session() as session:
         result = q.desk_page(
             session,
-            desk_filter(drill, text),
+            wanted,
             context.clock(),
             sort=_sort(sort_by),
-            page=max(0, int(page or 0)),
+            page=max(0, as_int(page, "page_current") or 0),
             page_size=PAGE_SIZE,
         )
     count = t(count_key("desk.count", result.total), lang).format(
@@ -210,6 +214,7 @@ def register(app: dash.Dash) -> None:
         context = app_context()
         drill = read_filter(query, report_spec(context.config)).filter
         with context.store.read_session() as session:
-            frame = q.desk_rows(session, desk_filter(drill, text), context.clock(), _sort(sort_by))
+            wanted = desk_filter(drill, as_str(text, "the search"))
+            frame = q.desk_rows(session, wanted, context.clock(), _sort(sort_by))
         rows = shown_rows(frame, lang, context.config.city.tz, area_level(context.config)[0])
         return dcc.send_string(csv_text(rows, _columns(lang)), "reports.csv", type="text/csv")

@@ -23,6 +23,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import commands
 from dashboard.auth import Principal, Role, current_principal, has_role, requires
 from dashboard.basemap import BaseMap
+from dashboard.callback_requests import as_str, as_str_list
 from dashboard.figures.drillcharts import empty_figure
 from dashboard.figures.locale import graph_config
 from dashboard.figures.reportcharts import place_map
@@ -280,14 +281,24 @@ def register(app: dash.Dash) -> None:
 
     _register_action(app, "acknowledge", [], lambda: {})
     _register_action(app, "start", [], lambda: {})
-    _register_action(app, "assign", [State(ids.agency, "value")], lambda agency: {"agency": agency})
+    _register_action(
+        app, "assign", [State(ids.agency, "value")], lambda a: {"agency": as_str(a, "the agency")}
+    )
     _register_action(
         app,
         "comment",
         [State(ids.comment_text, "value"), State(ids.public, "value")],
-        lambda text, public: {"text": text, "public": "public" in (public or [])},
+        lambda text, public: {
+            "text": as_str(text, "the comment"),
+            "public": "public" in (as_str_list(public, "public") or []),
+        },
     )
-    _register_action(app, "close", [State(ids.resolution, "value")], lambda text: {"text": text})
+    _register_action(
+        app,
+        "close",
+        [State(ids.resolution, "value")],
+        lambda t: {"text": as_str(t, "the resolution")},
+    )
 
 
 def detail_outputs(query: str | None, lang: str) -> tuple[Any, ...]:

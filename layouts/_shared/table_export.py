@@ -29,6 +29,7 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.auth import requires
+from dashboard.callback_requests import BadCallbackInput, as_dict_list, as_str, as_str_list
 from dashboard.i18n import t
 
 __all__ = [
@@ -86,6 +87,25 @@ def sorted_rows(
     return out
 
 
+def table_state(
+    table_id: str, rows: Any, columns: Any, sort_by: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """A DataTable's `data`, `columns` and `sort_by` as the browser sent them, checked: lists
+    of objects, each column with a text `id` and `name` (or list of texts), each sort key
+    with a text `column_id` and `direction`; anything else is a BadCallbackInput."""
+    columns = as_dict_list(columns, f"{table_id}.columns") or []
+    for column in columns:
+        if not isinstance(column.get("id"), str) or column.get("name") is None:
+            raise BadCallbackInput(f"{table_id}.columns need a text id and a name")
+        as_str_list(column["name"], f"{table_id}.columns name")
+    sort_by = as_dict_list(sort_by, f"{table_id}.sort_by") or []
+    for key in sort_by:
+        if not isinstance(key.get("column_id"), str):
+            raise BadCallbackInput(f"{table_id}.sort_by needs a text column_id")
+        as_str(key.get("direction"), f"{table_id}.sort_by direction")
+    return as_dict_list(rows, f"{table_id}.data") or [], columns, sort_by
+
+
 def _cell(value: Any) -> Any:
     # Text a spreadsheet would take for a formula gets a leading quote; numbers pass as they are.
     if value is None:
@@ -124,7 +144,8 @@ def register_csv_export(app: Any, table_id: str, filename: str) -> None:
     )
     @exports
     def export(_: int | None, rows: Any, columns: Any, sort_by: Any) -> dict[str, Any]:
+        rows, columns, sort_by = table_state(table_id, rows, columns, sort_by)
         if not columns:
             raise PreventUpdate
-        text = csv_text(sorted_rows(rows or [], sort_by), columns)
+        text = csv_text(sorted_rows(rows, sort_by), columns)
         return dcc.send_string(text, filename, type="text/csv")
