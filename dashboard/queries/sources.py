@@ -29,12 +29,13 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from dashboard.config import Config, SourceConfig
 from dashboard.queries import to_epoch
 from dashboard.queries._statements import rows
+from dashboard.queries.snapshot import EVENT_METRICS, HOUR_S
 from dashboard.store.models import (
     AssetRow,
     Latest,
@@ -95,11 +96,6 @@ class SourceHealth:
     last_error_at: datetime | None
 
 
-# Lamps report on change only: their series say nothing of a feed's period.
-_EVENT_METRICS = ("lamp_on", "lamp_fault")
-HOUR_S = 3600
-
-
 @dataclass(frozen=True, slots=True)
 class Freshness:
     """How fresh one feed's data is at `now` (module docstring): times aware UTC, seconds."""
@@ -134,7 +130,8 @@ def _newest_readings(session: Session, names: list[str]) -> dict[str, int]:
 
 def _periods(session: Session, names: list[str]) -> dict[str, float]:
     """Per feed, 3600 s / the readings of its most recent periodic series in the hour before
-    that series' newest reading's hour (rollup_1h; by primary key)."""
+    that series' newest reading's hour (rollup_1h, by primary key; one statement). Lamps
+    report on change only (EVENT_METRICS): their series say nothing of a feed's period."""
     newest = (
         select(
             AssetRow.source.label("source"),
@@ -146,19 +143,18 @@ def _periods(session: Session, names: list[str]) -> dict[str, float]:
         )
         .join(Series, Series.asset_id == AssetRow.id)
         .join(Latest, Latest.series_id == Series.id)
-        .where(AssetRow.source.in_(names), Series.metric.not_in(_EVENT_METRICS))
+        .where(AssetRow.source.in_(names), Series.metric.not_in(EVENT_METRICS))
         .subquery()
     )
-    out: dict[str, float] = {}
-    for src, sid, ts in rows(
-        session, select(newest.c.source, newest.c.sid, newest.c.ts).where(newest.c.rank == 1)
-    ):
-        bucket = int(ts) // HOUR_S * HOUR_S - HOUR_S
-        count = session.scalar(
-            select(Rollup1h.count).where(Rollup1h.series_id == sid, Rollup1h.bucket == bucket)
+    hour_before = newest.c.ts - newest.c.ts % HOUR_S - HOUR_S
+    stmt = (
+        select(newest.c.source, Rollup1h.count)
+        .outerjoin(
+            Rollup1h, and_(Rollup1h.series_id == newest.c.sid, Rollup1h.bucket == hour_before)
         )
-        out[src] = HOUR_S / count if count else 0.0
-    return out
+        .where(newest.c.rank == 1)
+    )
+    return {src: HOUR_S / count if count else 0.0 for src, count in rows(session, stmt)}
 
 
 def feed_freshness(
