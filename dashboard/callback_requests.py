@@ -8,8 +8,8 @@ output, outputs, inputs and state must be the ones the callback declared (the sa
 properties, in order; a list for an ALL pattern), and the page router's pathname and search
 must be strings, the pathname starting with the app's path prefix. Input *values* may still
 be absent (Dash sends none for a property never set); a callback that finds one it cannot
-use raises `BadCallbackInput`, answered the same way. Values of the wrong type (a dict where a string belongs, a number for a list...)
-are anyone's to send: callbacks read what arrives through the typed readers here (`as_str`,
+use raises `BadCallbackInput`, answered the same way. Values of the wrong type (a dict where
+a string belongs, a number for a list...) are anyone's to send: callbacks read what arrives through the typed readers here (`as_str`,
 `as_int`, `as_dict`, `as_list`, `as_str_list`, `as_dict_list`), which pass None (never set)
 and the right type through and refuse anything else with `BadCallbackInput` naming the input.
 """
@@ -43,32 +43,31 @@ class BadCallbackInput(ValueError):
     """A callback's input (or state) value it cannot use: answered with HTTP 400."""
 
 
+def _checked(value: Any, name: str, fits: bool, what: str) -> Any:
+    if value is None or fits:
+        return value
+    raise BadCallbackInput(f"{name} must be {what}")
+
+
 def as_str(value: Any, name: str) -> str | None:
     """`value` if it is a string or None, else BadCallbackInput("`name` must be a string")."""
-    if value is None or isinstance(value, str):
-        return value
-    raise BadCallbackInput(f"{name} must be a string")
+    return _checked(value, name, isinstance(value, str), "a string")
 
 
 def as_int(value: Any, name: str) -> int | None:
     """`value` if it is an integer (not a bool) or None, else BadCallbackInput."""
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise BadCallbackInput(f"{name} must be an integer")
+    fits = isinstance(value, int) and not isinstance(value, bool)
+    return _checked(value, name, fits, "an integer")
 
 
 def as_dict(value: Any, name: str) -> dict[str, Any] | None:
     """`value` if it is a JSON object (a dict) or None, else BadCallbackInput."""
-    if value is None or isinstance(value, dict):
-        return value
-    raise BadCallbackInput(f"{name} must be an object")
+    return _checked(value, name, isinstance(value, dict), "an object")
 
 
 def as_list(value: Any, name: str) -> list[Any] | None:
     """`value` if it is a JSON array (a list) or None, else BadCallbackInput."""
-    if value is None or isinstance(value, list):
-        return value
-    raise BadCallbackInput(f"{name} must be a list")
+    return _checked(value, name, isinstance(value, list), "a list")
 
 
 def as_str_list(value: Any, name: str) -> list[str] | None:
@@ -76,18 +75,14 @@ def as_str_list(value: Any, name: str) -> list[str] | None:
     as Dash allows), or None; else BadCallbackInput."""
     if isinstance(value, str):
         return [value]
-    items = as_list(value, name)
-    if items is None or all(isinstance(item, str) for item in items):
-        return items
-    raise BadCallbackInput(f"{name} must be a list of strings")
+    fits = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return _checked(value, name, fits, "a list of strings")
 
 
 def as_dict_list(value: Any, name: str) -> list[dict[str, Any]] | None:
     """`value` if it is a list of JSON objects (a table's rows, columns, sort) or None."""
-    items = as_list(value, name)
-    if items is None or all(isinstance(item, dict) for item in items):
-        return items
-    raise BadCallbackInput(f"{name} must be a list of objects")
+    fits = isinstance(value, list) and all(isinstance(item, dict) for item in value)
+    return _checked(value, name, fits, "a list of objects")
 
 
 def _property(item: Mapping[str, Any]) -> Any:
