@@ -17,7 +17,7 @@ from dashboard.records import Batch
 from dashboard.store import Store
 from data_sources.base import SourceConnector
 
-__all__ = ["RunOutcome", "backfill", "run_source", "utcnow"]
+__all__ = ["RunOutcome", "backfill", "run_source", "store_pushed", "utcnow"]
 
 log = logging.getLogger(__name__)
 
@@ -71,16 +71,24 @@ class _Tally:
 
 
 def _recorded(
-    store: Store, name: str, started: datetime, clock: Clock, work: Callable[[_Tally], None]
+    store: Store,
+    name: str,
+    started: datetime,
+    clock: Clock,
+    work: Callable[[_Tally], None],
+    *,
+    close_stale: bool = True,
 ) -> RunOutcome:
     """Run `work` as one recorded run; it adds each committed batch's counts to the tally.
 
     Any exception is caught, logged, recorded on the run and the source state, and returned
     as an "error" outcome: one feed's failure never reaches another's. When even recording
     failed (the database dropped), the run stays "running" until this source's next start
-    closes it as interrupted.
+    closes it as interrupted (`close_stale`; pushed batches may overlap and never close one
+    another's runs).
     """
-    store.close_stale_runs(name, started)
+    if close_stale:
+        store.close_stale_runs(name, started)
     tally = _Tally(store, store.start_run(name, started))
     try:
         work(tally)
@@ -123,6 +131,28 @@ def run_source(
         store.set_cursor(name, batch.cursor or started, success_at=clock())
 
     return _recorded(store, name, started, clock, work)
+
+
+def store_pushed(
+    store: Store, name: str, batch: Batch, areas: Areas, *, clock: Clock = utcnow
+) -> RunOutcome:
+    """Store one batch a feed pushed (a broker's notification), recorded as one run.
+
+    The same placement, validation, quarantine and idempotent ingest as a pulled batch. The
+    cursor moves only forward, to the batch's data time.
+    """
+    started = clock()
+
+    def work(tally: _Tally) -> None:
+        tally.add(_store_batch(store, name, batch, areas, started))
+        state = store.source_state(name)
+        kept = state.cursor if state else None
+        cursor = batch.cursor if batch.cursor is not None else kept
+        if kept is not None and cursor is not None:
+            cursor = max(cursor, kept)
+        store.set_cursor(name, cursor, success_at=clock())
+
+    return _recorded(store, name, started, clock, work, close_stale=False)
 
 
 def backfill(

@@ -12,6 +12,12 @@ checks every source's settings at start, `check_sources`), and any connection, f
 model is made at the first `fetch` or `check_health`. `tests/sources/` holds the conformance
 suite every registered kind must pass.
 
+A push feed (MQTT, a broker's subscription) subclasses `PushConnector` instead: its
+`subscribe(link)` holds one long-running subscription and hands each message or burst to
+`link.deliver(batch)`, which returns once the batch is stored, through the same validation,
+quarantine and idempotent ingest as a pulled batch. The scheduler runs one supervisor per push
+source that calls `subscribe` again, with backoff, whenever it returns or raises.
+
 In-tree kinds are lazy "module:Class" paths in BUILTIN_KINDS (loaded the APScheduler way);
 out-of-tree connectors register in the `cityops.data_sources` entry-point group.
 """
@@ -20,11 +26,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -35,6 +42,8 @@ __all__ = [
     "BUILTIN_KINDS",
     "ConnectorSettings",
     "Health",
+    "Link",
+    "PushConnector",
     "SourceConnector",
     "check_sources",
     "connector_class",
@@ -115,6 +124,45 @@ class SourceConnector(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or files; safe to call twice. The default holds nothing."""
+
+
+class Link(Protocol):
+    """What a push connector's subscription talks to: the scheduler's supervisor (or a test).
+
+    `stop` is set when the subscription must end (shutdown, lost lease, pause). `deliver`
+    stores a batch and returns when it is committed: acknowledge the messages to the broker
+    only then; when it raises, acknowledge nothing and let the exception end `subscribe` (the
+    broker redelivers, the store keeps each record once). `connected` and `retrying` report
+    the link's state, shown on /sources.
+    """
+
+    stop: threading.Event
+
+    def deliver(self, batch: Batch) -> None: ...
+
+    def connected(self) -> None: ...
+
+    def retrying(self, why: str) -> None: ...
+
+
+class PushConnector(SourceConnector):
+    """A connector whose feed pushes: `subscribe` instead of polling.
+
+    `fetch` is what a one-off `cityops ingest` or a "run now" gets: by default nothing (the
+    subscription delivers everything); a kind whose server can also be asked may override it.
+    """
+
+    def fetch(self, since: datetime | None, now: datetime) -> Batch:
+        return Batch(cursor=since)
+
+    @abstractmethod
+    def subscribe(self, link: Link) -> None:
+        """Hold the subscription until `link.stop` is set, delivering each batch to `link`.
+
+        Returning while `stop` is unset, or raising, means the link broke: the supervisor
+        records why and calls `subscribe` again after a backoff. Reconnects the client library
+        makes by itself are reported with `link.retrying(why)` and `link.connected()`.
+        """
 
 
 BUILTIN_KINDS: dict[str, str] = {

@@ -8,7 +8,8 @@ its constructor takes. `FeedClient` does no I/O until the first request. Each re
 - is retried, at most `max_retries` times, on a timeout, a connection error, 429 and 5xx, after
   a sleep of exponential backoff with full jitter (`random() * min(cap, base * 2**n)`), or the
   server's `Retry-After` (seconds or an HTTP date) where it gives one, never beyond the cap;
-- reads its body streaming and stops past `max_response_bytes`.
+- reads its body streaming and stops past `max_response_bytes`, or when one attempt has taken
+  longer than `total_timeout` (a server trickling bytes; retried like a timeout).
 
 Everything else (any other 4xx, a body that is too large or not JSON, retries exhausted, a URL
 httpx refuses) raises `FeedError`, whose message is fit to be recorded on the run: method, the
@@ -17,6 +18,7 @@ URL with userinfo and secret query values hidden, the status, what happened and 
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import json
 import logging
@@ -30,6 +32,7 @@ import httpx
 from pydantic import Field, model_validator
 
 from .base import ConnectorSettings
+from .credentials import CredentialError, Secret
 
 __all__ = ["FeedClient", "FeedError", "FeedResponse", "HttpSettings", "redact_url"]
 
@@ -46,17 +49,38 @@ class HttpSettings(ConnectorSettings):
 
     connect_timeout: float = Field(default=5.0, gt=0, le=120)
     read_timeout: float = Field(default=30.0, gt=0, le=600)
+    # Bound of one whole attempt (a server trickling bytes never holds a run longer).
+    total_timeout: float = Field(default=120.0, gt=0, le=3600)
     max_retries: int = Field(default=3, ge=0, le=10)
     backoff_base: float = Field(default=0.5, gt=0, le=60)
     backoff_cap: float = Field(default=30.0, gt=0, le=600)
     max_response_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     headers: dict[str, str] = Field(default_factory=dict)
+    # Credentials (see data_sources.credentials): a bearer token, or a user and password
+    # (HTTP basic); read at the first request, sent on every one.
+    bearer_token: Secret | None = None
+    username: str | None = None
+    password: Secret | None = None
 
     @model_validator(mode="after")
     def _cap_above_base(self) -> Self:
         if self.backoff_cap < self.backoff_base:
             raise ValueError("backoff_cap must be at least backoff_base")
+        if (self.username is None) != (self.password is None):
+            raise ValueError("username and password go together")
+        if self.bearer_token is not None and self.password is not None:
+            raise ValueError("give a bearer_token or a username and password, not both")
         return self
+
+    def auth_headers(self) -> dict[str, str]:
+        """The Authorization header the credentials make (none without credentials);
+        CredentialError when one cannot be read."""
+        if self.bearer_token is not None:
+            return {"Authorization": f"Bearer {self.bearer_token.read()}"}
+        if self.username is not None and self.password is not None:
+            pair = f"{self.username}:{self.password.read()}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+        return {}
 
 
 class FeedError(Exception):
@@ -129,6 +153,10 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
 
 class _TooLarge(Exception):
     pass
+
+
+class _TooSlow(httpx.TimeoutException):
+    """One attempt outlasted `total_timeout` (retried like any timeout)."""
 
 
 class FeedClient:
@@ -209,15 +237,21 @@ class FeedClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         json_body: Any = None,
+        data: Mapping[str, Any] | None = None,
     ) -> FeedResponse:
         s = self.settings
+        try:
+            auth = s.auth_headers()
+        except CredentialError as exc:
+            raise FeedError(method, _safe(url), str(exc), attempts=0) from None
         try:
             req = self.client.build_request(
                 method,
                 url,
                 params=params,
-                headers={**s.headers, **(headers or {})},
+                headers={**s.headers, **auth, **(headers or {})},
                 json=json_body,
+                data=data,
                 timeout=self._timeout,
             )
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
@@ -263,6 +297,7 @@ class FeedClient:
 
     def _send(self, req: httpx.Request) -> tuple[int, httpx.Headers, bytes]:
         limit = self.settings.max_response_bytes
+        deadline = time.monotonic() + self.settings.total_timeout
         resp = self.client.send(req, stream=True)
         try:
             declared = resp.headers.get("Content-Length", "")
@@ -274,6 +309,11 @@ class FeedClient:
                 size += len(chunk)
                 if size > limit:
                     raise _TooLarge
+                if time.monotonic() > deadline:
+                    raise _TooSlow(
+                        f"the answer took longer than {self.settings.total_timeout:g} s",
+                        request=req,
+                    )
                 chunks.append(chunk)
             return resp.status_code, resp.headers, b"".join(chunks)
         finally:
@@ -301,6 +341,7 @@ def _snippet(content: bytes) -> str:
 
 def _describe(exc: httpx.HTTPError) -> str:
     kinds = {
+        _TooSlow: "too slow",
         httpx.ConnectTimeout: "connect timed out",
         httpx.ReadTimeout: "read timed out",
         httpx.WriteTimeout: "write timed out",

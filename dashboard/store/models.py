@@ -35,6 +35,7 @@ __all__ = [
     "AuditRow",
     "AuthSessionRow",
     "Base",
+    "IngestedFileRow",
     "Latest",
     "Lease",
     "LoginAttemptRow",
@@ -210,6 +211,27 @@ class SourceState(Base):
     paused: Mapped[bool] = mapped_column(default=False)
     # "run now": set by any web process, taken (and cleared) by the scheduler that leads
     run_requested_at: Mapped[datetime | None]
+    # A push source's link, kept by its supervisor: "connected", "retrying" or "failing",
+    # since when, and the last error of a retrying or failing link (pull sources: None).
+    link: Mapped[str | None] = mapped_column(String(16))
+    link_since: Mapped[datetime | None]
+    link_detail: Mapped[str | None] = mapped_column(Text)
+
+
+class IngestedFileRow(Base):
+    """A file a file-drop source took in, by the sha256 of its bytes: taken once, whatever
+    its name, with what it gave (rows stored, rows quarantined) and where it went."""
+
+    __tablename__ = "ingested_files"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256, hex
+    file_name: Mapped[str] = mapped_column(String(512))
+    ingested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))  # done, failed
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class QuarantineRow(Base):

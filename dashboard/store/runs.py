@@ -55,6 +55,9 @@ class SourceStateView:
     last_error: str | None
     paused: bool
     run_requested_at: datetime | None = None
+    link: str | None = None  # a push source's link: connected, retrying, failing
+    link_since: datetime | None = None
+    link_detail: str | None = None
 
 
 def _insert(conn: Connection) -> Any:
@@ -147,6 +150,9 @@ def source_state(engine: Engine, source: str) -> SourceStateView | None:
         last_error=row.last_error,
         paused=bool(row.paused),
         run_requested_at=row.run_requested_at,
+        link=row.link,
+        link_since=row.link_since,
+        link_detail=row.link_detail,
     )
 
 
