@@ -206,6 +206,8 @@ class Config(_Strict):
     demo: bool = False
     # Where relative paths (areas, sqlite files) are resolved: the config file's folder.
     base_dir: Path = PROJECT_ROOT
+    # Where the configuration came from (the file, or "built-in defaults"), for messages.
+    origin: str = "built-in defaults"
 
     @field_validator("sources")
     @classmethod
@@ -318,6 +320,7 @@ def load_config(
         data["city"] = {**data.get("city", {}), "language": lang}
         origin += " (+ CITYOPS_LANGUAGE)"
     data.setdefault("base_dir", base_dir)
+    data.setdefault("origin", origin)
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

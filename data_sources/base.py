@@ -208,12 +208,15 @@ def check_sources(config: Config) -> None:
     """Fail at start on a source of an unknown type, or an enabled one with a wrong key.
 
     Only parses: nothing is built, connected or read. Every problem is a ConfigError naming
-    `sources[<name>].<key>`.
+    the configuration file and `sources[<name>].<key>`.
     """
     for source in config.sources:
         try:
             kind = connector_class(source.type)
         except LookupError as exc:
-            raise ConfigError(f"sources[{source.name}].type: {exc}") from None
+            raise ConfigError(f"{config.origin}: sources[{source.name}].type: {exc}") from None
         if source.enabled:
-            kind.parse_settings(source)
+            try:
+                kind.parse_settings(source)
+            except ConfigError as exc:
+                raise ConfigError(f"{config.origin}: {exc}") from None

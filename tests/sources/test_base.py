@@ -7,11 +7,12 @@ options, errors naming the source and the key) comes from the base class alone.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dashboard.config import Config, ConfigError, SourceConfig
+from dashboard.config import Config, ConfigError, SourceConfig, load_config
 from dashboard.records import Batch
 from data_sources.base import ConnectorSettings, Health, SourceConnector, check_sources
 
@@ -107,3 +108,12 @@ def test_check_sources_names_an_unknown_type_and_a_bad_key() -> None:
         check_sources(bad)
     disabled = Config(sources=[source("simulator", segments=20, enabled=False)])
     check_sources(disabled)  # a disabled source's own keys wait until it is enabled
+
+
+def test_a_bad_source_key_names_the_configuration_file(tmp_path: Path) -> None:
+    file = tmp_path / "cityops.toml"
+    file.write_text('[[sources]]\nname = "city-feed"\ntype = "simulator"\nsegmnts = 20\n')
+    with pytest.raises(ConfigError) as raised:
+        check_sources(load_config(str(file), env={}))
+    message = str(raised.value)
+    assert str(file) in message and "sources[city-feed].segmnts: unknown key" in message
