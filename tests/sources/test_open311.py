@@ -54,7 +54,8 @@ def test_bloomington_requests_are_stored_in_our_terms_and_the_unlocated_refused(
     assert (closed.lat, closed.lon) == (39.139614, -86.49149)
     assert stored.loc["4fbcfe99b1fe2c4862000000"].category == "pothole"
     assert stored.loc["4fbd3beeb1fe2c9f5c000001"].category == "other"  # Graffiti: unmapped
-    assert stored["media_url"].isna().all()  # every media_url is ""
+    photo = "https://bloomington.in.gov/crm/media/2012/05/23/4fbd12bcb1fe2c1c7d000001/media.jpg"
+    assert stored["media_url"].dropna().tolist() == [photo]  # the others are ""
     quarantined = frame(store, "SELECT reason, payload FROM quarantine")
     assert quarantined["payload"].str.contains("4fbd40b2b1fe2c4b02000001").sum() == 1  # raw item
     reasons = quarantined["reason"].value_counts().to_dict()
