@@ -48,7 +48,11 @@ def test_bloomington_requests_are_stored_in_our_terms_and_the_unlocated_refused(
     stored = reports(store)
     assert len(stored) == 13  # 21 requests: 6 at 0,0 and 2 without lat/long refused
     closed = stored.loc["4fbd14bbb1fe2c5214000000"]  # Yard Waste, closed
-    assert (closed.status, closed.category, closed.agency) == ("closed", "waste", "Sanitation Department")
+    assert (closed.status, closed.category, closed.agency) == (
+        "closed",
+        "waste",
+        "Sanitation Department",
+    )
     assert utc(closed.created_at) == datetime(2012, 5, 23, 16, 47, 55, tzinfo=UTC)
     assert utc(closed.closed_at) == utc(closed.updated_at)
     assert (closed.lat, closed.lon) == (39.139614, -86.49149)
