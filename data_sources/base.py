@@ -167,6 +167,8 @@ class PushConnector(SourceConnector):
 
 BUILTIN_KINDS: dict[str, str] = {
     "simulator": "data_sources.simulator:SimulatorSource",
+    "open311": "data_sources.open311:Open311Source",
+    "sensorthings": "data_sources.sensorthings:SensorThingsSource",
 }
 
 

@@ -26,15 +26,15 @@ import random as _random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import httpx
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .base import ConnectorSettings
 from .credentials import CredentialError, Secret
 
-__all__ = ["FeedClient", "FeedError", "FeedResponse", "HttpSettings", "redact_url"]
+__all__ = ["FeedClient", "FeedError", "FeedResponse", "FeedUrl", "HttpSettings", "redact_url"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,16 @@ _RETRY_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtoco
 # Query keys whose values a message never repeats.
 _SECRET_PARAMS = ("key", "token", "secret", "password", "signature", "sig", "auth", "credential")
 _ERROR_BODY_CHARS = 200
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")) or len(value) < 8:
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+# A feed's base URL in a connector's settings: http(s) only, kept without a trailing slash.
+FeedUrl = Annotated[str, AfterValidator(_http_url)]
 
 
 class HttpSettings(ConnectorSettings):
@@ -108,6 +118,21 @@ class FeedResponse:
     headers: httpx.Headers
     content: bytes
     attempts: int
+
+    def expect_type(self, *kinds: str) -> Self:
+        """This answer, if its Content-Type names one of `kinds` (`"json"`, `"xml"`) or is
+        absent or text/plain; else FeedError. A proxy's or captive portal's HTML page served
+        with 200 is an error to record, not a feed to parse."""
+        declared = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if not declared or declared == "text/plain" or any(k in declared for k in kinds):
+            return self
+        raise FeedError(
+            self.method,
+            self.url,
+            f"the HTTP {self.status_code} answer is {declared}, not {' or '.join(kinds)}",
+            attempts=self.attempts,
+            status=self.status_code,
+        )
 
     def json(self) -> Any:
         """The body parsed as JSON; FeedError if it is not."""

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.config import ConfigError, load_config
+from data_sources.base import connector_class
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -35,6 +36,8 @@ def test_example_file_is_valid_and_matches_defaults() -> None:
     config = load_config(example, env={})
     assert config.city == load_config(env={}).city
     assert config.sources[0].options == {"seed": 42}
+    for source in config.sources:  # the samples of every connector too, enabled or not
+        connector_class(source.type).parse_settings(source)
 
 
 def test_environment_overrides_database_url(tmp_path: Path) -> None:

@@ -17,6 +17,9 @@ from typing import Any
 
 from dashboard.records import Batch
 from data_sources.base import SourceConnector
+from tests.sources import fake_open311 as o311
+from tests.sources.fake_sensorthings import FIRST, STEP, FrostLike
+from tests.sources.loopback import serve
 
 __all__ = ["CASES", "Case", "Deliver", "Feed"]
 
@@ -54,6 +57,34 @@ class Case:
     deliver: Deliver = pull
 
 
+# Retries that never make a test wait (a Retry-After is capped by backoff_cap).
+FAST_HTTP = {"backoff_base": 0.001, "backoff_cap": 0.01, "read_timeout": 2.0}
+
+
+def open311_city(requests: Callable[[], list[dict[str, Any]]]) -> Feed:
+    """A feed serving a city's real requests (fake_open311.City), paged."""
+
+    @contextmanager
+    def feed() -> Iterator[Mapping[str, Any]]:
+        with serve(o311.City(requests())) as server:
+            yield {"url": server.url}
+
+    return feed
+
+
+def frost(broken: bool = False) -> Feed:
+    """A feed serving the spec's SensorThings examples (fake_sensorthings.FrostLike)."""
+
+    @contextmanager
+    def feed() -> Iterator[Mapping[str, Any]]:
+        app = FrostLike(broken=broken)
+        with serve(app) as server:
+            app.url = server.url
+            yield {"url": f"{server.url}/v1.1"}
+
+    return feed
+
+
 CASES: dict[str, Case] = {
     "simulator": Case(
         options={"seed": 7, "lights": 300, "air_stations": 3, "water_sensors": 3},
@@ -61,5 +92,22 @@ CASES: dict[str, Case] = {
         # 17:00 to 19:00 in Rạch Giá: lamps switch on, reports come in
         since=datetime(2025, 11, 12, 10, 0, tzinfo=UTC),
         now=datetime(2025, 11, 12, 12, 0, tzinfo=UTC),
+    ),
+    "open311": Case(
+        options={"url": "http://127.0.0.1:9/open311/v2", "page_size": 5, "http": FAST_HTTP},
+        bad=("categories", {"Weeds": "garden"}),
+        # Bloomington's 2012-05-22/23 requests, those with a real location (13 of 21)
+        since=datetime(2012, 5, 22, 0, 0, tzinfo=UTC),
+        now=datetime(2012, 5, 24, 0, 0, tzinfo=UTC),
+        feed=open311_city(lambda: o311.located(o311.bloomington())),
+        malformed=open311_city(o311.bloomington),  # 6 at 0,0 and 2 without lat/long
+    ),
+    "sensorthings": Case(
+        options={"url": "http://127.0.0.1:9/v1.1", "page_size": 5, "http": FAST_HTTP},
+        bad=("metrics", {"Temperature": "temperature_k"}),
+        since=FIRST,
+        now=FIRST + 8 * STEP,
+        feed=frost(),
+        malformed=frost(broken=True),
     ),
 }

@@ -136,7 +136,7 @@ def test_a_fetch_returns_valid_records_inside_its_window(case: Case, make: Make)
     batch = case.deliver(make(), case.since, case.now)
     assert isinstance(batch, Batch) and batch.rejects == []
     readings = batch.all_readings()
-    assert readings, "the case's window must hold readings"
+    assert readings or batch.reports, "the case's window must hold readings or reports"
     # the first fetch of a fresh connector carries every asset its readings name
     known = {a.id for a in batch.assets}
     assert Counter(validate_asset(a) for a in batch.assets) == Counter({None: len(batch.assets)})
@@ -174,7 +174,7 @@ def test_fetching_a_window_again_stores_nothing_twice(case: Case, make: Make, st
     ingest(store, first, case.now)
     tables = ("assets", "readings", "reports", "quarantine", "latest")
     stored = {t: count(store, t) for t in tables}
-    assert stored["readings"] > 0
+    assert stored["readings"] + stored["reports"] > 0
     for batch in (again, restarted):
         result = ingest(store, batch, case.now)
         assert result.readings == 0 and result.quarantined == 0
@@ -197,13 +197,20 @@ def test_a_malformed_record_in_its_batch_is_quarantined_and_the_rest_stored(
 ) -> None:
     batch = case.deliver(make(), case.since, case.now)
     good = batch.all_readings()
-    broken = dataclasses.replace(good[0], ts=good[0].ts.replace(tzinfo=None))
-    batch.readings.append(broken)
+    if good:
+        batch.readings.append(dataclasses.replace(good[0], ts=good[0].ts.replace(tzinfo=None)))
+        why = "timestamp has no time zone"
+    else:  # a kind that delivers citizen reports only
+        report = batch.reports[0]
+        naive = report.created_at.replace(tzinfo=None)
+        batch.reports.append(dataclasses.replace(report, external_id="broken", created_at=naive))
+        why = "created_at: timestamp has no time zone"
     result = ingest(store, batch, case.now)
     assert result.quarantined == 1
     assert result.readings + result.duplicates == len(good)
+    assert good or result.reports == len(batch.reports) - 1
     reasons = frame(store, "SELECT reason FROM quarantine")["reason"].tolist()
-    assert reasons == ["timestamp has no time zone"]
+    assert reasons == [why]
 
 
 def test_health_can_be_asked_and_close_is_idempotent(case: Case, make: Make) -> None:
