@@ -9,14 +9,17 @@ broker topic or a folder for the kinds that read one (the simulator reads nothin
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from dashboard.records import Batch
 from data_sources.base import SourceConnector
+from tests.sources import drops
 
 __all__ = ["CASES", "Case", "Deliver", "Feed"]
 
@@ -54,6 +57,16 @@ class Case:
     deliver: Deliver = pull
 
 
+def _folder_with(text: str) -> Feed:
+    @contextmanager
+    def feed() -> Iterator[Mapping[str, Any]]:
+        with tempfile.TemporaryDirectory() as folder:
+            drops.drop(Path(folder), "water_levels.csv", text)
+            yield {"path": folder}
+
+    return feed
+
+
 CASES: dict[str, Case] = {
     "simulator": Case(
         options={"seed": 7, "lights": 300, "air_stations": 3, "water_sensors": 3},
@@ -61,5 +74,14 @@ CASES: dict[str, Case] = {
         # 17:00 to 19:00 in Rạch Giá: lamps switch on, reports come in
         since=datetime(2025, 11, 12, 10, 0, tzinfo=UTC),
         now=datetime(2025, 11, 12, 12, 0, tzinfo=UTC),
+    ),
+    "files": Case(
+        options={**drops.WATER_OPTIONS, "path": "drops/water"},
+        bad=("settle_s", -1),
+        # the export's 17:00 to 17:30 local readings (10:00 to 10:30 UTC)
+        since=datetime(2025, 11, 12, 9, 0, tzinfo=UTC),
+        now=datetime(2025, 11, 12, 12, 0, tzinfo=UTC),
+        feed=_folder_with(drops.WATER_CSV),
+        malformed=_folder_with(drops.WATER_CSV + drops.WATER_BAD_ROWS),
     ),
 }

@@ -22,6 +22,8 @@ __all__ = [
     "AIR_CSV",
     "AIR_OPTIONS",
     "STATIONS_GEOJSON",
+    "WATER_BAD_REASONS",
+    "WATER_BAD_ROWS",
     "WATER_CSV",
     "WATER_OPTIONS",
     "drop",
@@ -35,6 +37,24 @@ WL-RG-02,Cống Rạch Sỏi,105.1100,10.0400,2025-11-12T17:15:00+07:00,0.91,12.
 WL-RG-01,Cầu Sông Kiên,105.0823,10.0128,2025-11-12T17:30:00+07:00,1.25,12.5
 WL-RG-02,Cống Rạch Sỏi,105.1100,10.0400,2025-11-12T17:30:00+07:00,,12.4
 """
+
+# Rows a gauge export gets wrong, each with the reason it is quarantined for.
+WATER_BAD_ROWS = """WL-RG-01,Cầu Sông Kiên,105.0823,10.0128,2025-11-12T17:45:00+07:00,n/a,12.5
+WL-RG-02,Cống Rạch Sỏi,105.1100,10.0400,2025-11-12 17:45,0.95,12.4
+WL-RG-03,Cống Vĩnh Thông,105.1150,,2025-11-12T17:45:00+07:00,0.60,12.1
+WL-RG-01,Cầu Sông Kiên,105.0823,10.0128,2025-11-12T17:45:00+07:00,25.0,12.5
+,Cầu Sông Kiên,105.0823,10.0128,2025-11-12T18:00:00+07:00,1.30,12.5
+WL-RG-02,Cống Rạch Sỏi,105.1100,10.0400,2025-11-12T18:00:00+07:00
+"""
+# Their line numbers once appended to WATER_CSV (header line 1, six good rows), and why.
+WATER_BAD_REASONS = {
+    8: "level_m: not a number",
+    9: "observed_at: time has no UTC offset and no `timezone` is set",
+    10: "position: not a number",
+    11: "level_m: water_level_cm=2500.0 outside plausible range [-500, 1000]",
+    12: "gauge_id: the asset id is empty",
+    13: "5 fields where the header has 7",
+}
 
 # The keys reading WATER_CSV (its `path` added by the test).
 WATER_OPTIONS: dict[str, Any] = {
