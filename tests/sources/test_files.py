@@ -349,3 +349,11 @@ def test_health_says_whether_the_folder_is_there(config: Config, tmp_path: Path)
     assert not missing.check_health().ok
     shutil.copytree(STANDARDS / "geo/an_giang_2025", tmp_path / "geo")
     assert source(config, tmp_path / "geo", {}).check_health().ok
+
+
+def test_the_example_configs_file_drop_sample_is_valid(config: Config) -> None:
+    example = load_config(Path(__file__).parents[2] / "cityops.toml.example", env={})
+    (sample,) = [s for s in example.sources if s.type == "files"]
+    options = FilesSource.parse_settings(sample)
+    assert isinstance(options, FilesSource.Settings)
+    assert options.metrics["level_m"].unit == "m"
