@@ -76,16 +76,25 @@ class FilesSource(SourceConnector):
         """The oldest ready file's records (one file per batch; `more` while others wait)."""
         opts = self.options
         ready = ready_files(self.folder, opts.patterns, opts.settle_s)
+        problem: OSError | None = None
         for i, path in enumerate(ready):
-            dropped = take(path, opts.max_bytes)
+            try:
+                dropped = take(path, opts.max_bytes)
+            except FileNotFoundError:
+                continue  # taken away meanwhile
+            except OSError as exc:  # unreadable (permissions): the others go first
+                problem = problem or exc
+                continue
             if dropped is None:
                 log.info("%s is still being written; left for the next run", path)
                 continue
             batch = self._batch(dropped, now)
             assert batch.origin is not None
             self._handed[batch.origin.digest] = path
-            batch.more = i + 1 < len(ready)
+            batch.more = i + 1 < len(ready) or problem is not None  # come back to say it
             return batch
+        if problem is not None:
+            raise problem  # recorded on the run, once every readable file is stored
         return Batch()
 
     def _batch(self, dropped: Dropped, now: datetime) -> Batch:

@@ -357,3 +357,21 @@ def test_the_example_configs_file_drop_sample_is_valid(config: Config) -> None:
     options = FilesSource.parse_settings(sample)
     assert isinstance(options, FilesSource.Settings)
     assert options.metrics["level_m"].unit == "m"
+
+
+def test_a_file_that_cannot_be_opened_fails_the_run_after_the_others_are_stored(
+    config: Config, areas: Areas, sqlite: Store, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drop(inbox, "a_locked.csv", drops.WATER_CSV, age_s=120)
+    drop(inbox, "b_water.csv", drops.WATER_CSV.replace("1.12", "1.13"))
+    read_bytes = Path.read_bytes
+
+    def locked(self: Path) -> bytes:
+        if self.name == "a_locked.csv":
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", locked)
+    outcome = run(sqlite, source(config, inbox, drops.WATER_OPTIONS), areas)
+    assert outcome.status == "error" and "a_locked.csv" in (outcome.error or "")
+    assert outcome.rows == 7 and names(inbox / "done") == ["b_water.csv"]
