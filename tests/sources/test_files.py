@@ -375,3 +375,22 @@ def test_a_file_that_cannot_be_opened_fails_the_run_after_the_others_are_stored(
     outcome = run(sqlite, source(config, inbox, drops.WATER_OPTIONS), areas)
     assert outcome.status == "error" and "a_locked.csv" in (outcome.error or "")
     assert outcome.rows == 7 and names(inbox / "done") == ["b_water.csv"]
+
+
+def test_a_failed_file_put_back_after_the_setting_is_fixed_is_taken(
+    config: Config, areas: Areas, sqlite: Store, inbox: Path
+) -> None:
+    """Read with a comma delimiter the semicolon export has no mapped column; with the
+    delimiter fixed, the same bytes moved back from failed/ are taken (a failed digest
+    never blocks a retry)."""
+    drop(inbox, "stations.geojson", drops.STATIONS_GEOJSON, age_s=300)
+    wrong = {**drops.AIR_OPTIONS, "csv": {**drops.AIR_OPTIONS["csv"], "delimiter": ","}}
+    assert run(sqlite, source(config, inbox, wrong), areas).rows == 2
+    drop(inbox, "tram.csv", drops.AIR_CSV)
+    run(sqlite, source(config, inbox, wrong), areas)
+    assert names(inbox / "failed") == ["tram.csv", "tram.csv.txt"]
+    back = shutil.move(inbox / "failed" / "tram.csv", inbox / "tram.csv")
+    drop(inbox, "tram.csv", Path(back).read_bytes())  # settled again
+    assert run(sqlite, source(config, inbox, drops.AIR_OPTIONS), areas).rows == 20
+    taken = frame(sqlite, "SELECT file_name, status, rows FROM ingested_files ORDER BY rows")
+    assert taken.values.tolist() == [["stations.geojson", "done", 2], ["tram.csv", "done", 20]]
