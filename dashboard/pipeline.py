@@ -3,18 +3,25 @@
 The scheduler, `cityops ingest` and `cityops backfill` all go through here, so every run is
 recorded the same way (start, end, rows, rejects, status, error) and a failure is caught,
 recorded and reported, never propagated into another source's run.
+
+A batch read from one input (`Batch.origin`, a dropped file) is stored once per input: the
+store is asked whether its digest was taken before, its result (rows, quarantined and why) is
+recorded after the ingest commits, and only then the connector is told (`settled`), so it
+lets go of the file after the store knows it. A connector with more inputs ready says so
+(`Batch.more`) and is asked again within the same run.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from dashboard.areas import Areas
-from dashboard.records import Batch
-from dashboard.store import Store
+from dashboard.records import Batch, Origin, OriginResult, Reject
+from dashboard.store import IngestResult, Store
 from data_sources.base import SourceConnector
 
 __all__ = ["RunOutcome", "backfill", "run_source", "store_pushed", "utcnow"]
@@ -39,10 +46,15 @@ class RunOutcome:
     error: str | None = None
 
 
-def _store_batch(
-    store: Store, source: str, batch: Batch, areas: Areas, now: datetime
-) -> tuple[int, int]:
-    result = store.ingest(
+# A run asks again while its connector has more ready (`Batch.more`), up to this many
+# batches; the rest waits for the next run, so a connector always saying "more" cannot hold it.
+MAX_BATCHES_PER_RUN = 1000
+# How many distinct reasons an origin's recorded result names (the quarantine has them all).
+_REASONS_SHOWN = 3
+
+
+def _ingest(store: Store, source: str, batch: Batch, areas: Areas, now: datetime) -> IngestResult:
+    return store.ingest(
         source,
         assets=areas.place_assets(batch.assets),
         readings=batch.readings,
@@ -51,7 +63,99 @@ def _store_batch(
         rejects=batch.rejects,
         now=now,
     )
+
+
+def _counts(result: IngestResult) -> tuple[int, int]:
     return result.assets + result.readings + result.reports, result.quarantined
+
+
+def _why_quarantined(rejects: Sequence[Reject], quarantined: int) -> str | None:
+    """The commonest reasons of an origin's refused records, in a line ("2 × ...; ...")."""
+    commonest = Counter(r.reason for r in rejects).most_common()
+    parts = [f"{n} × {why}" for why, n in commonest[:_REASONS_SHOWN]]
+    if others := sum(n for _, n in commonest[_REASONS_SHOWN:]):
+        parts.append(f"{others} × other reasons")
+    if quarantined > len(rejects):
+        parts.append(f"{quarantined - len(rejects)} × refused by the store's checks")
+    return "; ".join(parts) or None
+
+
+def _store_origin(
+    store: Store,
+    connector: SourceConnector,
+    origin: Origin,
+    batch: Batch,
+    areas: Areas,
+    now: datetime,
+) -> tuple[int, int]:
+    """Store a batch read from one input once per input, record its result, then settle it.
+
+    Rows count what the store holds of the input, new or already there, so an input stored
+    again after a crash before its record (nothing new: the ingest is idempotent) records
+    the same counts."""
+    name = connector.settings.name
+    seen = store.files.get(name, origin.digest)
+    if seen is not None and seen.status == "done":
+        when = f"{seen.ingested_at:%Y-%m-%d %H:%M} UTC"
+        connector.settled(
+            OriginResult(origin, "duplicate", detail=f"same bytes as {seen.file_name}, {when}")
+        )
+        return 0, 0
+    if origin.failed is not None:
+        store.files.record(
+            name,
+            origin.digest,
+            file_name=origin.name,
+            at=now,
+            status="failed",
+            detail=origin.failed,
+        )
+        connector.settled(OriginResult(origin, "failed", detail=origin.failed))
+        return 0, 0
+    result = _ingest(store, name, batch, areas, now)
+    rows = result.assets + result.readings + result.duplicates + result.reports
+    why = _why_quarantined(batch.rejects, result.quarantined)
+    store.files.record(
+        name,
+        origin.digest,
+        file_name=origin.name,
+        at=now,
+        status="done",
+        rows=rows,
+        quarantined=result.quarantined,
+        detail=why,
+    )
+    connector.settled(OriginResult(origin, "done", rows, result.quarantined, why))
+    return _counts(result)
+
+
+def _store_batch(
+    store: Store, source: str, batch: Batch, areas: Areas, now: datetime
+) -> tuple[int, int]:
+    return _counts(_ingest(store, source, batch, areas, now))
+
+
+def _fetch_and_store(
+    store: Store,
+    connector: SourceConnector,
+    areas: Areas,
+    tally: _Tally,
+    since: datetime | None,
+    now: datetime,
+) -> Batch:
+    """Fetch (since, now] and store it, again while the connector has more ready; the last
+    batch fetched (its cursor is where the next run starts)."""
+    name = connector.settings.name
+    for _ in range(MAX_BATCHES_PER_RUN):
+        batch = connector.fetch(since, now)
+        if batch.origin is None:
+            tally.add(_store_batch(store, name, batch, areas, now))
+        else:
+            tally.add(_store_origin(store, connector, batch.origin, batch, areas, now))
+        if not batch.more:
+            break
+        since = batch.cursor if batch.cursor is not None else since
+    return batch
 
 
 @dataclass
@@ -126,8 +230,9 @@ def run_source(
 
     def work(tally: _Tally) -> None:
         state = store.source_state(name)
-        batch = connector.fetch(state.cursor if state else None, started)
-        tally.add(_store_batch(store, name, batch, areas, started))
+        batch = _fetch_and_store(
+            store, connector, areas, tally, state.cursor if state else None, started
+        )
         store.set_cursor(name, batch.cursor or started, success_at=clock())
 
     return _recorded(store, name, started, clock, work)
@@ -186,7 +291,7 @@ def backfill(
 
     def work(tally: _Tally) -> None:
         for i, (a, b) in enumerate(steps, 1):
-            tally.add(_store_batch(store, name, connector.fetch(a, b), areas, b))
+            _fetch_and_store(store, connector, areas, tally, a, b)
             # never move the cursor back: live data after the backfill window stays counted
             store.set_cursor(name, max(b, kept) if kept else b, success_at=utcnow())
             if progress:

@@ -28,6 +28,8 @@ __all__ = [
     "Batch",
     "CitizenReport",
     "Metric",
+    "Origin",
+    "OriginResult",
     "Reading",
     "ReadingBlock",
     "Reject",
@@ -241,6 +243,36 @@ class Reject:
     payload: Any
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The one input a batch was read from (a dropped file), known by the sha256 of its bytes.
+
+    The pipeline keeps each origin's result once per source, whatever its `name`: an origin
+    already taken is not stored again. `failed` says why the input could not be read at all
+    (its batch then holds nothing else); the result still is recorded, so the why is seen.
+    """
+
+    name: str
+    digest: str  # sha256 of the bytes, hex
+    failed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OriginResult:
+    """What became of an origin, handed back to its connector once it is committed.
+
+    `status` is "done" (stored: `rows` taken, `quarantined` refused with their reasons),
+    "duplicate" (the same bytes were taken before: nothing stored) or "failed" (unreadable,
+    `detail` says why).
+    """
+
+    origin: Origin
+    status: str
+    rows: int = 0
+    quarantined: int = 0
+    detail: str | None = None
+
+
 @dataclass(slots=True)
 class Batch:
     """What a connector hands to the ingest: records, rejects with reasons, and `cursor`, the
@@ -249,6 +281,11 @@ class Batch:
 
     Readings come as objects (`readings`, what a parser of messages produces) or as columns
     (`blocks`, what a connector computing arrays holds); the store treats both alike.
+
+    `origin`: the one input (a file) the batch holds, whose result the pipeline records and
+    hands to the connector's `settled` after the commit. `more`: the connector has another
+    batch ready now, so the run fetches again at once (one input per batch keeps each
+    input's counts its own).
     """
 
     assets: list[Asset] = field(default_factory=list)
@@ -257,6 +294,8 @@ class Batch:
     reports: list[CitizenReport] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     cursor: datetime | None = None
+    origin: Origin | None = None
+    more: bool = False
 
     def __len__(self) -> int:
         rows = len(self.readings) + sum(len(b) for b in self.blocks)

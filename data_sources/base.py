@@ -36,7 +36,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from dashboard.config import Config, ConfigError, SourceConfig
-from dashboard.records import Batch
+from dashboard.records import Batch, OriginResult
 
 __all__ = [
     "BUILTIN_KINDS",
@@ -122,6 +122,12 @@ class SourceConnector(ABC):
         """Whether the feed answers; the default has nothing to ask."""
         return Health(ok=True)
 
+    def settled(self, result: OriginResult) -> None:  # noqa: B027 - optional hook
+        """The pipeline has committed what became of a batch's `origin` (see `Batch.origin`):
+        now, and only now, a connector may let go of the input (a file-drop source moves the
+        file). Raising fails the run; the origin's result is kept, so the input is not taken
+        twice. The default has no inputs to let go of."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or files; safe to call twice. The default holds nothing."""
 
@@ -169,6 +175,7 @@ BUILTIN_KINDS: dict[str, str] = {
     "simulator": "data_sources.simulator:SimulatorSource",
     "open311": "data_sources.open311:Open311Source",
     "sensorthings": "data_sources.sensorthings:SensorThingsSource",
+    "files": "data_sources.files:FilesSource",
 }
 
 

@@ -27,6 +27,7 @@ from dashboard.callback_requests import BadCallbackInput, as_dict_list, as_str
 from dashboard.config import SourceConfig
 from dashboard.figures.theme import STATUS_ROW
 from dashboard.i18n import format_duration, t
+from dashboard.queries import dropped_files as qf
 from dashboard.queries import sources as q
 from layouts._shared.components import (
     PageMeta,
@@ -58,6 +59,8 @@ class ids:
     run = "sources-run"  # pattern id {"type": run, "source": <name>}
     acted = "sources-acted"
     notice = "sources-notice"
+    files = "sources-files"  # a file-drop source's files (shown when one is picked)
+    files_section = "sources-files-section"
 
 
 PAUSE, RESUME = "pause", "resume"
@@ -87,10 +90,13 @@ TABLE_COLUMNS = (
 )
 HISTORY_COLUMNS = ("started", "run_status", "rows", "rejected", "duration", "run_error")
 RUN_STATUSES = ("ok", "error", "running")
+FILE_COLUMNS = ("file_name", "taken_at", "file_status", "rows", "quarantined", "why")
+FILE_STATUSES = ("done", "failed")
+FILE_KINDS = ("files",)  # source types whose picked view shows the files they took in
 
 
 # Counts are numbers (they sort as numbers) shown with the language's thousands separator.
-COUNT_COLUMNS = ("rows", "rejected")
+COUNT_COLUMNS = ("rows", "rejected", "quarantined")
 
 
 def _columns(keys: tuple[str, ...], lang: str) -> list[dict[str, Any]]:
@@ -111,6 +117,7 @@ HEALTH_LOOKS = (
     ("health.disabled", "off"),
 )
 RUN_LOOKS = (("run.error", "bad"), ("run.running", "busy"))
+FILE_LOOKS = (("file.failed", "bad"),)
 
 
 def _row_styles(lang: str, column: str, looks: tuple[tuple[str, str], ...]) -> list[Any]:
@@ -188,8 +195,28 @@ def layout(lang: str | None = None, source: str | None = None, **_: Any) -> html
                 HISTORY_RUNS,
                 lang=lang,
             ),
+            _files_section(lang),
         ],
         className="page page-sources",
+    )
+
+
+def _files_section(lang: str) -> html.Div:
+    # Hidden until a file-drop source is picked (`refresh_files`).
+    return html.Div(
+        [
+            html.H2(t("sources.files", lang), className="section-title"),
+            html.P(t("sources.files_intro", lang), className="page-intro"),
+            data_table(
+                ids.files,
+                _columns(FILE_COLUMNS, lang),
+                _row_styles(lang, "file_status", FILE_LOOKS),
+                HISTORY_RUNS,
+                lang=lang,
+            ),
+        ],
+        id=ids.files_section,
+        hidden=True,
     )
 
 
@@ -241,6 +268,22 @@ def history_rows(runs: pd.DataFrame, lang: str, tz: Any) -> list[dict[str, Any]]
             "run_error": r.error or none,
         }
         for r in runs.itertuples()
+    ]
+
+
+def file_rows(files: pd.DataFrame, lang: str, tz: Any) -> list[dict[str, Any]]:
+    """Rows of the files table from `queries.dropped_files.recent_files`'s frame."""
+    none = t("sources.none", lang)
+    return [
+        {
+            "file_name": f.file_name,
+            "taken_at": local_time(f.ingested_at.to_pydatetime(), tz),
+            "file_status": t(f"file.{f.status}", lang) if f.status in FILE_STATUSES else f.status,
+            "rows": f.rows,
+            "quarantined": f.quarantined,
+            "why": f.detail or none,
+        }
+        for f in files.itertuples()
     ]
 
 
@@ -308,6 +351,22 @@ def register_callbacks(app: dash.Dash) -> None:
         with ctx.store.read_session() as session:
             runs = q.run_history(session, source, HISTORY_RUNS)
         return history_rows(runs, lang, ctx.config.city.tz)
+
+    @app.callback(
+        Output(ids.files, "data"),
+        Output(ids.files_section, "hidden"),
+        Input(ids.pick, "value"),
+        Input(ids.interval, "n_intervals"),
+        State(ids.lang, "data"),
+    )
+    def refresh_files(source: Any, _n: int | None, lang: str) -> tuple[list[dict[str, Any]], bool]:
+        source = as_str(source, "the feed picked")
+        ctx = app_context()
+        if not any(s.name == source and s.type in FILE_KINDS for s in ctx.config.sources):
+            return [], True
+        with ctx.store.read_session() as session:
+            files = qf.recent_files(session, source, HISTORY_RUNS)
+        return file_rows(files, lang, ctx.config.city.tz), False
 
     @app.callback(
         Output(toggle_id(ALL), "children"),

@@ -21,6 +21,7 @@ from dashboard.store import report_desk as _desk
 from dashboard.store import runs
 from dashboard.store.accounts import Accounts
 from dashboard.store.audit import AuditLog, LoginAttempts
+from dashboard.store.files import IngestedFile, IngestedFiles
 from dashboard.store.ingest import IngestResult
 from dashboard.store.report_desk import DeskOutcome, DeskRefused
 from dashboard.store.runs import SourceStateView
@@ -35,6 +36,7 @@ __all__ = [
     "DeskOutcome",
     "DeskRefused",
     "IngestResult",
+    "IngestedFile",
     "SourceStateView",
     "Store",
     "make_engine",
@@ -109,6 +111,11 @@ class Store:
     def audit_log(self) -> AuditLog:
         """Who did what and when (`dashboard.store.audit`)."""
         return AuditLog(self.engine, self._writer)
+
+    @property
+    def files(self) -> IngestedFiles:
+        """The files each file-drop source took in, by digest (`dashboard.store.files`)."""
+        return IngestedFiles(self.engine, self._writer)
 
     @property
     def login_attempts(self) -> LoginAttempts:

@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard.areas import Areas
-from dashboard.config import Config, load_config
-from dashboard.pipeline import backfill, run_source
+from dashboard.config import Config, SourceConfig, load_config
+from dashboard.pipeline import MAX_BATCHES_PER_RUN, backfill, run_source
+from dashboard.records import Batch
 from dashboard.store import Store
 from dashboard.store.models import AssetRow, QuarantineRow, ReadingRow, SourceRun
+from data_sources.base import ConnectorSettings, SourceConnector
 from tests.core.fakes import FailingSource, FlakySimulator
 
 
@@ -118,3 +120,20 @@ def test_backfill_of_an_older_window_never_moves_the_cursor_back(
     assert backfill(store, sim, areas, days=0.25, now=earlier).status == "ok"
     state = store.source_state("sim")
     assert state is not None and state.cursor == now
+
+
+def test_a_run_asks_again_while_the_connector_has_more_but_not_forever(
+    config: Config, store: Store
+) -> None:
+    class AlwaysMore(SourceConnector):
+        kind = "always_more"
+        Settings = ConnectorSettings
+        fetches = 0
+
+        def fetch(self, since: datetime | None, now: datetime) -> Batch:
+            self.fetches += 1
+            return Batch(more=True)
+
+    connector = AlwaysMore(SourceConfig(name="endless", type="always_more"), config)
+    outcome = run_source(store, connector, Areas.from_config(config))
+    assert outcome.status == "ok" and connector.fetches == MAX_BATCHES_PER_RUN

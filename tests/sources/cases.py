@@ -9,14 +9,17 @@ broker topic or a folder for the kinds that read one (the simulator reads nothin
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from dashboard.records import Batch
 from data_sources.base import SourceConnector
+from tests.sources import drops
 from tests.sources import fake_open311 as o311
 from tests.sources.fake_sensorthings import FIRST, STEP, FrostLike
 from tests.sources.loopback import serve
@@ -85,6 +88,16 @@ def frost(broken: bool = False) -> Feed:
     return feed
 
 
+def _folder_with(text: str) -> Feed:
+    @contextmanager
+    def feed() -> Iterator[Mapping[str, Any]]:
+        with tempfile.TemporaryDirectory() as folder:
+            drops.drop(Path(folder), "water_levels.csv", text)
+            yield {"path": folder}
+
+    return feed
+
+
 CASES: dict[str, Case] = {
     "simulator": Case(
         options={"seed": 7, "lights": 300, "air_stations": 3, "water_sensors": 3},
@@ -109,5 +122,14 @@ CASES: dict[str, Case] = {
         now=FIRST + 8 * STEP,
         feed=frost(),
         malformed=frost(broken=True),
+    ),
+    "files": Case(
+        options={**drops.WATER_OPTIONS, "path": "drops/water"},
+        bad=("settle_s", -1),
+        # the export's 17:00 to 17:30 local readings (10:00 to 10:30 UTC)
+        since=datetime(2025, 11, 12, 9, 0, tzinfo=UTC),
+        now=datetime(2025, 11, 12, 12, 0, tzinfo=UTC),
+        feed=_folder_with(drops.WATER_CSV),
+        malformed=_folder_with(drops.WATER_CSV + drops.WATER_BAD_ROWS),
     ),
 }
