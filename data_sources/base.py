@@ -167,6 +167,8 @@ class PushConnector(SourceConnector):
 
 BUILTIN_KINDS: dict[str, str] = {
     "simulator": "data_sources.simulator:SimulatorSource",
+    "ngsi-v2": "data_sources.fiware.ngsi_v2:NgsiV2Source",
+    "ngsi-ld": "data_sources.fiware.ngsi_ld:NgsiLdSource",
 }
 
 
