@@ -1,6 +1,6 @@
 """The NGSI-LD connector (kind "ngsi-ld"): Orion-LD, Scorpio or Stellio entities.
 
-    GET {url}/ngsi-ld/v1/entities?type=A,B&limit=N&offset=K&count=true[&options=concise]
+    GET {url}/ngsi-ld/v1/entities?type=A,B&limit=N&offset=K&count=true&options=[concise,]sysAttrs
     Link: <{context}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"
     NGSILD-Tenant: <tenant>            Accept: application/json, application/ld+json
 
@@ -45,9 +45,9 @@ class NgsiLdSource(NgsiConnector):
 
     def query(self, since: datetime | None) -> tuple[dict[str, str], dict[str, str]]:
         o = self.options
-        params = {"type": ",".join(o.entity_types), "count": "true"}
-        if o.options != "normalized":
-            params["options"] = o.options
+        # sysAttrs: modifiedAt dates the readings of a model without an observation time
+        options = "sysAttrs" if o.options == "normalized" else f"{o.options},sysAttrs"
+        params = {"type": ",".join(o.entity_types), "count": "true", "options": options}
         headers = {
             "Accept": "application/json, application/ld+json;q=0.9",
             "Link": context_link(o.context),
