@@ -135,7 +135,9 @@ class Broker:
 
     def stamp(self, entity: Any) -> datetime:
         """When `entity` last changed (a malformed one: the epoch, never filtered out)."""
-        return self.modified.get(str(entity.get("id")), _EPOCH) if isinstance(entity, dict) else _EPOCH
+        return (
+            self.modified.get(str(entity.get("id")), _EPOCH) if isinstance(entity, dict) else _EPOCH
+        )
 
 
 def _page(items: list[Any], req: Request) -> list[Any]:

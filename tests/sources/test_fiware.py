@@ -138,7 +138,7 @@ def test_every_encoding_stores_the_examples_values_in_our_units(
 def test_pages_with_limit_and_offset_up_to_the_total_count(
     city: tuple[Broker, Server], config: Config
 ) -> None:
-    broker, server = city
+    _, server = city
     batch = connector(config, "ngsi-v2", server.url, page_size=5).fetch(None, NOW)
     assert len(batch.assets) == 12 and len(batch.reports) == 4  # 2 copies of 6 + 2 models
     offsets = [(r.arg("limit"), r.arg("offset")) for r in server.requests]
