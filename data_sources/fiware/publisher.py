@@ -58,11 +58,12 @@ def _iso(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _number(value: float, unit: str | None) -> dict[str, Any]:
-    attr: dict[str, Any] = {"type": "Number", "value": round(value, 4)}
+def _attr(kind: str, value: Any, ts: datetime, unit: str | None = None) -> dict[str, Any]:
+    """A normalized attribute stamped with its own time (`TimeInstant`, as IoT Agents do)."""
+    metadata: dict[str, Any] = {"TimeInstant": {"type": "DateTime", "value": _iso(ts)}}
     if unit:
-        attr["metadata"] = {"unitCode": {"type": "Text", "value": unit}}
-    return attr
+        metadata["unitCode"] = {"type": "Text", "value": unit}
+    return {"type": kind, "value": value, "metadata": metadata}
 
 
 def entity_of(
@@ -82,14 +83,14 @@ def entity_of(
     newest = max(stamps)
     for metric, (ts, value) in latest.items():
         if metric == "lamp_on":
-            out["powerState"] = {"type": "Text", "value": "on" if value else "off"}
+            out["powerState"] = _attr("Text", "on" if value else "off", ts)
         elif metric == "lamp_fault":
-            out["status"] = {"type": "Text", "value": "defectiveLamp" if value else "ok"}
+            out["status"] = _attr("Text", "defectiveLamp" if value else "ok", ts)
         elif metric == "volume_vph":
-            out["intensity"] = _number(value * step_s / 3600, None)
+            out["intensity"] = _attr("Number", round(value * step_s / 3600, 4), ts)
         elif metric in _ATTRS and not (kind == "Streetlight" and metric == "power_w"):
             name, unit, factor = _ATTRS[metric]
-            out[name] = _number(value * factor, unit)
+            out[name] = _attr("Number", round(value * factor, 4), ts, unit)
     if kind == "TrafficFlowObserved":
         start = datetime.fromtimestamp(newest.timestamp() - step_s, UTC)
         out["dateObserved"] = {"type": "DateTime", "value": f"{_iso(start)}/{_iso(newest)}"}
