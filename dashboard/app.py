@@ -27,6 +27,7 @@ from dashboard.auth.setup import install as install_auth
 from dashboard.config import PROJECT_ROOT, Config
 from dashboard.context import EXTENSION, AppContext
 from dashboard.i18n import LANG_COOKIE, LANGUAGES, t
+from dashboard.ngsi_notify import notify_blueprint
 from dashboard.store import Store
 
 __all__ = ["create_app"]
@@ -127,6 +128,7 @@ def create_app(
     )
     server.extensions[EXTENSION] = context
     server.register_blueprint(api_blueprint())
+    server.register_blueprint(notify_blueprint())
     server.after_request(_remember_language)
     access = AccessMap()
     home = _register_pages(app, config, access)

@@ -176,6 +176,8 @@ BUILTIN_KINDS: dict[str, str] = {
     "open311": "data_sources.open311:Open311Source",
     "sensorthings": "data_sources.sensorthings:SensorThingsSource",
     "files": "data_sources.files:FilesSource",
+    "ngsi-v2": "data_sources.fiware.ngsi_v2:NgsiV2Source",
+    "ngsi-ld": "data_sources.fiware.ngsi_ld:NgsiLdSource",
 }
 
 

@@ -1,6 +1,7 @@
 """The guard: one `before_request` hook deciding every request before any view runs.
 
-Open to anyone: `/healthz`, `/assets/`, Dash's bundles and favicon, and the sign-in page.
+Open to anyone: `/healthz`, `/assets/`, Dash's bundles and favicon, and the sign-in page (and
+the FIWARE notification routes, which check their source's token themselves).
 Everything else needs a principal, taken from (in order) a wall token in `?token=` on a page
 address (exchanged for a session cookie, then the address is loaded again without it), an
 `Authorization: Bearer` API token, or the session cookie; with none, the paths listed in
@@ -50,7 +51,8 @@ FORBIDDEN = "cityops_forbidden"  # key of the 403 page's renderer
 DASH_APP = "cityops_dash"  # the Dash app (its callback map)
 API_SCOPE = "read:api"
 PUBLIC = Principal("public", "viewer", "public")
-OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/")
+# The FIWARE notification routes authenticate by their source's own token (dashboard.ngsi_notify).
+OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/", "/ngsi/v2/notify/", "/ngsi-ld/v1/notify/")
 OPEN_PATHS = frozenset({"/healthz", "/_favicon.ico", "/login", "/logout", "/favicon.ico"})
 SHELL_PATHS = frozenset({"/_dash-layout", "/_dash-dependencies", "/_reload-hash"})
 CALLBACK_PATH = "/_dash-update-component"

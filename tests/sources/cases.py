@@ -22,9 +22,30 @@ from data_sources.base import SourceConnector
 from tests.sources import drops
 from tests.sources import fake_open311 as o311
 from tests.sources.fake_sensorthings import FIRST, STEP, FrostLike
+from tests.sources.fiware_fakes import case_feed
 from tests.sources.loopback import serve
 
 __all__ = ["CASES", "Case", "Deliver", "Feed"]
+
+# Inside the NGSI cases' window: when the fake brokers' copies of the SDM examples observed.
+_NGSI_AT = datetime(2025, 11, 12, 11, 0, tzinfo=UTC)
+# Among good entities: one not an object, one without a location, one with an unknown unit.
+_NGSI_BAD: list[Any] = [
+    "not an entity",
+    {"id": "rg-lamp-x", "type": "Streetlight", "status": "ok"},
+    {
+        "id": "rg-air-x",
+        "type": "AirQualityObserved",
+        "dateObserved": "2025-11-12T11:00:00Z",
+        "location": {"type": "Point", "coordinates": [105.08, 10.01]},
+        "pm25": {"value": 12, "unitCode": "XYZ"},
+    },
+]
+
+
+def _ngsi_feed(kind: str, encoding: str, bad: bool = False) -> Feed:
+    return lambda: case_feed(kind, encoding, _NGSI_AT, _NGSI_BAD if bad else None)
+
 
 # Starts what a connector reads and yields the keys pointing it there (merged over `options`).
 Feed = Callable[[], AbstractContextManager[Mapping[str, Any]]]
@@ -132,4 +153,15 @@ CASES: dict[str, Case] = {
         feed=_folder_with(drops.WATER_CSV),
         malformed=_folder_with(drops.WATER_CSV + drops.WATER_BAD_ROWS),
     ),
+    **{
+        kind: Case(
+            options={"url": "http://127.0.0.1:9", "page_size": 5},
+            bad=("page_size", 0),
+            since=datetime(2025, 11, 12, 10, 0, tzinfo=UTC),
+            now=datetime(2025, 11, 12, 12, 0, tzinfo=UTC),
+            feed=_ngsi_feed(kind, encoding),
+            malformed=_ngsi_feed(kind, encoding, bad=True),
+        )
+        for kind, encoding in (("ngsi-v2", "v2-normalized"), ("ngsi-ld", "ld-normalized"))
+    },
 }
