@@ -76,6 +76,7 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request; runs say enough
     ctx.obj = Context(config_path)
 
 
@@ -96,6 +97,7 @@ def _backfill_all(
     source: str | None = None,
     resume: bool = False,
     extra_day: bool = False,
+    simulated_only: bool = False,
 ) -> None:
     from dashboard.scheduler import HeldLease
 
@@ -105,6 +107,11 @@ def _backfill_all(
     if extra_day:
         days = demo_history_days(now, days, config.city.tz)
     chosen = [config.source(source)] if source else [s for s in config.sources if s.enabled]
+    if simulated_only:
+        # A live feed (an Orion, a broker) has no past to replay: asked for last week it hands
+        # its current state again, chunk after chunk, each refused as "in the future". It
+        # starts at its first scheduled run instead.
+        chosen = [s for s in chosen if s.type == "simulator"]
     with HeldLease(store, config, "cli-backfill") as held:
         if not held:
             _fail("a scheduler is running these sources; stop it before a backfill")
@@ -323,7 +330,7 @@ def scheduler_cmd(cx: Context) -> None:
     type=click.FloatRange(min=0),
     default=7,
     show_default=True,
-    help="Days of simulated history, and one local day more (from the local midnight "
+    help="Days of simulated history (simulator sources only), and one local day more (from the local midnight "
     "before), so every tile has its week-ago comparison at once; 0: none.",
 )
 @click.option("--host", default=None)
@@ -349,7 +356,7 @@ def demo_cmd(cx: Context, days: float, host: str | None, port: int | None) -> No
     else:
         console.print(f"demo admin: {DEMO_ADMIN} (change its password: cityops user passwd demo)")
     if days > 0:
-        _backfill_all(cx, store, days, resume=True, extra_day=True)
+        _backfill_all(cx, store, days, resume=True, extra_day=True, simulated_only=True)
     scheduler = _start_scheduler(cx, store)
     try:
         _serve(cx, store, host or cx.config.server.host, port or cx.config.server.port)

@@ -100,3 +100,22 @@ def test_a_demo_of_one_day_compares_with_nothing_and_says_so(
     for key in KPI_KEYS:
         assert screen.tile(key, "delta") == t("tile.no_week_ago", "en"), key
     store.dispose()
+
+
+def test_the_demo_backfills_the_simulator_only_never_a_live_feed(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live feed (an Orion) has no last week to replay: asked for it, it would hand its
+    current state to every chunk, all refused as "in the future". The demo leaves it to its
+    first scheduled run."""
+    text = config_file.read_text(encoding="utf-8")
+    orion = 'name = "orion"\ntype = "ngsi-v2"\nenabled = false\n'
+    assert orion in text
+    live = 'name = "orion"\ntype = "ngsi-v2"\nenabled = true\n'
+    text = text.replace(orion, live).replace('"http://127.0.0.1:1026"', '"http://127.0.0.1:9"')
+    config_file.write_text(text, encoding="utf-8")
+    store = run_demo(config_file, "1", monkeypatch)
+    assert store.source_state("orion") is None  # never asked, so no failed run either
+    sim = store.source_state("sim")
+    assert sim is not None and sim.cursor == START
+    store.dispose()
