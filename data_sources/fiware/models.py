@@ -2,7 +2,7 @@
 
 Each `Model` names the asset it makes (domain, kind), its reading rules, the attributes that
 give the observation time (first present wins; an attribute's own LD `observedAt` comes
-before them) and the asset attributes the pages use (a gauge's stages). Attributes not named
+before them) and the asset attributes the pages use (a gauge's stages, a segment's free-flow speed). Attributes not named
 here are ignored, never a reject. Where the model gives no unit, the rule's `unit` is assumed
 (the SDM schema's documented unit, or the one the published examples carry).
 """
@@ -55,6 +55,11 @@ def _ug(attr: str, metric: str) -> Rule:
 
 
 _TIMES = ("dateObserved", "observationDateTime", "dateModified", "modifiedAt")
+# A gauge's stages: FloodMonitoring's thresholds, also read on a WaterObserved that has them.
+_STAGES = {
+    "alert_stage_cm": ("alertLevel", "MTR", "CMT"),
+    "flood_stage_cm": ("dangerLevel", "MTR", "CMT"),
+}
 
 MODELS: dict[str, Model] = {
     m.type: m
@@ -69,6 +74,13 @@ MODELS: dict[str, Model] = {
                 Rule("occupancy", "occupancy_pct", unit="C62", target="P1"),
             ),
             _TIMES,
+            # RoadSegment's, when the feed adds them: the speed limit is the map's free-flow
+            # speed (without one a segment's speed is a share of nothing, drawn grey), the
+            # length weighs the network's mean speed.
+            {
+                "free_flow_kmh": ("maximumAllowedSpeed", "KMH", "KMH"),
+                "length_m": ("length", "KMT", "MTR"),
+            },
         ),
         Model(
             "AirQualityObserved",
@@ -112,6 +124,7 @@ MODELS: dict[str, Model] = {
             "water_level",
             (Rule("waterLevel", "water_level_cm", unit="MTR", target="CMT"),),
             _TIMES,
+            _STAGES,
         ),
         Model(
             "FloodMonitoring",
@@ -119,10 +132,7 @@ MODELS: dict[str, Model] = {
             "water_level",
             (Rule("currentLevel", "water_level_cm", unit="MTR", target="CMT"),),
             _TIMES,
-            {
-                "alert_stage_cm": ("alertLevel", "MTR", "CMT"),
-                "flood_stage_cm": ("dangerLevel", "MTR", "CMT"),
-            },
+            _STAGES,
         ),
     )
 }

@@ -10,8 +10,11 @@ at it and try the connector end to end on one machine. It answers what the conne
 
 Road segments become TrafficFlowObserved, air stations AirQualityObserved, lamps Streetlight,
 cabinets StreetlightControlCabinet and gauges WaterObserved, in the units and codes the
-connector reads back (`unitCode` metadata). The state is refreshed from the simulator at most
-every `refresh_s` (one fetch of what happened since the last), so many readers cost one run.
+connector reads back (`unitCode` metadata), with what the pages need besides readings: a
+segment's free-flow speed and length (as RoadSegment's `maximumAllowedSpeed`, `length`) and a
+gauge's stages (FloodMonitoring's `alertLevel`, `dangerLevel`). The state is refreshed from the
+simulator at most every `refresh_s` (one fetch of what happened since the last), so many
+readers cost one run.
 """
 
 from __future__ import annotations
@@ -52,17 +55,29 @@ _ATTRS: dict[str, tuple[str, str | None, float]] = {
     "power_w": ("totalActivePower", "KWT", 0.001),
     "water_level_cm": ("waterLevel", "MTR", 0.01),
 }
+# asset attribute -> (entity attribute, unitCode, factor): what the pages need besides readings
+# (a segment's free-flow speed and length as RoadSegment's, a gauge's FloodMonitoring stages).
+_STATIC: dict[str, tuple[str, str, float]] = {
+    "free_flow_kmh": ("maximumAllowedSpeed", "KMH", 1.0),
+    "length_m": ("length", "KMT", 0.001),
+    "alert_stage_cm": ("alertLevel", "MTR", 0.01),
+    "flood_stage_cm": ("dangerLevel", "MTR", 0.01),
+}
 
 
 def _iso(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _text(value: str) -> dict[str, str]:
+    return {"type": "Text", "value": value}
+
+
 def _attr(kind: str, value: Any, ts: datetime, unit: str | None = None) -> dict[str, Any]:
     """A normalized attribute stamped with its own time (`TimeInstant`, as IoT Agents do)."""
     metadata: dict[str, Any] = {"TimeInstant": {"type": "DateTime", "value": _iso(ts)}}
     if unit:
-        metadata["unitCode"] = {"type": "Text", "value": unit}
+        metadata["unitCode"] = _text(unit)
     return {"type": kind, "value": value, "metadata": metadata}
 
 
@@ -77,6 +92,10 @@ def entity_of(
         "name": {"type": "Text", "value": asset.name},
         "location": {"type": "geo:json", "value": asset.geometry},
     }
+    for key, (name, unit, factor) in _STATIC.items():
+        if key in asset.attributes:
+            value = round(float(asset.attributes[key]) * factor, 4)
+            out[name] = {"type": "Number", "value": value, "metadata": {"unitCode": _text(unit)}}
     stamps = [ts for ts, _ in latest.values()]
     if not stamps:
         return out

@@ -68,6 +68,16 @@ def test_the_connector_reads_back_the_simulators_current_values(
         "air_station",
         "water_level",
     }
+    # What the pages need besides readings: a segment's free-flow speed, a gauge's stages.
+    kept = {a.id: a.attributes for a in sim.assets}
+    static = ("free_flow_kmh", "length_m", "alert_stage_cm", "flood_stage_cm")
+    pairs = [
+        (a.attributes.get(k), kept[a.id][k])
+        for a in batch.assets
+        for k in static
+        if k in kept[a.id]
+    ]
+    assert len(pairs) > 100 and all(got == pytest.approx(want, abs=0.1) for got, want in pairs)
 
 
 def test_it_pages_counts_and_answers_one_entity_like_orion(published: str) -> None:
