@@ -92,10 +92,10 @@ def entity_of(
         "name": {"type": "Text", "value": asset.name},
         "location": {"type": "geo:json", "value": asset.geometry},
     }
-    for key, (name, unit, factor) in _STATIC.items():
+    for key, (attr, code, scale) in _STATIC.items():
         if key in asset.attributes:
-            value = round(float(asset.attributes[key]) * factor, 4)
-            out[name] = {"type": "Number", "value": value, "metadata": {"unitCode": _text(unit)}}
+            value = round(float(asset.attributes[key]) * scale, 4)
+            out[attr] = {"type": "Number", "value": value, "metadata": {"unitCode": _text(code)}}
     stamps = [ts for ts, _ in latest.values()]
     if not stamps:
         return out

@@ -1,9 +1,10 @@
 """Fixtures for browser tests: a real app served on loopback, driven by Debian's Chromium.
 
 `live_app` builds a fresh app per test (create_app on a SQLite store in tmp_path, seeded through
-`Store.ingest` by tests.api.seed) and serves it with werkzeug in a thread on a free port, so the
-browser talks to the same code a deployment runs, and a test using `page` with it is signed in
-as an admin (`sign_in` gives a context another role). `page` is a fresh browser context per test:
+`Store.ingest` by tests.api.seed) and serves it (`served`: werkzeug in a thread on a free port;
+a test with a store of its own serves its app the same way), so the browser talks to the same
+code a deployment runs, and a test using `page` with it is signed in as an admin (`sign_in`
+gives a context another role). `page` is a fresh browser context per test:
 no cookie (the language choice) leaks from one test to the next. Chromium is launched once per
 session; when it is missing the tests fail, they never skip.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +95,21 @@ def sign_in(context: BrowserContext, url: str, app: dash.Dash, role: Role = "adm
     context.add_cookies([{"name": COOKIE, "value": secret, "url": url, "httpOnly": True}])
 
 
+@contextmanager
+def served(app: dash.Dash) -> Iterator[str]:
+    """`app` served by werkzeug in a thread on a free loopback port: its URL, until exit."""
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+        dash.page_registry.clear()
+
+
 @pytest.fixture
 def live_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveApp]:
     """The app served on loopback. When the test also uses `page`, that page comes signed
@@ -101,19 +118,12 @@ def live_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveApp
     store.upgrade()
     seed = seed_store(store)
     app = create_app(seed.config, store, clock=lambda: NOW)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    if "page" in request.fixturenames:
-        sign_in(request.getfixturevalue("page").context, url, app)
     try:
-        yield LiveApp(url, seed)
+        with served(app) as url:
+            if "page" in request.fixturenames:
+                sign_in(request.getfixturevalue("page").context, url, app)
+            yield LiveApp(url, seed)
     finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
-        dash.page_registry.clear()
         store.dispose()
 
 
