@@ -112,6 +112,8 @@ def _backfill_all(
         # its current state again, chunk after chunk, each refused as "in the future". It
         # starts at its first scheduled run instead.
         chosen = [s for s in chosen if s.type == "simulator"]
+    if not chosen:
+        return  # nothing to backfill: no lease to wait for (a restarted demo's is still held)
     with HeldLease(store, config, "cli-backfill") as held:
         if not held:
             _fail("a scheduler is running these sources; stop it before a backfill")

@@ -30,6 +30,7 @@ __all__ = [
     "empty_figure",
     "history_figure",
     "local_axis",
+    "one_hour_readable",
 ]
 
 FONT: Final = "Inter, 'Noto Sans', sans-serif"
@@ -100,6 +101,21 @@ def local_axis(ts: pd.Series, tz: tzinfo) -> np.ndarray:
     if not len(ts):
         return np.array([], dtype="datetime64[s]")
     return pd.DatetimeIndex(ts).tz_convert(tz).tz_localize(None).to_numpy()
+
+
+def one_hour_readable(figure: dict[str, Any]) -> dict[str, Any]:
+    """`figure` (lines over local times) readable when every line is one and the same hour, as
+    a new feed's first: a line of one point draws nothing and plotly zooms its axis to a
+    millisecond, so the points get markers and the axis the hour either side."""
+    hours = {pd.Timestamp(x) for trace in figure["data"] for x in trace["x"]}
+    if len(hours) != 1:
+        return figure
+    (at,) = hours
+    for trace in figure["data"]:
+        trace["mode"] = "lines+markers"
+    span = [str(at - pd.Timedelta(hours=1)), str(at + pd.Timedelta(hours=1))]
+    figure["layout"]["xaxis"] = {**figure["layout"]["xaxis"], "range": span}
+    return figure
 
 
 def area_bars(

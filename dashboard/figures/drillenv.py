@@ -20,6 +20,7 @@ from dashboard.figures.drillcharts import (
     chart_layout,
     empty_figure,
     local_axis,
+    one_hour_readable,
 )
 from dashboard.figures.drillmap import AssetLayer
 from dashboard.figures.maplayers import WATER_RING
@@ -76,7 +77,7 @@ def aqi_over_time(
         "", lang=lang, height=520, yaxis={"title": "VN_AQI", "range": [0, top]}, legend=legend
     )
     layout["shapes"] = _band_shapes(top)
-    return {"data": traces, "layout": layout}
+    return one_hour_readable({"data": traces, "layout": layout})
 
 
 def exceedance_bars(exceed: pd.DataFrame, labels: dict[str, str], *, lang: str) -> dict[str, Any]:
@@ -133,7 +134,7 @@ def water_levels(
          "text": f"{t('environment.flood_stage', lang)} {s:.0f} cm", "font": {"color": PALETTE["bad"], "size": 12}}
         for s in stages
     ]  # fmt: skip
-    return {"data": traces, "layout": layout}
+    return one_hour_readable({"data": traces, "layout": layout})
 
 
 def environment_layers(stations: pd.DataFrame, gauges: pd.DataFrame, lang: str) -> list[AssetLayer]:
