@@ -169,7 +169,8 @@ def take_post(
     store: Store, config: Config, areas: Areas, posted: Posted, now: datetime, lang: Lang
 ) -> Taken:
     """Check `posted` (its api_key already taken) and store it as a new report; raises
-    Open311Error (nothing stored) for a post that does not fit."""
+    Open311Error (nothing stored) for a post that does not fit. The attribute answers are
+    written in the city's language (the desk reads them), the notice in `lang` (the app's)."""
     settings = config.open311
     check_jurisdiction(config, posted.get("jurisdiction_id"))
     code = _service_code(posted)
@@ -181,7 +182,7 @@ def take_post(
     description = check_text("description", posted.get("description"), settings.max_description)
     media_url = check_url(posted.get("media_url"))
     try:
-        lines = attribute_lines(code, posted.attributes, lang)
+        lines = attribute_lines(code, posted.attributes, config.city.language)
     except BadAttribute as exc:
         raise Open311Error(400, str(exc)) from None
     for line in lines:

@@ -36,7 +36,9 @@ def _path(name: str, description: str, schema: dict[str, Any] | None = None) -> 
 
 _FORMAT: Final = _path("format", "json or xml", {"enum": ["json", "xml"]})
 _JURISDICTION: Final = _q("jurisdiction_id", "checked when [open311] jurisdiction_id is set")
-_LANG: Final = _q("lang", "vi or en (else Accept-Language, else the city's)", {"enum": ["vi", "en"]})
+_LANG: Final = _q(
+    "lang", "vi or en (else Accept-Language, else the city's)", {"enum": ["vi", "en"]}
+)
 _KEY: Final = _q("api_key", "an Open311 key; reads need one when [open311] public_reads = false")
 _ERRORS: Final = {
     "description": "the spec's error list",

@@ -10,9 +10,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from dashboard.api import ROUTES
-from dashboard.open311 import PREFIX as OPEN311
 from dashboard.app import create_app
 from dashboard.config import Config
+from dashboard.open311 import PREFIX as OPEN311
 from dashboard.store import Store
 from tests.api.seed import EXPECTED_HEALTH, NOW, SOURCES, Seed
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -36,6 +37,7 @@ class Server:
     seed: Seed
     client: FlaskClient
     key: str
+    clock: list[datetime]  # the app's clock: clock[0] (tests.api.seed's NOW at first)
 
     @property
     def store(self) -> Store:
@@ -47,7 +49,9 @@ class Server:
 
     def post(self, fields: dict[str, str], fmt: str = "json", **kwargs: Any) -> Any:
         """POST a form (the spec's body) to requests.<fmt>, with this server's key."""
-        return self.client.post(f"{BASE}/requests.{fmt}", data={"api_key": self.key, **fields}, **kwargs)
+        return self.client.post(
+            f"{BASE}/requests.{fmt}", data={"api_key": self.key, **fields}, **kwargs
+        )
 
     def count(self, table: str) -> int:
         with self.store.engine.connect() as conn:
@@ -59,12 +63,15 @@ MakeServer = Callable[..., Server]
 
 def _make(store: Store, **open311: Any) -> Server:
     seed = seed_store(store)
-    config = seed.config.model_copy(update={"open311": Open311Config(**{"enabled": True, **open311})})
+    config = seed.config.model_copy(
+        update={"open311": Open311Config(**{"enabled": True, **open311})}
+    )
     seed.config = config
-    app = create_app(config, store, clock=lambda: NOW)
+    clock = [NOW]
+    app = create_app(config, store, clock=lambda: clock[0])
     client = app.server.test_client(role=None)
     made = commands.create_token(store, NOW, CLI_ACTOR, "open311", "citizen-app")
-    return Server(app, seed, client, made.secret)
+    return Server(app, seed, client, made.secret, clock)
 
 
 @pytest.fixture

@@ -137,10 +137,19 @@ def test_requests_filter_by_the_spec_arguments(server: Server) -> None:
 
 def test_requests_default_to_the_last_90_days(server: Server) -> None:
     old = CitizenReport(
-        "OLD-1", "waste", "cũ", "open", 105.08, 10.01, NOW - timedelta(days=91), NOW - timedelta(days=91)
+        "OLD-1",
+        "waste",
+        "cũ",
+        "open",
+        105.08,
+        10.01,
+        NOW - timedelta(days=91),
+        NOW - timedelta(days=91),
     )
     server.store.ingest("sim", reports=[old], now=NOW)
-    listed = {r["service_request_id"] for r in server.client.get(f"{BASE}/requests.json").get_json()}
+    listed = {
+        r["service_request_id"] for r in server.client.get(f"{BASE}/requests.json").get_json()
+    }
     assert "sim:OLD-1" not in listed and len(listed) == len(REPORTS)
     start = (NOW - timedelta(days=100)).isoformat()
     older = server.client.get(f"{BASE}/requests.json", query_string={"start_date": start})
