@@ -21,8 +21,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 __all__ = [
@@ -241,21 +241,18 @@ class Config(_Strict):
 
     @field_validator("sources")
     @classmethod
-    def _unique_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+    def _unique_names(cls, sources: list[SourceConfig], info: ValidationInfo) -> list[SourceConfig]:
         names = [s.name for s in sources]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
-        return sources
-
-    @model_validator(mode="after")
-    def _open311_source_is_its_own(self) -> Config:
-        if any(s.name == self.open311.source for s in self.sources):
+        open311 = info.data.get("open311")
+        if open311 is not None and open311.source in names:
             raise ValueError(
-                f"open311.source {self.open311.source!r} is also a [[sources]] name: posted "
-                "reports need a source of their own"
+                f"{open311.source!r} is also open311.source: the reports citizens' apps post "
+                "need a source name of their own"
             )
-        return self
+        return sources
 
     def path(self, p: Path) -> Path:
         """`p` resolved against the config's folder; absolute paths pass through.
