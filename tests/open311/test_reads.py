@@ -237,3 +237,21 @@ def test_a_disabled_server_serves_nothing_under_its_prefix(make_server: MakeServ
     server = make_server(enabled=False)
     r = server.client.get(f"{BASE}/services.json")
     assert r.status_code in (302, 401, 404) and b"service_code" not in r.data
+
+
+def test_the_openapi_document_describes_every_open311_route(server: Server) -> None:
+    from dashboard.open311 import PREFIX, ROUTES
+
+    staff = server.app.server.test_client()
+    doc = staff.get("/api/v1/openapi.json").get_json()
+    described = {p: item for p, item in doc["paths"].items() if p.startswith(PREFIX)}
+    assert set(described) == {PREFIX + p for p in ROUTES}
+    for path, methods in ROUTES.items():
+        assert sorted(described[PREFIX + path]) == sorted(m.lower() for m in methods)
+    served = {r.rule for r in server.app.server.url_map.iter_rules()}
+    for path in ROUTES:  # each documented path is a rule the server has
+        rule = PREFIX + path.replace("{format}", "<any(json, xml):fmt>")
+        rule = rule.replace("{service_code}", "<code>").replace(
+            "{service_request_id}", "<path:rid>"
+        )
+        assert rule in served, rule
