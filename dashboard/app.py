@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from dashboard import callback_requests
 from dashboard.api import ROUTES, api_blueprint
 from dashboard.auth.access import AccessMap
+from dashboard.auth.guard import authenticates_itself
 from dashboard.auth.setup import install as install_auth
 from dashboard.config import PROJECT_ROOT, Config
 from dashboard.context import EXTENSION, AppContext
@@ -40,7 +41,7 @@ def _remember_language(response: flask.Response) -> flask.Response:
     request = flask.request
     lang = request.args.get("lang")
     is_page = request.method == "GET" and not request.path.startswith(
-        ("/api/", "/_dash", "/assets")
+        ("/api/", "/_dash", "/assets", "/open311/")
     )
     if is_page and lang in LANGUAGES and request.cookies.get(LANG_COOKIE) != lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax")
@@ -97,7 +98,8 @@ def _redirect_home(target: str) -> Callable[[], WerkzeugResponse | None]:
 def create_app(
     config: Config, store: Store | None = None, *, clock: Callable[[], datetime] | None = None
 ) -> dash.Dash:
-    """A Dash app serving the pages of `layouts.PAGES`, `/healthz` and `/api/v1` on `store`.
+    """A Dash app serving the pages of `layouts.PAGES`, `/healthz`, `/api/v1` and (when
+    `[open311] enabled`) the Open311 server `/open311/v2/` on `store`.
 
     `store` defaults to one on `config.database_url` (its schema is the CLI's business);
     `clock` (aware UTC) defaults to the system clock; tests pass a fixed one.
@@ -129,6 +131,11 @@ def create_app(
     server.extensions[EXTENSION] = context
     server.register_blueprint(api_blueprint())
     server.register_blueprint(notify_blueprint())
+    if config.open311.enabled:
+        from dashboard.open311 import BLUEPRINT, open311_blueprint
+
+        server.register_blueprint(open311_blueprint(config))
+        authenticates_itself(server, BLUEPRINT)
     server.after_request(_remember_language)
     access = AccessMap()
     home = _register_pages(app, config, access)

@@ -142,12 +142,12 @@ def user_passwd(cx: Any, name: str, password_stdin: bool) -> None:
 
 @click.group("token")
 def token_group() -> None:
-    """Wall-screen and API tokens: create, list, revoke."""
+    """Wall-screen and API tokens, and Open311 keys of citizens' apps: create, list, revoke."""
 
 
 @token_group.command("create")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(["wall", "api"]), required=True)
+@click.option("--kind", type=click.Choice(["wall", "api", "open311"]), required=True)
 @click.option("--scope", "scopes", multiple=True, default=["read:api"], show_default=True)
 @click.option("--path", "bound_path", default="/wall", show_default=True, help="Wall tokens.")
 @click.pass_obj
@@ -161,6 +161,8 @@ def token_create(cx: Any, name: str, kind: str, scopes: tuple[str, ...], bound_p
         _fail(str(exc))
     if kind == "wall":
         click.echo(f"open once on the screen: {bound_path}?token={made.secret}")
+    elif kind == "open311":
+        click.echo(f"api_key={made.secret}")
     else:
         click.echo(f"Authorization: Bearer {made.secret}")
 

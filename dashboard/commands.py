@@ -133,7 +133,7 @@ def create_token(
     scopes: tuple[str, ...] = ("read:api",),
     bound_path: str = "/wall",
 ) -> manage.NewToken:
-    """A wall or API token; its secret is in the result, once."""
+    """A wall token, an API token or an Open311 key; its secret is in the result, once."""
     return manage.create_token(store, kind, name, now, actor, scopes=scopes, bound_path=bound_path)
 
 

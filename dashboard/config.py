@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 __all__ = [
     "PROJECT_ROOT",
@@ -28,6 +35,7 @@ __all__ = [
     "DatabaseConfig",
     "LoginLimits",
     "MapConfig",
+    "Open311Config",
     "SourceConfig",
     "WallConfig",
     "load_config",
@@ -165,6 +173,29 @@ class AuthConfig(_Strict):
         return paths
 
 
+class Open311Config(_Strict):
+    """cityops's own Open311 GeoReport v2 server under `/open311/v2/` (`dashboard.open311`):
+    citizen apps post service requests straight into the report desk with an Open311 key
+    (`cityops token create NAME --kind open311`, or /admin)."""
+
+    enabled: bool = False
+    # Checked when set: a request naming another jurisdiction is answered 404 (the spec's
+    # convention is the city's web domain, e.g. "rachgia.angiang.gov.vn").
+    jurisdiction_id: str | None = Field(default=None, min_length=1, max_length=128)
+    # Reads (services, requests) open to anyone; false: an Open311 key or an API token needed.
+    public_reads: bool = True
+    # The longest description accepted (the spec's bound is 4,000 characters).
+    max_description: int = Field(default=4000, ge=1, le=4000)
+    # The store's source name of posted reports (must differ from every [[sources]] name).
+    source: str = Field(default="open311-server", pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    # A post must lie in a ward of [areas] wards; false: any valid WGS84 point is taken.
+    require_in_area: bool = True
+    # The largest request body taken, in KiB (HTTP 413 and the spec's error list above it).
+    max_body_kb: int = Field(default=64, ge=8, le=1024)
+    contact: str = ""  # discovery's `contact`: who citizens' app makers write to
+    key_service: str = ""  # discovery's `key_service`: how an app maker asks for a key
+
+
 class SourceConfig(BaseModel):
     """Every source has these keys; its type's own keys are kept in `options` (see `extra`)."""
 
@@ -202,6 +233,7 @@ class Config(_Strict):
     map: MapConfig = MapConfig()
     wall: WallConfig = WallConfig()
     auth: AuthConfig = AuthConfig()
+    open311: Open311Config = Open311Config()
     sources: list[SourceConfig] = Field(default_factory=_default_sources)
     demo: bool = False
     # Where relative paths (areas, sqlite files) are resolved: the config file's folder.
@@ -211,11 +243,17 @@ class Config(_Strict):
 
     @field_validator("sources")
     @classmethod
-    def _unique_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+    def _unique_names(cls, sources: list[SourceConfig], info: ValidationInfo) -> list[SourceConfig]:
         names = [s.name for s in sources]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        open311 = info.data.get("open311")
+        if open311 is not None and open311.source in names:
+            raise ValueError(
+                f"{open311.source!r} is also open311.source: the reports citizens' apps post "
+                "need a source name of their own"
+            )
         return sources
 
     def path(self, p: Path) -> Path:

@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 document of `/healthz` and `/api/v1` (served at `/api/v1/openapi.json`).
+"""The OpenAPI 3.1 document of `/healthz`, `/api/v1` and the Open311 server `/open311/v2`
+(served at `/api/v1/openapi.json`; the Open311 part is `dashboard.open311.openapi`).
 
 Kept apart from the routes (dashboard/api.py) because it is long and changes for a different
 reason: the routes change when behaviour does, this when the published description does. The row
@@ -12,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from dashboard.open311.openapi import open311_paths
 from dashboard.queries import readings, sources
 from dashboard.queries.filters import OUTSIDE
 from dashboard.queries.wall import KPI_KEYS
@@ -272,6 +274,8 @@ def openapi_document() -> dict[str, Any]:
             _list_of(kpi, time=_TS),
         ),
         "/api/v1/openapi.json": _op("This document", [], {"type": "object"}),
+        # the Open311 GeoReport v2 server, served when [open311] enabled
+        **open311_paths(),
     }
     return {
         "openapi": "3.1.0",

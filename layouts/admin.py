@@ -1,9 +1,10 @@
-"""/admin (admins only): accounts, wall-screen and API tokens, and the audit log.
+"""/admin (admins only): accounts, wall-screen and API tokens, Open311 keys, the audit log.
 
 Accounts are listed with disable/enable; adding users and setting passwords stay on the
 console (`cityops user add|passwd`), where a password is typed without passing through a web
 form. Tokens are created here (the secret is shown once, then only its first characters) and
-revoked here: a wall screen using a revoked token is signed out at its next refresh. The
+revoked here: a wall screen using a revoked token is signed out at its next refresh, a
+citizen app's Open311 key (`api_key` of /open311/v2/) is refused from then on. The
 audit log is paged on the server, newest first. Every change goes through
 `dashboard.commands`, the same commands as the console, and is audited there.
 """
@@ -48,6 +49,7 @@ class ids:
     token_name = "admin-token-name"
     create_wall = "admin-create-wall"
     create_api = "admin-create-api"
+    create_open311 = "admin-create-open311"
     tokens = "admin-tokens"
     revoke = "admin-revoke"  # pattern id {"type": ..., "name": <token>}
     audit = "admin-audit"
@@ -82,6 +84,7 @@ def layout(lang: str | None = None, **_: Any) -> html.Div:
                     dcc.Input(id=ids.token_name, type="text", maxLength=64, debounce=False),
                     action_button(ids.create_wall, t("admin.create_wall", lang)),
                     action_button(ids.create_api, t("admin.create_api", lang)),
+                    action_button(ids.create_open311, t("admin.create_open311", lang)),
                 ],
                 className="source-actions admin-new-token",
             ),
@@ -221,14 +224,16 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.token_name, "value"),
         Input(ids.create_wall, "n_clicks"),
         Input(ids.create_api, "n_clicks"),
+        Input(ids.create_open311, "n_clicks"),
         State(ids.token_name, "value"),
         State(ids.lang, "data"),
         prevent_initial_call=True,
     )
     @requires("admin", action="token.create")
-    def create_token(_w: Any, _a: Any, name: Any, lang: str) -> tuple[Any, str, str]:
+    def create_token(_w: Any, _a: Any, _o: Any, name: Any, lang: str) -> tuple[Any, str, str]:
         name = as_str(name, "the token's name")
-        kind = "wall" if dash.ctx.triggered_id == ids.create_wall else "api"
+        kinds = {ids.create_wall: "wall", ids.create_open311: "open311"}
+        kind = kinds.get(str(dash.ctx.triggered_id), "api")
         ctx, who = app_context(), current_principal()
         assert who is not None
         try:
@@ -240,11 +245,8 @@ def register_callbacks(app: dash.Dash) -> None:
                 f"{flask.request.host_url.rstrip('/')}{made.token.bound_path}?token={made.secret}"
             )
             return {"token": made.token.name}, t("admin.created_wall", lang).format(link=link), ""
-        return (
-            {"token": made.token.name},
-            t("admin.created_api", lang).format(secret=made.secret),
-            "",
-        )
+        created = "admin.created_open311" if kind == "open311" else "admin.created_api"
+        return {"token": made.token.name}, t(created, lang).format(secret=made.secret), ""
 
     @app.callback(
         Output(ids.acted, "data", allow_duplicate=True),

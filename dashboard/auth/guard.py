@@ -20,6 +20,9 @@ both ends), so `/admin/` or `//admin` is the page `/admin` here too. A body is n
 before the principal is known (nobody signed in: 401 unread), never past `[server]
 max_request_mb` (413), and one nested too deep for the parser is a 400.
 
+A blueprint registered with `authenticates_itself` (the Open311 server) checks its own
+callers: the guard only bounds its bodies.
+
 Refusals are 401 (nobody signed in), 403 (not allowed) or 400/413 (a body refused), JSON
 except for pages, and nothing runs; a refused write by someone signed in is recorded in the
 audit log. A state-changing request whose Origin is another site's is refused outright (the
@@ -44,11 +47,20 @@ from dashboard.auth.principal import G_PRINCIPAL, Principal, can_write, write_ru
 from dashboard.auth.sessions import COOKIE, load_session, open_session, set_cookie
 from dashboard.context import current_context
 
-__all__ = ["ACCESS", "API_SCOPE", "PUBLIC", "access_map", "guard", "page_path"]
+__all__ = [
+    "ACCESS",
+    "API_SCOPE",
+    "PUBLIC",
+    "access_map",
+    "authenticates_itself",
+    "guard",
+    "page_path",
+]
 
 ACCESS = "cityops_access"  # key of the AccessMap in flask_app.extensions
 FORBIDDEN = "cityops_forbidden"  # key of the 403 page's renderer
 DASH_APP = "cityops_dash"  # the Dash app (its callback map)
+SELF_AUTHENTICATED = "cityops_self_authenticated"  # blueprints that check their own callers
 API_SCOPE = "read:api"
 PUBLIC = Principal("public", "viewer", "public")
 # The FIWARE notification routes authenticate by their source's own token (dashboard.ngsi_notify).
@@ -228,10 +240,19 @@ def _resolve(path: str, principal: Principal | None, body: dict[str, Any]) -> Re
     return None
 
 
+def authenticates_itself(server: flask.Flask, blueprint: str) -> None:
+    """Let the requests of `blueprint` through unjudged, their body size aside: it checks its
+    own callers (the Open311 server's keys), reads no cookie, so no cross-site request can
+    borrow a session through it."""
+    server.extensions.setdefault(SELF_AUTHENTICATED, set()).add(blueprint)
+
+
 def guard() -> Refusal | None:
     """The before_request hook (see the module docstring)."""
     request = flask.request
     path = request.path
+    if request.blueprint in flask.current_app.extensions.get(SELF_AUTHENTICATED, ()):
+        return _too_large()
     if request.method not in SAFE_METHODS and not _same_origin():
         return _json(403, "cross_origin", "requests from another site are refused")
     refusal = _too_large()

@@ -38,7 +38,9 @@ __all__ = [
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 API_SCOPES = {"read:api": "read every /api/v1/ route"}
 CLI_ACTOR = Principal("console", "admin", "user")  # whoever runs `cityops` on the server
-TOKEN_PREFIX = {"wall": "cw_", "api": "ca_"}
+# Token kinds and the readable start of their secrets. "open311": a citizen app's Open311
+# api_key (posts service requests to /open311/v2/, reads it when reads are not public).
+TOKEN_PREFIX = {"wall": "cw_", "api": "ca_", "open311": "co_"}
 
 
 @dataclass(frozen=True)
@@ -139,12 +141,13 @@ def create_token(
     scopes: tuple[str, ...] = ("read:api",),
     bound_path: str = "/wall",
 ) -> NewToken:
-    """A wall token (read-only, bound to `bound_path`) or an API token with `scopes`; the
-    secret is in the result, once."""
+    """A wall token (read-only, bound to `bound_path`), an API token with `scopes`, or an
+    Open311 key (a citizen app's `api_key`); the secret is in the result, once."""
     _check_name(name, "token")
     if kind not in TOKEN_PREFIX:
+        known = ", ".join(TOKEN_PREFIX)
         raise AccountError(
-            f"unknown token kind {kind!r}; one of: wall, api", "unknown_kind", kind=kind
+            f"unknown token kind {kind!r}; one of: {known}", "unknown_kind", kind=kind
         )
     unknown = [s for s in scopes if s not in API_SCOPES]
     if kind == "api" and (unknown or not scopes):

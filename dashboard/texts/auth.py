@@ -78,10 +78,19 @@ TEXT: dict[str, dict[str, str]] = {
     "admin.state.revoked": {"vi": "đã thu hồi", "en": "revoked"},
     "admin.kind.wall": {"vi": "màn hình tường", "en": "wall screen"},
     "admin.kind.api": {"vi": "API", "en": "API"},
+    "admin.kind.open311": {"vi": "khoá Open311", "en": "Open311 key"},
     "admin.new_token": {"vi": "Mã mới", "en": "New token"},
     "admin.token_name": {"vi": "Tên mã", "en": "Token name"},
     "admin.create_wall": {"vi": "Tạo mã màn hình tường", "en": "Create wall-screen token"},
     "admin.create_api": {"vi": "Tạo mã API (chỉ đọc)", "en": "Create API token (read-only)"},
+    "admin.create_open311": {
+        "vi": "Tạo khoá Open311 (ứng dụng người dân)",
+        "en": "Create Open311 key (citizen app)",
+    },
+    "admin.created_open311": {
+        "vi": "Đã tạo. Khoá api_key Open311 của ứng dụng (chỉ hiện lần này): {secret}",
+        "en": "Created. The app's Open311 api_key (shown only now): {secret}",
+    },
     "admin.revoke": {"vi": "Thu hồi", "en": "Revoke"},
     "admin.created_wall": {
         "vi": "Đã tạo. Mở địa chỉ này một lần trên màn hình (chỉ hiện lần này): {link}",

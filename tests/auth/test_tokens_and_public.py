@@ -157,7 +157,11 @@ def test_the_admin_page_creates_and_revokes_tokens_and_lists_the_audit(app: dash
     out = call_callback(
         admin,
         output_key(admin, "admin-token-name.value"),
-        {"admin-create-wall.n_clicks": 1, "admin-create-api.n_clicks": None},
+        {
+            "admin-create-wall.n_clicks": 1,
+            "admin-create-api.n_clicks": None,
+            "admin-create-open311.n_clicks": None,
+        },
         {"admin-token-name.value": "hall-screen", "admin-lang.data": "en"},
     )
     assert "/wall?token=cw_" in out["admin-notice"]["children"]
@@ -245,7 +249,11 @@ def test_a_refused_account_change_is_said_in_the_page_language(
     admin = app.server.test_client()
     admin.get("/admin")
     key = output_key(admin, "admin-token-name.value")
-    clicks = {"admin-create-wall.n_clicks": 1, "admin-create-api.n_clicks": None}
+    clicks = {
+        "admin-create-wall.n_clicks": 1,
+        "admin-create-api.n_clicks": None,
+        "admin-create-open311.n_clicks": None,
+    }
     state = {"admin-token-name.value": "hall-screen", "admin-lang.data": lang}
     call_callback(admin, key, clicks, state)
     notice = call_callback(admin, key, clicks, state)["admin-notice"]["children"]

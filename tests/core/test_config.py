@@ -61,6 +61,8 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
         ('[[sources]]\nname = "a"\ntype = "simulator"\ninterval_s = 0\n', "sources.0.interval_s"),
         ('[[sources]]\nname = "a"\ntype = "x"\n[[sources]]\nname = "a"\ntype = "y"\n', "sources"),
         ('[databse]\nurl = "x"\n', "databse"),
+        ("[open311]\nmax_description = 5000\n", "open311.max_description"),
+        ('[open311]\nsource = "sim"\n[[sources]]\nname = "sim"\ntype = "simulator"\n', "sources"),
     ],
 )
 def test_bad_key_or_value_names_key_and_file(tmp_path: Path, text: str, key: str) -> None:
