@@ -142,6 +142,8 @@ def environment_layers(stations: pd.DataFrame, gauges: pd.DataFrame, lang: str) 
     colours = [b.colour if (b := band_of(v)) else PREVIOUS_COLOUR for v in stations["aqi_max"]]
     label = [
         f"VN_AQI max {m:.0f} · {t('drill.col.exceed_h', lang)}: {e}"
+        if m == m  # NaN: a station measuring before its first index
+        else t("environment.no_index", lang)
         for m, e in zip(stations["aqi_max"], stations["exceed_h"], strict=True)
     ]
     layers = [

@@ -110,9 +110,9 @@ def _stations(session: Session, drill: DrillFilter, level: str) -> tuple[pd.Data
         list(stations["id"]),
     )  # fmt: skip
     hourly = hourly_aqi_frame(means, first, hi)
-    stations = stations[stations["id"].isin(hourly["asset_id"])].drop(
-        columns=["attributes", "kind"]
-    )
+    # A station that measures a pollutant is listed even before it has an index (a new feed's
+    # first hours: VN_AQI needs two of the last three hours), its VN_AQI shown as "no data".
+    stations = stations[stations["id"].isin(means["asset_id"])].drop(columns=["attributes", "kind"])
     pollutants = [p for p, _ in aqi.METRIC_POLLUTANT.values()]
     over = hourly[pollutants].gt(EXCEEDANCE_ABOVE)
     g = hourly.assign(exceed=over.any(axis=1)).groupby("asset_id")
@@ -122,6 +122,7 @@ def _stations(session: Session, drill: DrillFilter, level: str) -> tuple[pd.Data
         ),
         left_on="id", right_index=True, how="left",
     )  # fmt: skip
+    stations["exceed_h"] = stations["exceed_h"].fillna(0).astype("int64")
     stations["band"] = [b.key if (b := aqi.band_of(v)) else None for v in stations["aqi_max"]]
     stations = stations.sort_values(["aqi_max", "id"], ascending=[False, True]).reset_index(
         drop=True

@@ -223,6 +223,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Hourly VN_AQI (Decision 1459/QĐ-TCMT) per station; exceedance hours: a sub-index above 100 (poor or worse). Added up over stations they are station-hours: each station counts each of its own hours, so 3 stations over 24 hours can make up to 72 station-hours. Water levels against the tide (the most seaward gauge) and flood stage.",
     },
     "environment.aqi": {"vi": "VN_AQI theo giờ, từng trạm", "en": "Hourly VN_AQI by station"},
+    "environment.no_index": {
+        "vi": "Chưa có VN_AQI (cần số liệu trong 2 của 3 giờ gần nhất)",
+        "en": "No VN_AQI yet (it needs data in 2 of the last 3 hours)",
+    },
     "environment.exceedance": {
         "vi": "Giờ-trạm vượt ngưỡng theo chất ô nhiễm",
         "en": "Exceedance station-hours per pollutant",
