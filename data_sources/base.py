@@ -167,6 +167,7 @@ class PushConnector(SourceConnector):
 
 BUILTIN_KINDS: dict[str, str] = {
     "simulator": "data_sources.simulator:SimulatorSource",
+    "mqtt": "data_sources.mqtt:MqttSource",
 }
 
 
