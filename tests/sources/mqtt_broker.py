@@ -9,6 +9,7 @@ restarted.
 
 from __future__ import annotations
 
+import getpass
 import json
 import shutil
 import socket
@@ -111,9 +112,9 @@ def subscribed(connector: PushConnector, link: Collect | None = None) -> Iterato
                 link.lock.notify_all()
 
     running.thread = threading.Thread(target=hold, daemon=True)
+    n = len(link.states)
     running.thread.start()
     try:
-        n = len(link.states)
         link.wait(lambda: "connected" in link.states[n:] or running.errors)
         yield running
     finally:
@@ -157,7 +158,9 @@ class PrivateBroker:
         self.conf = folder / "mosquitto.conf"
         self.conf.write_text(
             f"listener {self.port} {HOST}\nallow_anonymous true\npersistence true\n"
-            f"persistence_location {folder}/\nautosave_interval 1\n{extra}\n"
+            f"persistence_location {folder}/\nautosave_interval 1\n"
+            # run as root, Mosquitto drops to its own user, which cannot write our folder
+            f"user {getpass.getuser()}\n{extra}\n"
         )
         self.process: subprocess.Popen[bytes] | None = None
 
