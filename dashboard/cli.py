@@ -1,4 +1,5 @@
-"""The `cityops` command: demo, serve, scheduler, db upgrade, backfill, ingest, sources."""
+"""The `cityops` command: demo, serve, scheduler, db upgrade, backfill, ingest, sources,
+simulate."""
 
 from __future__ import annotations
 
@@ -262,6 +263,64 @@ def sources_cmd(cx: Context) -> None:
         if r.last_error:
             table.add_row("", "", f"[red]{r.last_error[:100]}[/]", "", "", "", "", "")
     Console(width=140).print(table)
+
+
+@main.command("simulate")
+@click.option("--publish", "target", type=click.Choice(["mqtt"]), required=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The MQTT broker.")
+@click.option("--port", type=int, default=1883, show_default=True)
+@click.option("--prefix", default="rachgia", show_default=True, help="The topics' first level.")
+@click.option("--source", default=None, help="The simulator source (default: the first one).")
+@click.option("--every", type=click.FloatRange(min=1), default=None, help="Seconds between steps.")
+@click.option("--once", is_flag=True, help="Publish the city's current state once, then stop.")
+@click.pass_obj
+def simulate_cmd(
+    cx: Context,
+    target: str,
+    host: str,
+    port: int,
+    prefix: str,
+    source: str | None,
+    every: float | None,
+    once: bool,
+) -> None:
+    """Publish the simulated city as a city would: its assets and readings to MQTT topics.
+
+    Assets retained on <prefix>/assets/<id>, readings on <prefix>/<domain>/<id>/<metric> as
+    {"value", "ts"}: what an `mqtt` source with the README's mapping reads.
+    """
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from data_sources.simulator.publish import publish_batch
+
+    sims = [s for s in cx.config.sources if s.type == "simulator" and s.name == (source or s.name)]
+    if not sims:
+        _fail(f"no simulator source {source or ''} in the configuration".replace("  ", " "))
+    connector = create(sims[0], cx.config)
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"cityops-simulate-{prefix}")
+    client.max_inflight_messages_set(1000)
+    try:
+        client.connect(host, port)
+    except OSError as exc:
+        _fail(f"cannot reach the MQTT broker at {host}:{port}: {exc}")
+    client.loop_start()
+    since: datetime | None = None
+    try:
+        while True:
+            now = utcnow()
+            n = publish_batch(client, connector.fetch(since, now), prefix)
+            console.print(f"published {n:,} messages to {host}:{port} under {prefix}/")
+            since = now
+            if once:
+                break
+            time.sleep(every or sims[0].interval_s)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        client.disconnect()
+        client.loop_stop()
+        connector.close()
 
 
 def _serve(cx: Context, store: Store, host: str, port: int) -> None:

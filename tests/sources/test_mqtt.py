@@ -3,6 +3,7 @@ nothing the broker kept lost across a connector or broker restart."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -10,17 +11,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from pydantic import ValidationError
 
 from dashboard.areas import Areas
+from dashboard.cli import main
 from dashboard.config import Config, ConfigError, SourceConfig, load_config
-from dashboard.records import Reading
+from dashboard.records import Reading, validate_reading
 from dashboard.store import Store
 from dashboard.subscribers import Backoff, Supervisor
 from data_sources.base import create
 from data_sources.mqtt import MqttSource
 from data_sources.mqtt.mapping import Parsed, Router, TopicTemplate, ValueMapping, convert
-from tests.sources.mqtt_broker import PORT, private_broker, publish, publisher, unique
+from tests.sources.mqtt_broker import (
+    PORT,
+    private_broker,
+    publish,
+    publisher,
+    subscribed,
+    unique,
+)
 from tests.store.data import frame
 
 NAME = "city-mqtt"
@@ -252,3 +262,36 @@ def test_nothing_the_broker_kept_is_lost_across_connector_and_broker_restarts(
         wait(lambda: len(readings(store)) == 40)
     base = int(T0.timestamp())
     assert readings(store) == [("aq-1", "pm25_ugm3", base + 60 * k, float(k)) for k in sent]
+
+
+def test_the_simulated_city_publishes_what_the_connector_reads(
+    config: Config, tmp_path: Path
+) -> None:
+    prefix = unique()
+    toml = tmp_path / "cityops.toml"
+    toml.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path}/c.db"\n[[sources]]\nname = "sim"\n'
+        'type = "simulator"\nlights = 20\nair_stations = 2\nwater_sensors = 2\n',
+        encoding="utf-8",
+    )
+    # The README's mapping: retained assets, then value-form readings.
+    city_mapping = [
+        {"payload": "asset", "topic": "+/+/assets/{asset_id}"},
+        {"payload": "value", "topic": "+/+/{domain}/{asset_id}/{metric}"},
+    ]
+    source = connector(config, prefix, mapping=city_mapping, batch_ms=50)
+    with subscribed(source) as running:
+        args = ["--config", str(toml), "simulate", "--publish", "mqtt", "--once"]
+        result = CliRunner().invoke(main, [*args, "--prefix", prefix])
+        assert result.exit_code == 0, result.output
+        sent = int(re.search(r"published ([\d,]+) messages", result.output)[1].replace(",", ""))  # type: ignore[index]
+        link = running.link
+        link.wait(lambda: len(link.merged().assets) + len(link.readings()) >= sent)
+        batch = link.merged()
+    with publisher() as pub:  # leave no retained messages behind
+        publish(pub, [(f"{prefix}/assets/{a.id}", b"") for a in batch.assets], retain=True)
+    assert batch.rejects == []
+    known = {a.id for a in batch.assets}
+    assert {a.domain for a in batch.assets} == {"traffic", "lighting", "environment", "water"}
+    assert [r for r in batch.readings if validate_reading(r, known) is not None] == []
+    assert {r.metric for r in batch.readings} >= {"speed_kmh", "pm25_ugm3", "water_level_cm"}
