@@ -51,7 +51,7 @@ def test_upgrade_ingest_backfill_and_sources(config_file: Path, tmp_path: Path) 
 def test_ingest_of_an_unknown_source_names_the_known_ones(config_file: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(config_file), "ingest", "traffic"])
     assert result.exit_code == 2
-    assert "no source named 'traffic' (configured: sim)" in result.output
+    assert "no source named 'traffic' (configured: sim, " in result.output
 
 
 def test_a_bad_config_stops_with_key_and_file(tmp_path: Path) -> None:
