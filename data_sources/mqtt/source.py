@@ -184,7 +184,9 @@ class _Subscription:
         if rc.is_failure:
             self.broken = f"the broker refused the connection: {rc}"
             return
-        opts = SubscribeOptions(qos=self.o.qos)
+        opts: SubscribeOptions | int = self.o.qos  # MQTT 3.1.1 has no subscribe options
+        if self.o.protocol == "5":
+            opts = SubscribeOptions(qos=self.o.qos)
         client.subscribe([(t, opts) for t in self.o.topics])
 
     def _on_subscribe(self, _c: paho.Client, _u: Any, _mid: int, codes: Any, _p: Any) -> None:

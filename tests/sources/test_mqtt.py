@@ -295,3 +295,15 @@ def test_the_simulated_city_publishes_what_the_connector_reads(
     assert {a.domain for a in batch.assets} == {"traffic", "lighting", "environment", "water"}
     assert [r for r in batch.readings if validate_reading(r, known) is not None] == []
     assert {r.metric for r in batch.readings} >= {"speed_kmh", "pm25_ugm3", "water_level_cm"}
+
+
+def test_an_mqtt_3_1_1_session_delivers_and_persists_too(config: Config) -> None:
+    prefix = unique()
+    with subscribed(connector(config, prefix, protocol="3.1.1")) as running, publisher() as pub:
+        publish(pub, [pm25(prefix, 1)])
+        running.link.wait(lambda: len(running.link.readings()) == 1)
+    with publisher() as pub:  # while it is away, the broker keeps the message for its session
+        publish(pub, [pm25(prefix, 2)])
+    with subscribed(connector(config, prefix, protocol="3.1.1")) as again:
+        again.link.wait(lambda: len(again.link.readings()) == 1)
+    assert [r.value for r in running.link.readings() + again.link.readings()] == [1.0, 2.0]
