@@ -129,7 +129,9 @@ def _stored(store: Store) -> int:
 
 def _assets() -> list[Asset]:
     point = {"type": "Point", "coordinates": [105.08, 10.01]}
-    return [Asset(f"aq-{i}", "environment", "air_station", f"AQ {i}", point) for i in range(SENSORS)]
+    return [
+        Asset(f"aq-{i}", "environment", "air_station", f"AQ {i}", point) for i in range(SENSORS)
+    ]
 
 
 def _supervisor(config: Config, store: Store, port: int) -> Supervisor:

@@ -184,10 +184,10 @@ class _Subscription:
         if rc.is_failure:
             self.broken = f"the broker refused the connection: {rc}"
             return
-        opts: SubscribeOptions | int = self.o.qos  # MQTT 3.1.1 has no subscribe options
         if self.o.protocol == "5":
-            opts = SubscribeOptions(qos=self.o.qos)
-        client.subscribe([(t, opts) for t in self.o.topics])
+            client.subscribe([(t, SubscribeOptions(qos=self.o.qos)) for t in self.o.topics])
+        else:  # MQTT 3.1.1 has no subscribe options
+            client.subscribe([(t, int(self.o.qos)) for t in self.o.topics])
 
     def _on_subscribe(self, _c: paho.Client, _u: Any, _mid: int, codes: Any, _p: Any) -> None:
         refused = [f"{t}: {c}" for t, c in zip(self.o.topics, codes, strict=False) if c.is_failure]
