@@ -1,4 +1,5 @@
-"""The `cityops` command: demo, serve, scheduler, db upgrade, backfill, ingest, sources."""
+"""The `cityops` command: demo, serve, scheduler, db upgrade, backfill, ingest, sources,
+simulate."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from rich.table import Table
 from dashboard import commands
 from dashboard.areas import Areas
 from dashboard.auth.manage import CLI_ACTOR
+from dashboard.cli_simulate import simulate_cmd
 from dashboard.cli_users import token_group, user_group
 from dashboard.config import PROJECT_ROOT, Config, ConfigError, SourceConfig, load_config
 from dashboard.pipeline import backfill, run_source, utcnow
@@ -160,6 +162,7 @@ def _backfill_one(
 
 main.add_command(user_group)
 main.add_command(token_group)
+main.add_command(simulate_cmd)
 
 
 @main.group()
@@ -364,37 +367,3 @@ def demo_cmd(cx: Context, days: float, host: str | None, port: int | None) -> No
         _serve(cx, store, host or cx.config.server.host, port or cx.config.server.port)
     finally:
         scheduler.shutdown()
-
-
-@main.command("simulate")
-@click.option(
-    "--publish",
-    type=click.Choice(["ngsi-v2"]),
-    required=True,
-    help="Publish the simulated city as a real city's system would.",
-)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=1026, show_default=True)
-@click.pass_obj
-def simulate_cmd(cx: Context, publish: str, host: str, port: int) -> None:
-    """Serve the simulated city as an Orion broker (read-only NGSI-v2) for an ngsi-v2 source."""
-    from data_sources.fiware.publisher import CityState, make_server
-    from data_sources.simulator import SimulatorSource
-
-    config = cx.config
-    sim = next((s for s in config.sources if s.type == "simulator"), None)
-    options = sim.options if sim is not None else {}
-    # Its own name, so its asset ids ("orion:...") never meet the embedded simulator's.
-    settings = SourceConfig.model_validate({"name": "orion", "type": "simulator", **options})
-    source = SimulatorSource(settings, config)
-    server = make_server(CityState(source, source.options.step_s), host, port)
-    console.print(
-        f"publishing the simulated city as NGSI-v2 on http://{host}:{port}/v2/entities "
-        "(Ctrl-C stops)"
-    )
-    try:
-        server.serve_forever(poll_interval=0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()

@@ -24,7 +24,7 @@ from dashboard.records import Batch, Origin, OriginResult, Reject
 from dashboard.store import IngestResult, Store
 from data_sources.base import SourceConnector
 
-__all__ = ["RunOutcome", "backfill", "run_source", "store_pushed", "utcnow"]
+__all__ = ["PushSession", "RunOutcome", "backfill", "run_source", "store_pushed", "utcnow"]
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +258,68 @@ def store_pushed(
         store.set_cursor(name, cursor, success_at=clock())
 
     return _recorded(store, name, started, clock, work, close_stale=False)
+
+
+class PushSession:
+    """One subscription session of a push source (a broker connection), recorded as ONE run.
+
+    A busy feed hands over a batch every few milliseconds: a run row per batch would write
+    thousands of rows a minute and push every useful run out of /sources' history. So the
+    session opens one run when the subscription starts; each committed batch updates that
+    run's counts and the source's cursor and last success in one transaction
+    (`Store.record_pushed`); `finish` closes the run when the subscription ends, "ok" when it
+    was stopped, "error" with why when it broke. A session left "running" by a killed
+    process is closed as interrupted when the source's next session opens (sessions of one
+    source never overlap: one supervisor per source, under the scheduler's lease).
+    """
+
+    def __init__(self, store: Store, name: str, areas: Areas, *, clock: Clock = utcnow) -> None:
+        self.store, self.name, self.areas, self.clock = store, name, areas, clock
+        self.started = clock()
+        store.close_stale_runs(name, self.started)
+        state = store.source_state(name)
+        self.cursor = state.cursor if state else None
+        self.run_id = store.start_run(name, self.started)
+        self.rows = self.rejected = self.batches = 0
+
+    def deliver(self, batch: Batch) -> None:
+        """Store `batch` (placement, validation, quarantine, idempotent ingest) and record it;
+        returns only once both are committed, raises when either failed."""
+        now = self.clock()
+        rows, rejected = _store_batch(self.store, self.name, batch, self.areas, now)
+        if batch.cursor is not None and (self.cursor is None or batch.cursor > self.cursor):
+            self.cursor = batch.cursor  # the cursor only moves forward
+        self.store.record_pushed(
+            self.run_id,
+            self.name,
+            rows=self.rows + rows,
+            rejected=self.rejected + rejected,
+            cursor=self.cursor,
+            success_at=self.clock(),
+        )
+        self.rows += rows
+        self.rejected += rejected
+        self.batches += 1
+
+    def finish(self, error: str | None = None) -> RunOutcome:
+        """Close the session's run: "ok", or "error" with `error` (also the source's last
+        error). A database that is down leaves the run for the next session to close."""
+        ended = self.clock()
+        status = "ok" if error is None else "error"
+        try:
+            if error is not None:
+                self.store.record_error(self.name, ended, error)
+            self.store.finish_run(
+                self.run_id,
+                ended_at=ended,
+                status=status,
+                rows=self.rows,
+                rejected=self.rejected,
+                error=error,
+            )
+        except Exception:
+            log.exception("could not record the end of %s's subscription session", self.name)
+        return RunOutcome(self.name, status, self.rows, self.rejected, self.started, ended, error)
 
 
 def backfill(

@@ -1,5 +1,10 @@
 """The scheduler: one APScheduler job per enabled source, plus housekeeping, under a lease.
 
+A push source (a `PushConnector`: MQTT, a broker's subscription) gets no interval job but a
+`dashboard.subscribers.Supervisor` that keeps its subscription alive while this instance
+leads; it is stopped when the lease is lost or the scheduler shuts down, before the lease
+is released, so two schedulers never hold one feed's subscription at once.
+
 Only one scheduler may drive a store at a time (`cityops demo` or `cityops scheduler` beside
 any number of web workers): each instance renews a lease row in the store; the holder runs the
 jobs, any other instance waits on standby and takes over when the lease expires. Runs of one
@@ -24,7 +29,8 @@ from dashboard.areas import Areas
 from dashboard.config import Config, SourceConfig
 from dashboard.pipeline import Clock, RunOutcome, run_source, utcnow
 from dashboard.store import Store
-from data_sources.base import SourceConnector, create
+from dashboard.subscribers import DEFAULT_BACKOFF, Backoff, Supervisor
+from data_sources.base import PushConnector, SourceConnector, create
 
 __all__ = ["HOUSEKEEPING", "LEASE_NAME", "CityScheduler", "HeldLease", "SourceJob"]
 
@@ -120,6 +126,7 @@ class CityScheduler:
         *,
         holder: str | None = None,
         clock: Clock = utcnow,
+        push_backoff: Backoff = DEFAULT_BACKOFF,
     ) -> None:
         self.config = config
         self.store = store
@@ -127,6 +134,8 @@ class CityScheduler:
         self.clock = clock
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.jobs: dict[str, SourceJob] = {}
+        self.supervisors: dict[str, Supervisor] = {}
+        self.push_backoff = push_backoff
         self.leader = False
         # The lease has a thread of its own: busy or hung source jobs must never delay its
         # renewal, or a standby would take over while this one still runs jobs.
@@ -153,6 +162,7 @@ class CityScheduler:
 
     def shutdown(self) -> None:
         self._scheduler.shutdown(wait=True)
+        self._stop_supervisors()
         if self.leader:
             self.store.release_lease(LEASE_NAME, self.holder)
             self.leader = False
@@ -182,6 +192,9 @@ class CityScheduler:
     def _take_run_requests(self) -> None:
         """Start the sources someone asked to run now (from any process, through the store)."""
         for name in self.store.take_run_requests():
+            if name in self.supervisors:  # a push source: subscribe again now if backing off
+                self.supervisors[name].wake()
+                continue
             job = self.jobs.get(name)
             if job is None:
                 log.warning("run requested for %s, which is not an enabled source", name)
@@ -200,6 +213,13 @@ class CityScheduler:
                 log.exception("source %s cannot start", settings.name)
                 self.store.record_error(settings.name, now, f"{type(exc).__name__}: {exc}")
                 continue
+            if isinstance(connector, PushConnector):
+                supervisor = Supervisor(
+                    connector, self.store, self.areas, clock=self.clock, backoff=self.push_backoff
+                )
+                self.supervisors[settings.name] = supervisor
+                supervisor.start()
+                continue
             job = SourceJob(settings, connector, self.store, self.areas, self.clock)
             self.jobs[settings.name] = job
             self._scheduler.add_job(
@@ -217,7 +237,16 @@ class CityScheduler:
             next_run_time=now + timedelta(seconds=30),
         )
 
+    def _stop_supervisors(self) -> None:
+        """End every push subscription (all asked at once, then waited for)."""
+        for supervisor in self.supervisors.values():
+            supervisor.halt()
+        for supervisor in self.supervisors.values():
+            supervisor.join(timeout=30)
+        self.supervisors.clear()
+
     def _remove_jobs(self) -> None:
+        self._stop_supervisors()
         for job in self._scheduler.get_jobs():
             if job.id != "lease":
                 job.remove()

@@ -178,6 +178,7 @@ BUILTIN_KINDS: dict[str, str] = {
     "files": "data_sources.files:FilesSource",
     "ngsi-v2": "data_sources.fiware.ngsi_v2:NgsiV2Source",
     "ngsi-ld": "data_sources.fiware.ngsi_ld:NgsiLdSource",
+    "mqtt": "data_sources.mqtt:MqttSource",
 }
 
 

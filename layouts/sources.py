@@ -82,6 +82,7 @@ TABLE_COLUMNS = (
     "state",
     "last_run",
     "health",
+    "link",
     "rows",
     "rejected",
     "age",
@@ -220,6 +221,14 @@ def _files_section(lang: str) -> html.Div:
     )
 
 
+def link_text(h: q.SourceHealth, lang: str, tz: Any) -> str:
+    """A push source's link in words: connected since…, retrying since…: why, failing…."""
+    if h.link is None:
+        return t("sources.none", lang)
+    since = local_time(h.link_since, tz) or t("sources.none", lang)
+    return t(f"sources.link.{h.link}", lang).format(since=since, why=h.link_detail or "")
+
+
 def health_rows(health: list[q.SourceHealth], lang: str, tz: Any) -> list[dict[str, Any]]:
     """The table rows of `health`: words in `lang`, times local in `tz`."""
     none = t("sources.none", lang)
@@ -239,6 +248,7 @@ def health_rows(health: list[q.SourceHealth], lang: str, tz: Any) -> list[dict[s
                 "last_run": local_time(h.last_run_started, tz) or none,
                 "health": t(f"health.{h.health}", lang),
                 "health_code": str(h.health),
+                "link": link_text(h, lang, tz),
                 "paused": h.paused,
                 "rows": none if h.rows is None else h.rows,
                 "rejected": none if h.rejected is None else h.rejected,

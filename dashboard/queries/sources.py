@@ -94,6 +94,11 @@ class SourceHealth:
     due: bool
     last_error: str | None
     last_error_at: datetime | None
+    # A push source's link (None for pull sources, or no link held): connected, retrying,
+    # failing; since when; why it retries or fails.
+    link: str | None = None
+    link_since: datetime | None = None
+    link_detail: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,12 +207,19 @@ def feed_freshness(
 
 
 def _health(
-    cfg: SourceConfig, paused: bool, status: str | None, has_data: bool, stale: bool
+    cfg: SourceConfig,
+    paused: bool,
+    status: str | None,
+    has_data: bool,
+    stale: bool,
+    link: str | None = None,
 ) -> Health:
     if not cfg.enabled:
         return Health.DISABLED
     if paused:
         return Health.PAUSED
+    if link == "failing":
+        return Health.ERROR
     if status is None and not has_data:
         return Health.NEVER
     if status == "error":
@@ -270,9 +282,10 @@ def _one(
     as_of, age = fresh.data_as_of, fresh.age_s
     active = cfg.enabled and not paused
     stale = active and run is not None and fresh.stale
+    link = state.link if state else None
     next_run: datetime | None = None
     due = False
-    if active:
+    if active and link is None:  # a push source held by a supervisor runs on no interval
         if run is None:
             due = True
         else:
@@ -286,7 +299,7 @@ def _one(
         interval_s=cfg.interval_s,
         enabled=cfg.enabled,
         paused=paused,
-        health=_health(cfg, paused, status, as_of is not None, stale),
+        health=_health(cfg, paused, status, as_of is not None, stale, link),
         stale=stale,
         last_run_status=status,
         last_run_started=run.started_at if run else None,
@@ -299,6 +312,9 @@ def _one(
         due=due,
         last_error=state.last_error if state else None,
         last_error_at=state.last_error_at if state else None,
+        link=link,
+        link_since=state.link_since if state and link else None,
+        link_detail=state.link_detail if state and link else None,
     )
 
 

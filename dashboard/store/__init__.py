@@ -204,6 +204,28 @@ class Store:
         a run that never finishes (its process killed) still shows them."""
         runs.record_progress(self._writer, run_id, rows=rows, rejected=rejected)
 
+    def record_pushed(
+        self,
+        run_id: int,
+        source: str,
+        *,
+        rows: int,
+        rejected: int,
+        cursor: datetime | None,
+        success_at: datetime,
+    ) -> None:
+        """After a pushed batch committed: its subscription session's counts so far, the
+        source's cursor and last success, in one transaction (one write per batch)."""
+        runs.record_pushed(
+            self._writer,
+            run_id,
+            source,
+            rows=rows,
+            rejected=rejected,
+            cursor=cursor,
+            success_at=success_at,
+        )
+
     def finish_run(
         self,
         run_id: int,
@@ -236,6 +258,13 @@ class Store:
     def record_error(self, source: str, at: datetime, message: str) -> None:
 
         runs.record_error(self._writer, source, at, message)
+
+    def set_link(
+        self, source: str, link: str | None, since: datetime | None, detail: str | None = None
+    ) -> None:
+        """Keep a push source's link state: "connected", "retrying" or "failing" (`detail`:
+        why), since when; None when no link is held (paused, stopped)."""
+        runs.set_link(self._writer, source, link, since, detail)
 
     def set_paused(self, source: str, paused: bool) -> None:
 

@@ -27,15 +27,18 @@ from dashboard.store.readings import RAW_RETAINED_BEFORE, keep_five_minute_bucke
 
 __all__ = [
     "INTERRUPTED",
+    "LINK_STATES",
     "SourceStateView",
     "apply_retention",
     "close_stale_runs",
     "finish_run",
     "record_error",
     "record_progress",
+    "record_pushed",
     "release_lease",
     "request_run",
     "set_cursor",
+    "set_link",
     "set_paused",
     "source_state",
     "start_run",
@@ -116,6 +119,32 @@ def record_progress(engine: Engine, run_id: int, *, rows: int, rejected: int) ->
         )
 
 
+def record_pushed(
+    engine: Engine,
+    run_id: int,
+    source: str,
+    *,
+    rows: int,
+    rejected: int,
+    cursor: datetime | None,
+    success_at: datetime,
+) -> None:
+    """After a committed pushed batch: the session's run counts, the source's cursor and last
+    success, in one short transaction (a busy feed writes this once per batch, never a run
+    row per message)."""
+    _aware("cursor", cursor)
+    _aware("success_at", success_at)
+    state = {"cursor": cursor, "last_success_at": success_at}
+    with engine.begin() as conn:
+        conn.execute(
+            update(SourceRun)
+            .where(SourceRun.id == run_id, SourceRun.status == "running")
+            .values(rows=rows, rejected=rejected)
+        )
+        stmt = _insert(conn)(SourceState).values({"source": source, "paused": False, **state})
+        conn.execute(stmt.on_conflict_do_update(index_elements=["source"], set_=state))
+
+
 def finish_run(
     engine: Engine,
     run_id: int,
@@ -172,6 +201,19 @@ def set_cursor(engine: Engine, source: str, cursor: datetime | None, success_at:
 def record_error(engine: Engine, source: str, at: datetime, message: str) -> None:
     _aware("at", at)
     _upsert_state(engine, source, last_error_at=at, last_error=message)
+
+
+LINK_STATES = ("connected", "retrying", "failing")
+
+
+def set_link(
+    engine: Engine, source: str, link: str | None, since: datetime | None, detail: str | None
+) -> None:
+    """Keep a push source's link state (None: no link held, e.g. paused or stopped)."""
+    if link is not None and link not in LINK_STATES:
+        raise ValueError(f"link state {link!r} is not one of {', '.join(LINK_STATES)}")
+    _aware("since", since)
+    _upsert_state(engine, source, link=link, link_since=since, link_detail=detail)
 
 
 def set_paused(engine: Engine, source: str, paused: bool) -> None:

@@ -1,15 +1,16 @@
-"""Test connectors for scheduler behaviour: one that always fails, one that is slow."""
+"""Test connectors for scheduler behaviour: one that always fails, one that is slow, a
+scripted push feed."""
 
 from __future__ import annotations
 
 import time
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 from pydantic import ConfigDict
 
-from dashboard.records import Batch, Reading, Reject
-from data_sources.base import ConnectorSettings, SourceConnector
+from dashboard.records import Asset, Batch, Reading, Reject
+from data_sources.base import ConnectorSettings, Link, PushConnector, SourceConnector
 
 
 class AnySettings(ConnectorSettings):
@@ -80,3 +81,45 @@ class BrokenInitSource(SourceConnector):
 
     def fetch(self, since: datetime | None, now: datetime) -> Batch:  # pragma: no cover
         raise AssertionError("never built")
+
+
+class ScriptedPush(PushConnector):
+    """A push feed a test scripts, standing in for a broker subscription.
+
+    Each `subscribe` re-delivers what the "broker" still holds unacknowledged, then one new
+    reading of one station; the first `die_times` sessions then raise, later ones hold until
+    stopped. A batch counts as acknowledged only once `link.deliver` returned, as a broker
+    counts a PUBACK. Its class-level logs are by source name, so tests read them after the
+    scheduler built the connector.
+    """
+
+    kind = "scripted-push"
+    Settings = AnySettings
+    calls: ClassVar[dict[str, list[float]]] = {}
+    acked: ClassVar[dict[str, list[Batch]]] = {}
+    held: ClassVar[dict[str, list[Batch]]] = {}  # kept by the "broker": never acknowledged
+    stopped: ClassVar[dict[str, int]] = {}
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.calls, cls.acked, cls.held, cls.stopped = {}, {}, {}, {}
+
+    def subscribe(self, link: Link) -> None:
+        name = self.settings.name
+        calls = self.calls.setdefault(name, [])
+        calls.append(time.monotonic())
+        link.connected()
+        held = self.held.setdefault(name, [])
+        ts = datetime(2025, 11, 12, 10, 0, tzinfo=UTC) + timedelta(minutes=len(calls))
+        station = Asset("aq-1", "environment", "air_station", "Station 1", _POINT)
+        held.append(Batch(assets=[station], readings=[Reading("aq-1", "pm25_ugm3", ts, 12.5)]))
+        while held:
+            link.deliver(held[0])  # raises: nothing acknowledged, the broker keeps it
+            self.acked.setdefault(name, []).append(held.pop(0))
+        if len(calls) <= int(self.options.model_extra.get("die_times", 0)):  # type: ignore[union-attr]
+            raise ConnectionError(f"broker went away (session {len(calls)})")
+        link.stop.wait()
+        self.stopped[name] = self.stopped.get(name, 0) + 1
+
+
+_POINT = {"type": "Point", "coordinates": [105.08, 10.01]}

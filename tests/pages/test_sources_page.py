@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import dash
@@ -134,3 +135,31 @@ def test_two_apps_keep_their_own_store_and_sources(client: FlaskClient, tmp_path
     first = call_callback(client, HEALTH, TICK, state)
     assert {r["name"] for r in first["sources-table"]["data"]} == set(EXPECTED_HEALTH)
     other_store.dispose()
+
+
+def test_a_push_sources_link_shows_connected_retrying_and_failing_in_both_languages(
+    client: FlaskClient, seeded: Seed
+) -> None:
+    since = NOW - timedelta(minutes=5)  # 09:55 in Asia/Ho_Chi_Minh
+    why = "disconnected from broker:1883: Server unavailable"
+    wanted = {
+        "connected": ("Connected since 02/06 09:55:00", "Đã kết nối từ 02/06 09:55:00"),
+        "retrying": (
+            f"Retrying since 02/06 09:55:00: {why}",
+            f"Đang thử lại từ 02/06 09:55:00: {why}",
+        ),
+        "failing": (
+            f"Failing since 02/06 09:55:00: {why}",
+            f"Mất kết nối từ 02/06 09:55:00: {why}",
+        ),
+    }
+    for link, (en, vi) in wanted.items():
+        seeded.store.set_link("sim", link, since, None if link == "connected" else why)
+        for lang, text in (("en", en), ("vi", vi)):
+            rows = call_callback(client, HEALTH, TICK, {"sources-lang.data": lang})["sources-table"]
+            sim = next(r for r in rows["data"] if r["name"] == "sim")
+            assert sim["link"] == text
+            assert sim["next_run"] == t("sources.none", lang)  # a subscription has no interval
+        assert (sim["health_code"] == "error") == (link == "failing")
+    other = next(r for r in rows["data"] if r["name"] == "ngsi-city")
+    assert other["link"] == "—"  # a pull source holds no link

@@ -13,17 +13,18 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from dashboard.records import Batch
-from data_sources.base import SourceConnector
+from data_sources.base import PushConnector, SourceConnector
 from tests.sources import drops
 from tests.sources import fake_open311 as o311
 from tests.sources.fake_sensorthings import FIRST, STEP, FrostLike
 from tests.sources.fiware_fakes import case_feed
 from tests.sources.loopback import serve
+from tests.sources.mqtt_broker import Collect, publish, publisher, subscribed, unique
 
 __all__ = ["CASES", "Case", "Deliver", "Feed"]
 
@@ -96,6 +97,58 @@ def open311_city(requests: Callable[[], list[dict[str, Any]]]) -> Feed:
     return feed
 
 
+# The MQTT case: assets described by retained messages, readings in three payload forms, on
+# topics under a prefix of the test's own ("+/+" in the templates: cityops-test/<id>).
+MQTT_MAPPING = [
+    {"payload": "asset", "topic": "+/+/assets/{asset_id}"},
+    {"payload": "value", "topic": "+/+/env/{asset_id}/{metric}"},
+    {
+        "payload": "fields",
+        "topic": "+/+/air/{asset_id}",
+        "fields": {
+            "pm25": "pm25_ugm3",
+            "co": {"metric": "co_mgm3", "unit": "ug/m3"},
+            "t": "temp_c",
+        },
+    },
+    {
+        "payload": "sensorthings",
+        "topic": "+/+/v1.1/Datastreams({datastream})/Observations",
+        "datastreams": {"7": {"asset": "aq-2", "metric": "no2_ugm3"}},
+    },
+]
+_STATION = {"domain": "environment", "kind": "air_station", "name": "Station"}
+
+
+def _mqtt_feed(malformed: bool) -> Feed:
+    @contextmanager
+    def feed() -> Iterator[Mapping[str, Any]]:
+        prefix = unique()
+        assets = [
+            (f"{prefix}/assets/aq-1", {**_STATION, "lon": 105.08, "lat": 10.01}),
+            (f"{prefix}/assets/aq-2", {**_STATION, "lon": 105.09, "lat": 10.02}),
+        ]
+        bad = [
+            (f"{prefix}/env/aq-1/pm25_ugm3", b"{not json"),
+            (f"{prefix}/junk/1", {"x": 1}),
+            (f"{prefix}/air/aq-2", {"ts": "2025-11-12T10:30:00", "pm25": 3}),
+            (f"{prefix}/env/aq-1/no2_ugm3", {"value": "high", "ts": 1762941600}),
+        ]
+        retained = assets + (bad if malformed else [])
+        with publisher() as pub:
+            publish(pub, retained, retain=True)  # every subscription gets them first
+            try:
+                yield {
+                    "topics": [f"{prefix}/#"],
+                    "client_id": prefix.replace("/", "-"),
+                    "session_expiry_s": 60,
+                }
+            finally:
+                publish(pub, [(topic, b"") for topic, _ in retained], retain=True)
+
+    return feed
+
+
 def frost(broken: bool = False) -> Feed:
     """A feed serving the spec's SensorThings examples (fake_sensorthings.FrostLike)."""
 
@@ -119,7 +172,43 @@ def _folder_with(text: str) -> Feed:
     return feed
 
 
+def mqtt_deliver(connector: SourceConnector, since: datetime | None, now: datetime) -> Batch:
+    """Subscribe, publish three instants of the window (five readings each), and return
+    what the subscription delivered once all of it (and both assets) arrived."""
+    assert isinstance(connector, PushConnector)
+    prefix = connector.options.topics[0].removesuffix("/#")  # type: ignore[attr-defined]
+    start = since or now - timedelta(hours=1)
+    messages: list[tuple[str, Any]] = []
+    for k in (1, 2, 3):
+        ts = start + (now - start) * k / 4
+        iso = ts.isoformat().replace("+00:00", "Z")
+        messages += [
+            (f"{prefix}/env/aq-1/pm25_ugm3", {"value": 10.0 + k, "ts": iso}),
+            (f"{prefix}/air/aq-2", {"ts": int(ts.timestamp()), "pm25": 20 + k, "co": 900, "t": 31}),
+            (f"{prefix}/v1.1/Datastreams(7)/Observations", {"phenomenonTime": iso, "result": 40}),
+        ]
+    link = Collect()
+    with subscribed(connector, link), publisher() as pub:
+        publish(pub, messages)
+        link.wait(lambda: len(link.readings()) >= 15 and len(link.merged().assets) == 2)
+    return link.merged()
+
+
 CASES: dict[str, Case] = {
+    "mqtt": Case(
+        options={
+            "host": "127.0.0.1",
+            "port": 1883,
+            "topics": ["cityops-test/#"],
+            "mapping": MQTT_MAPPING,
+        },
+        bad=("qos", 3),
+        since=datetime(2025, 11, 12, 10, 0, tzinfo=UTC),
+        now=datetime(2025, 11, 12, 12, 0, tzinfo=UTC),
+        feed=_mqtt_feed(malformed=False),
+        malformed=_mqtt_feed(malformed=True),
+        deliver=mqtt_deliver,
+    ),
     "simulator": Case(
         options={"seed": 7, "lights": 300, "air_stations": 3, "water_sensors": 3},
         bad=("step_s", 30),
