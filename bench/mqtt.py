@@ -17,6 +17,11 @@ fresh store, and measures:
   the connector started: messages/s end to end at full speed, against the bare
   `Store.ingest` of the same readings (Reading objects, the connector's batch size) into a
   fresh store. Goal: end to end within 2x of bare.
+- paho floor: the same number queued again for a bare paho-mqtt client (the same protocol,
+  QoS 1, manual acknowledgement, nothing else: no mapping, no store), drained at full speed.
+  What the library itself costs a message, the floor under any connector built on it:
+  `drain_vs_paho` is the connector against that floor, `paho_vs_bare` the floor against the
+  bare store ingest.
 
 Medians over runs. Results: bench/results/<date>-<sha>-mqtt.{json,md}.
 """
@@ -122,6 +127,51 @@ def _publish(port: int, first: int, count: int, rate: float, done: Any) -> None:
     client.loop_stop()
 
 
+def _paho_floor(port: int, total: int, *, subscribe_only: bool = False) -> float:
+    """Drain `total` queued messages with a bare paho client (see the module docstring);
+    `subscribe_only`: just open its persistent session, so the broker queues for it."""
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    v5 = PROTOCOL[0] == "5"
+    client = paho.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id="bench-floor",
+        clean_session=None if v5 else False,
+        protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
+        manual_ack=True,
+    )
+    got = [0]
+
+    def on_message(c: Any, _u: Any, message: Any) -> None:
+        got[0] += 1
+        c.ack(message.mid, message.qos)
+
+    client.on_message = on_message
+    if v5:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 3600
+        props.ReceiveMaximum = BATCH
+        client.connect(HOST, port, clean_start=False, properties=props)
+    else:
+        client.connect(HOST, port)
+    client.subscribe("bench/#", qos=1)
+    start = time.monotonic()
+    deadline = start + (0.5 if subscribe_only else 300)
+    while subscribe_only or got[0] < total:
+        client.loop(0.1)
+        if subscribe_only and time.monotonic() > deadline:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the bare paho client got only {got[0]} of {total}")
+    elapsed = time.monotonic() - start
+    client.disconnect()
+    client.loop(0.1)
+    return total / elapsed
+
+
 def _stored(store: Store) -> int:
     with store.engine.connect() as conn:
         return int(conn.exec_driver_sql("SELECT count(*) FROM readings").scalar_one())
@@ -191,6 +241,12 @@ def one_run(db: str, rate: int, seconds: float, workdir: Path, run: int) -> dict
         drained = _wait(store, 2 * total)
         sup.stop()
         out["drain_msgs_s"] = total / (drained - start)
+        _paho_floor(broker.port, total, subscribe_only=True)
+        producer = ctx.Process(target=_publish, args=(broker.port, 2 * total, total, 0, done))
+        producer.start()
+        done.get(timeout=300)
+        producer.join()
+        out["paho_floor_msgs_s"] = _paho_floor(broker.port, total)
     finally:
         broker.stop()
         store.dispose()
@@ -204,6 +260,8 @@ def one_run(db: str, rate: int, seconds: float, workdir: Path, run: int) -> dict
     out["bare_msgs_s"] = total / (time.monotonic() - start)
     bare.dispose()
     out["drain_vs_bare"] = out["bare_msgs_s"] / out["drain_msgs_s"]
+    out["drain_vs_paho"] = out["paho_floor_msgs_s"] / out["drain_msgs_s"]
+    out["paho_vs_bare"] = out["bare_msgs_s"] / out["paho_floor_msgs_s"]
     return out
 
 
