@@ -25,7 +25,7 @@ from dashboard.cli_users import token_group, user_group
 from dashboard.config import PROJECT_ROOT, Config, ConfigError, SourceConfig, load_config
 from dashboard.pipeline import backfill, run_source, utcnow
 from dashboard.store import Store
-from data_sources.base import check_sources, create
+from data_sources.base import PushConnector, check_sources, create
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -205,6 +205,13 @@ def ingest_cmd(cx: Context, source: str, wait: float) -> None:
     with HeldLease(store, cx.config, "cli-ingest") as held:
         if held:
             connector = create(settings, cx.config)
+            if isinstance(connector, PushConnector):
+                connector.close()
+                _fail(
+                    f"{source} is a push source ({settings.type}): its broker delivers to the "
+                    "subscription the scheduler holds; run `cityops scheduler` (or `cityops "
+                    "demo`) and watch it on /sources"
+                )
             try:
                 outcome = run_source(store, connector, Areas.from_config(cx.config))
             finally:

@@ -54,6 +54,14 @@ def test_ingest_of_an_unknown_source_names_the_known_ones(config_file: Path) -> 
     assert "no source named 'traffic' (configured: sim" in result.output  # sim, then samples
 
 
+def test_ingest_of_a_push_source_says_the_scheduler_holds_it(config_file: Path) -> None:
+    cityops(config_file, "db", "upgrade")
+    result = CliRunner().invoke(main, ["--config", str(config_file), "ingest", "city-mqtt"])
+    assert result.exit_code == 2
+    assert "city-mqtt is a push source (mqtt)" in result.output
+    assert "cityops scheduler" in result.output
+
+
 def test_a_bad_config_stops_with_key_and_file(tmp_path: Path) -> None:
     bad = tmp_path / "cityops.toml"
     bad.write_text('[[sources]]\nname = "sim"\ntype = "simulatr"\n', encoding="utf-8")
