@@ -5,11 +5,16 @@ broker -> the `mqtt` connector -> the store. It publishes in the forms that conn
 (`data_sources.mqtt.mapping`):
 
 - each asset once, retained, on `<prefix>/assets/<asset id>` (the `asset` form: domain, kind,
-  name, geometry, attributes), so a subscriber that connects later still learns every asset;
+  name, geometry, attributes), so a subscriber that connects later still learns every asset.
+  At QoS 0: a broker hands a new subscription all its retained messages at once, and caps how
+  many QoS 1 messages it holds for one client (Mosquitto's defaults: 20 in flight, 1,000
+  queued; the rest are dropped), so a city of 3,000 lamps described at QoS 1 would reach a
+  QoS 1 subscriber a thousand assets short. A retained description is state, sent again whole
+  to every new subscription: QoS 0 loses nothing that matters;
 - each reading on `<prefix>/<domain>/<asset id>/<metric>` as `{"value": v, "ts": epoch s}`
   (the `value` form; the metric is our own name, the time the simulated observation's).
 
-QoS 1. Citizen reports are not published: they come through Open311, not MQTT.
+Readings at QoS 1. Citizen reports are not published: they come through Open311, not MQTT.
 """
 
 from __future__ import annotations
@@ -58,12 +63,13 @@ def messages(batch: Batch, prefix: str) -> Iterator[tuple[str, str, bool]]:
 
 
 def publish_batch(client: paho.Client, batch: Batch, prefix: str, qos: int = 1) -> int:
-    """Publish `batch` through `client` (its network loop running); returns once the broker
+    """Publish `batch` through `client` (its network loop running): readings at `qos`, the
+    retained asset descriptions at QoS 0 (see the module docstring); returns once the broker
     has every message. How many were published."""
     last = None
     n = 0
     for topic, payload, retain in messages(batch, prefix):
-        last = client.publish(topic, payload, qos=qos, retain=retain)
+        last = client.publish(topic, payload, qos=0 if retain else qos, retain=retain)
         n += 1
     if last is not None:
         last.wait_for_publish(timeout=120)

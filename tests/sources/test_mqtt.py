@@ -297,6 +297,35 @@ def test_the_simulated_city_publishes_what_the_connector_reads(
     assert {r.metric for r in batch.readings} >= {"speed_kmh", "pm25_ugm3", "water_level_cm"}
 
 
+def test_a_city_larger_than_the_brokers_queue_reaches_a_late_subscriber_whole(
+    config: Config, tmp_path: Path
+) -> None:
+    """The machine's Mosquitto as installed (at most 1,000 queued for a client): a new
+    subscription is handed every retained asset at once, and none may be dropped."""
+    prefix = unique()
+    toml = tmp_path / "cityops.toml"
+    toml.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path}/c.db"\n[[sources]]\nname = "sim"\n'
+        'type = "simulator"\n',  # the demo city: 3,000 lamps
+        encoding="utf-8",
+    )
+    args = ["--config", str(toml), "simulate", "--publish", "mqtt", "--once", "--prefix", prefix]
+    result = CliRunner().invoke(main, args)  # before anyone subscribes: only what is retained
+    assert result.exit_code == 0, result.output
+    sim = load_config(toml).source("sim")
+    described = {a.id for a in create(sim, config).fetch(None, datetime.now(UTC)).assets}
+    assert len(described) > 2100  # beyond 1,000 in flight (our Receive Maximum) + 1,000 queued
+    mapping = [{"payload": "asset", "topic": "+/+/assets/{asset_id}"}]
+    try:
+        with subscribed(connector(config, prefix, mapping=mapping, batch_ms=50)) as running:
+            link = running.link
+            link.wait(lambda: len(link.merged().assets) >= len(described))
+            assert {a.id for a in link.merged().assets} == described
+    finally:
+        with publisher() as pub:  # leave no retained messages behind
+            publish(pub, [(f"{prefix}/assets/{a}", b"") for a in described], retain=True)
+
+
 def test_an_mqtt_3_1_1_session_delivers_and_persists_too(config: Config) -> None:
     prefix = unique()
     with subscribed(connector(config, prefix, protocol="3.1.1")) as running, publisher() as pub:
