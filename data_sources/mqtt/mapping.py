@@ -47,6 +47,8 @@ from pydantic import Field, model_validator
 
 from dashboard.records import DOMAINS, METRICS, Asset, Reading, Reject
 from data_sources.base import ConnectorSettings
+from data_sources.timestamps import parse_interval
+from data_sources.units import to_metric
 
 __all__ = [
     "AssetMapping",
@@ -60,37 +62,16 @@ __all__ = [
     "convert",
 ]
 
-# Units a feed may send -> (our unit, factor, offset): value * factor + offset.
-_UNITS: dict[str, tuple[str, float, float]] = {
-    "ug/m3": ("µg/m³", 1, 0),
-    "µg/m3": ("µg/m³", 1, 0),
-    "µg/m³": ("µg/m³", 1, 0),
-    "mg/m3": ("µg/m³", 1000, 0),
-    "mg/m³": ("µg/m³", 1000, 0),
-    "°F": ("°C", 5 / 9, -32 * 5 / 9),
-    "degF": ("°C", 5 / 9, -32 * 5 / 9),
-    "K": ("°C", 1, -273.15),
-    "m": ("cm", 100, 0),
-    "mm": ("cm", 0.1, 0),
-    "m/s": ("km/h", 3.6, 0),
-    "mph": ("km/h", 1.609344, 0),
-    "kW": ("W", 1000, 0),
-    "Wh": ("kWh", 0.001, 0),
-    "MWh": ("kWh", 1000, 0),
-}
-
 
 def convert(unit: str | None, metric: str) -> tuple[float, float]:
     """(factor, offset) turning `unit` into `metric`'s own unit; ValueError when it cannot."""
     ours = METRICS[metric].unit
     if unit is None or unit == ours:
         return 1.0, 0.0
-    base, factor, offset = _UNITS.get(unit, (unit, 1.0, 0.0))
-    if base == ours:
-        return factor, offset
-    if base == "µg/m³" and ours == "mg/m³":  # CO: our unit is the larger one
-        return factor / 1000, offset / 1000
-    raise ValueError(f"cannot convert {unit!r} to {metric}'s unit {ours!r}")
+    got = to_metric(unit, metric)
+    if got is None:
+        raise ValueError(f"cannot convert {unit!r} to {metric}'s unit {ours!r}")
+    return got
 
 
 def _metric(name: str) -> str:
@@ -257,12 +238,9 @@ def _time(value: Any, received: datetime) -> datetime:
         raise _Bad(f"time {value!r} is neither a number nor a string")
     if isinstance(value, str):
         try:
-            ts = datetime.fromisoformat(value.split("/")[-1])  # an interval: its end
-        except ValueError:
-            raise _Bad(f"time {value!r} is not ISO 8601") from None
-        if ts.tzinfo is None:
-            raise _Bad(f"time {value!r} has no time zone")
-        return ts.astimezone(UTC)
+            return parse_interval(value, "time")[1]  # an interval: its end
+        except ValueError as exc:
+            raise _Bad(str(exc)) from None
     if not math.isfinite(value):
         raise _Bad(f"time {value!r} is not finite")
     seconds = value / 1000 if value > 1e11 else value  # epoch milliseconds, else seconds
