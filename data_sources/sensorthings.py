@@ -160,9 +160,7 @@ class SensorThingsSource(SourceConnector):
             page = resp.json()
             items = page.get("value") if isinstance(page, dict) else None
             if not isinstance(items, list):
-                raise FeedError(
-                    "GET", resp.url, "the answer has no `value` array", attempts=resp.attempts
-                )
+                raise resp.refused("the answer has no `value` array")
             yield from items
             link = page.get("@iot.nextLink")
             if not isinstance(link, str) or not link:

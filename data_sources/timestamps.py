@@ -10,8 +10,29 @@ a reading taken over an interval is dated at its end.
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["iso_z", "parse_instant", "parse_interval"]
+from pydantic import AfterValidator
+
+__all__ = ["ZoneName", "iso_z", "parse_instant", "parse_interval", "zone_of"]
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+    return name
+
+
+# A settings key naming the IANA zone a feed writes offset-less times in (checked at start).
+ZoneName = Annotated[str, AfterValidator(_known_zone)]
+
+
+def zone_of(name: str | None) -> tzinfo | None:
+    """The zone a `ZoneName` setting names; None when it is not set (such times are refused)."""
+    return None if name is None else ZoneInfo(name)
 
 
 def parse_instant(
