@@ -130,12 +130,11 @@ def create_app(
     )
     server.extensions[EXTENSION] = context
     server.register_blueprint(api_blueprint())
-    server.register_blueprint(notify_blueprint())
+    authenticates_itself(server, notify_blueprint())  # each source's own token
     if config.open311.enabled:
-        from dashboard.open311 import BLUEPRINT, open311_blueprint
+        from dashboard.open311 import open311_blueprint
 
-        server.register_blueprint(open311_blueprint(config))
-        authenticates_itself(server, BLUEPRINT)
+        authenticates_itself(server, open311_blueprint(config))  # the server's API keys
     server.after_request(_remember_language)
     access = AccessMap()
     home = _register_pages(app, config, access)

@@ -9,8 +9,9 @@ Authentication is the source's own, not a person's: the subscription sends
 `Authorization: Bearer <token>` and the source names where that token lives
 (`notify_token = { env = "..." }`); compared in constant time. Without a configured token the
 route does not exist for the source (404, as for a source that is not of the path's kind);
-a missing or wrong token is 401. The guard lets these paths through for this reason. The body
-is bounded by the source's `notify_max_kb` (413 beyond).
+a missing or wrong token is 401. The app registers this blueprint with the guard's
+`authenticates_itself`, so no person's sign-in is asked for. The body is bounded by the
+source's `notify_max_kb` (413 beyond).
 """
 
 from __future__ import annotations

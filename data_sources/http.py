@@ -119,6 +119,12 @@ class FeedResponse:
     content: bytes
     attempts: int
 
+    def refused(self, what: str) -> FeedError:
+        """The error to raise when this answer, though 2xx, cannot be read (`what`: why)."""
+        return FeedError(
+            self.method, self.url, what, attempts=self.attempts, status=self.status_code
+        )
+
     def expect_type(self, *kinds: str) -> Self:
         """This answer, if its Content-Type names one of `kinds` (`"json"`, `"xml"`) or is
         absent or text/plain; else FeedError. A proxy's or captive portal's HTML page served
@@ -126,12 +132,8 @@ class FeedResponse:
         declared = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if not declared or declared == "text/plain" or any(k in declared for k in kinds):
             return self
-        raise FeedError(
-            self.method,
-            self.url,
-            f"the HTTP {self.status_code} answer is {declared}, not {' or '.join(kinds)}",
-            attempts=self.attempts,
-            status=self.status_code,
+        raise self.refused(
+            f"the HTTP {self.status_code} answer is {declared}, not {' or '.join(kinds)}"
         )
 
     def json(self) -> Any:
@@ -139,12 +141,8 @@ class FeedResponse:
         try:
             return json.loads(self.content)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise FeedError(
-                self.method,
-                self.url,
-                f"invalid JSON in the HTTP {self.status_code} answer: {exc}",
-                attempts=self.attempts,
-                status=self.status_code,
+            raise self.refused(
+                f"invalid JSON in the HTTP {self.status_code} answer: {exc}"
             ) from None
 
 

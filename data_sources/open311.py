@@ -29,7 +29,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, ClassVar, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 from defusedxml import ElementTree
@@ -40,7 +39,7 @@ from dashboard.records import REPORT_CATEGORIES, Batch, CitizenReport, Reject, R
 from .base import ConnectorSettings, Health, SourceConnector
 from .credentials import Secret
 from .http import FeedClient, FeedError, FeedResponse, FeedUrl, HttpSettings
-from .timestamps import iso_z, parse_instant
+from .timestamps import ZoneName, iso_z, parse_instant, zone_of
 
 __all__ = ["Open311Settings", "Open311Source"]
 
@@ -66,7 +65,7 @@ class Open311Settings(ConnectorSettings):
     first_days: float = Field(default=90, gt=0, le=3650)
     revisit_days: float = Field(default=14, ge=0, le=365)
     updated_filter: bool = False  # the server has updated_after/updated_before
-    timezone: str | None = None  # zone of offset-less datetimes; None: they are rejected
+    timezone: ZoneName | None = None  # zone of offset-less datetimes; None: they are rejected
     http: HttpSettings = HttpSettings()
 
     @field_validator("categories")
@@ -75,16 +74,6 @@ class Open311Settings(ConnectorSettings):
         wrong = sorted(set(value.values()) - set(REPORT_CATEGORIES))
         if wrong:
             raise ValueError(f"unknown categories {wrong} (known: {', '.join(REPORT_CATEGORIES)})")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
 
@@ -112,7 +101,7 @@ class Open311Source(SourceConnector):
         self._codes = {c.strip() for c in o.service_codes}
         self._by_code = {k.strip(): v for k, v in o.categories.items()}
         self._by_name = {k.strip().casefold(): v for k, v in o.categories.items()}
-        self._zone: tzinfo | None = ZoneInfo(o.timezone) if o.timezone else None
+        self._zone: tzinfo | None = zone_of(o.timezone)
 
     def fetch(self, since: datetime | None, now: datetime) -> Batch:
         o = self.options
@@ -275,13 +264,7 @@ def _items(resp: FeedResponse, fmt: str, element: str) -> list[dict[str, Any]]:
     if isinstance(data, dict) and isinstance(data.get(f"{element}s"), list):
         data = data[f"{element}s"]  # a wrapped array ({"requests": [...]})
     if not isinstance(data, list):
-        raise FeedError(
-            "GET",
-            resp.url,
-            f"expected a JSON array of {element}s, got {type(data).__name__}",
-            attempts=resp.attempts,
-            status=resp.status_code,
-        )
+        raise resp.refused(f"expected a JSON array of {element}s, got {type(data).__name__}")
     return [i if isinstance(i, dict) else {"item": i} for i in data]
 
 
@@ -289,13 +272,7 @@ def _xml_items(resp: FeedResponse, element: str) -> list[dict[str, Any]]:
     try:
         root = ElementTree.fromstring(resp.content)
     except Exception as exc:  # defusedxml's refusals and ParseError alike
-        raise FeedError(
-            "GET",
-            resp.url,
-            f"invalid XML in the HTTP {resp.status_code} answer: {exc}",
-            attempts=resp.attempts,
-            status=resp.status_code,
-        ) from None
+        raise resp.refused(f"invalid XML in the HTTP {resp.status_code} answer: {exc}") from None
     return [
         {_local(child.tag): child.text for child in node}
         for node in root

@@ -32,8 +32,8 @@ from dashboard.records import DOMAINS, METRICS, Asset, Batch, Reading, Reject
 
 from .base import ConnectorSettings, Health, SourceConnector
 from .http import FeedClient, FeedError, FeedUrl, HttpSettings
-from .timestamps import iso_z, parse_instant
-from .units import Convert, unit_converter
+from .timestamps import iso_z, parse_interval
+from .units import Convert, describe_uom, uom_converter
 
 __all__ = ["DEFAULT_METRICS", "SensorThingsSettings", "SensorThingsSource"]
 
@@ -160,9 +160,7 @@ class SensorThingsSource(SourceConnector):
             page = resp.json()
             items = page.get("value") if isinstance(page, dict) else None
             if not isinstance(items, list):
-                raise FeedError(
-                    "GET", resp.url, "the answer has no `value` array", attempts=resp.attempts
-                )
+                raise resp.refused("the answer has no `value` array")
             yield from items
             link = page.get("@iot.nextLink")
             if not isinstance(link, str) or not link:
@@ -250,10 +248,10 @@ class SensorThingsSource(SourceConnector):
         if metric is None:
             return None
         unit = ds.get("unitOfMeasurement")
-        convert = _converter(unit, metric)
+        convert = uom_converter(unit, metric)
         if convert is None:
             raise _Bad(
-                f"Datastream {ds['@iot.id']}: unit {_describe(unit)} cannot be converted to "
+                f"Datastream {ds['@iot.id']}: unit {describe_uom(unit)} cannot be converted to "
                 f"{METRICS[metric].unit} ({metric})"
             )
         return _Stream(ds["@iot.id"], asset_id, metric, convert)
@@ -296,11 +294,8 @@ def _geometry(locations: Any) -> dict[str, Any]:
 def _observation(obs: Any, stream: _Stream) -> tuple[datetime, float]:
     if not isinstance(obs, dict):
         raise _Bad("Observation is not an object")
-    when = obs.get("phenomenonTime")
-    if isinstance(when, str) and "/" in when:
-        when = when.split("/", 1)[1]  # an interval: read at its end
     try:
-        ts = parse_instant(when, "phenomenonTime")
+        ts = parse_interval(obs.get("phenomenonTime"), "phenomenonTime")[1]  # an interval: its end
     except ValueError as exc:
         raise _Bad(f"Observation {obs.get('@iot.id')}: {exc}") from None
     result = obs.get("result")
@@ -312,23 +307,3 @@ def _observation(obs: Any, stream: _Stream) -> tuple[datetime, float]:
     if not math.isfinite(value):
         raise _Bad(f"Observation {obs.get('@iot.id')}: result {result!r} is not finite")
     return ts, value
-
-
-def _converter(unit: Any, metric: str) -> Convert | None:
-    """From a unitOfMeasurement: its symbol, then its name, then its definition's last part
-    (UCUM's `#para-30` anchors name no unit and are never matched)."""
-    if not isinstance(unit, dict):
-        return None
-    definition = str(unit.get("definition") or "")
-    tail = re.split(r"[/#]", definition.rstrip("/"))[-1] if definition else None
-    return unit_converter((_str(unit.get("symbol")), _str(unit.get("name")), tail), metric)
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _describe(unit: Any) -> str:
-    if not isinstance(unit, dict):
-        return repr(unit)
-    return f"{unit.get('symbol')!r} ({unit.get('name')}, {unit.get('definition')})"

@@ -1,7 +1,6 @@
 """The guard: one `before_request` hook deciding every request before any view runs.
 
-Open to anyone: `/healthz`, `/assets/`, Dash's bundles and favicon, and the sign-in page (and
-the FIWARE notification routes, which check their source's token themselves).
+Open to anyone: `/healthz`, `/assets/`, Dash's bundles and favicon, and the sign-in page.
 Everything else needs a principal, taken from (in order) a wall token in `?token=` on a page
 address (exchanged for a session cookie, then the address is loaded again without it), an
 `Authorization: Bearer` API token, or the session cookie; with none, the paths listed in
@@ -20,8 +19,9 @@ both ends), so `/admin/` or `//admin` is the page `/admin` here too. A body is n
 before the principal is known (nobody signed in: 401 unread), never past `[server]
 max_request_mb` (413), and one nested too deep for the parser is a 400.
 
-A blueprint registered with `authenticates_itself` (the Open311 server) checks its own
-callers: the guard only bounds its bodies.
+A blueprint registered with `authenticates_itself` checks its own callers (the Open311
+server's keys, the FIWARE notification routes' source tokens): the guard only bounds its
+bodies. That is the one way to declare such a route; any other needs a principal here.
 
 Refusals are 401 (nobody signed in), 403 (not allowed) or 400/413 (a body refused), JSON
 except for pages, and nothing runs; a refused write by someone signed in is recorded in the
@@ -63,8 +63,7 @@ DASH_APP = "cityops_dash"  # the Dash app (its callback map)
 SELF_AUTHENTICATED = "cityops_self_authenticated"  # blueprints that check their own callers
 API_SCOPE = "read:api"
 PUBLIC = Principal("public", "viewer", "public")
-# The FIWARE notification routes authenticate by their source's own token (dashboard.ngsi_notify).
-OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/", "/ngsi/v2/notify/", "/ngsi-ld/v1/notify/")
+OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/")
 OPEN_PATHS = frozenset({"/healthz", "/_favicon.ico", "/login", "/logout", "/favicon.ico"})
 SHELL_PATHS = frozenset({"/_dash-layout", "/_dash-dependencies", "/_reload-hash"})
 CALLBACK_PATH = "/_dash-update-component"
@@ -240,11 +239,13 @@ def _resolve(path: str, principal: Principal | None, body: dict[str, Any]) -> Re
     return None
 
 
-def authenticates_itself(server: flask.Flask, blueprint: str) -> None:
-    """Let the requests of `blueprint` through unjudged, their body size aside: it checks its
-    own callers (the Open311 server's keys), reads no cookie, so no cross-site request can
-    borrow a session through it."""
-    server.extensions.setdefault(SELF_AUTHENTICATED, set()).add(blueprint)
+def authenticates_itself(server: flask.Flask, blueprint: flask.Blueprint) -> None:
+    """Register `blueprint` on `server` with its requests let through unjudged, their body
+    size aside: it checks its own callers (the Open311 server's keys, a FIWARE source's
+    notification token) and reads no cookie, so no cross-site request can borrow a session
+    through it."""
+    server.register_blueprint(blueprint)
+    server.extensions.setdefault(SELF_AUTHENTICATED, set()).add(blueprint.name)
 
 
 def guard() -> Refusal | None:

@@ -26,7 +26,6 @@ import codecs
 import logging
 from datetime import datetime, tzinfo
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from dashboard.config import Config, SourceConfig
 from dashboard.records import Batch, Origin, OriginResult
@@ -36,6 +35,7 @@ from data_sources.files.folder import Dropped, move_to, ready_files, take
 from data_sources.files.geojson_file import read_geojson
 from data_sources.files.rows import Parsed, Unreadable
 from data_sources.files.settings import FilesSettings
+from data_sources.timestamps import zone_of
 
 __all__ = ["FilesSettings", "FilesSource"]
 
@@ -63,7 +63,7 @@ class FilesSource(SourceConnector):
     def zone(self) -> tzinfo | None:
         """The zone of offset-less times (made at first use: ZoneInfo reads its data)."""
         if self._zone is None and self.options.timezone is not None:
-            self._zone = ZoneInfo(self.options.timezone)
+            self._zone = zone_of(self.options.timezone)
         return self._zone
 
     def check_health(self) -> Health:

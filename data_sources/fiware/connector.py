@@ -18,7 +18,6 @@ from abc import abstractmethod
 from collections.abc import Iterator
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
@@ -28,6 +27,7 @@ from dashboard.records import REPORT_CATEGORIES, Batch, Reject
 from ..base import ConnectorSettings, Health, SourceConnector
 from ..credentials import Secret
 from ..http import FeedClient, FeedError, FeedResponse, HttpSettings
+from ..timestamps import ZoneName, zone_of
 from .entities import read_entity
 from .models import MODELS, map_asset_entity
 from .reports import REPORT_TYPES, map_report_entity
@@ -48,7 +48,7 @@ class NgsiSettings(ConnectorSettings):
     overlap_s: int = Field(default=300, ge=0, le=86400)
     # The zone of a feed that writes times without one (the published AirQualityObserved
     # examples do); None: such a time is a Reject with its reason.
-    naive_timezone: str | None = None
+    naive_timezone: ZoneName | None = None
     # A feed's category text (service_code, service_name, category) -> one of ours.
     category_map: dict[str, str] = Field(default_factory=dict)
     # A feed's own attribute name -> the model's (e.g. {"pm2_5" = "pm25"}).
@@ -66,16 +66,6 @@ class NgsiSettings(ConnectorSettings):
             raise ValueError(f"unknown entity types {unknown}; known: {', '.join(KNOWN_TYPES)}")
         return value
 
-    @field_validator("naive_timezone")
-    @classmethod
-    def _zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
-
     @field_validator("category_map")
     @classmethod
     def _our_categories(cls, value: dict[str, str]) -> dict[str, str]:
@@ -86,7 +76,7 @@ class NgsiSettings(ConnectorSettings):
 
     @property
     def naive_zone(self) -> tzinfo | None:
-        return None if self.naive_timezone is None else ZoneInfo(self.naive_timezone)
+        return zone_of(self.naive_timezone)
 
 
 def map_entities(
@@ -122,18 +112,10 @@ def map_entities(
 def _body_entities(resp: FeedResponse) -> list[Any]:
     kind = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if kind not in _JSON_TYPES:
-        raise FeedError(
-            resp.method,
-            resp.url,
-            f"content type {kind or '(none)'!r} is not JSON",
-            attempts=resp.attempts,
-            status=resp.status_code,
-        )
+        raise resp.refused(f"content type {kind or '(none)'!r} is not JSON")
     body = resp.json()
     if not isinstance(body, list):
-        raise FeedError(
-            resp.method, resp.url, "the answer is not a list of entities", attempts=resp.attempts
-        )
+        raise resp.refused("the answer is not a list of entities")
     return body
 
 

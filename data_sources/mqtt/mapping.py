@@ -47,6 +47,8 @@ from pydantic import Field, model_validator
 
 from dashboard.records import DOMAINS, METRICS, Asset, Reading, Reject
 from data_sources.base import ConnectorSettings
+from data_sources.timestamps import parse_interval
+from data_sources.units import to_metric
 
 __all__ = [
     "AssetMapping",
@@ -60,37 +62,16 @@ __all__ = [
     "convert",
 ]
 
-# Units a feed may send -> (our unit, factor, offset): value * factor + offset.
-_UNITS: dict[str, tuple[str, float, float]] = {
-    "ug/m3": ("µg/m³", 1, 0),
-    "µg/m3": ("µg/m³", 1, 0),
-    "µg/m³": ("µg/m³", 1, 0),
-    "mg/m3": ("µg/m³", 1000, 0),
-    "mg/m³": ("µg/m³", 1000, 0),
-    "°F": ("°C", 5 / 9, -32 * 5 / 9),
-    "degF": ("°C", 5 / 9, -32 * 5 / 9),
-    "K": ("°C", 1, -273.15),
-    "m": ("cm", 100, 0),
-    "mm": ("cm", 0.1, 0),
-    "m/s": ("km/h", 3.6, 0),
-    "mph": ("km/h", 1.609344, 0),
-    "kW": ("W", 1000, 0),
-    "Wh": ("kWh", 0.001, 0),
-    "MWh": ("kWh", 1000, 0),
-}
-
 
 def convert(unit: str | None, metric: str) -> tuple[float, float]:
     """(factor, offset) turning `unit` into `metric`'s own unit; ValueError when it cannot."""
     ours = METRICS[metric].unit
     if unit is None or unit == ours:
         return 1.0, 0.0
-    base, factor, offset = _UNITS.get(unit, (unit, 1.0, 0.0))
-    if base == ours:
-        return factor, offset
-    if base == "µg/m³" and ours == "mg/m³":  # CO: our unit is the larger one
-        return factor / 1000, offset / 1000
-    raise ValueError(f"cannot convert {unit!r} to {metric}'s unit {ours!r}")
+    got = to_metric(unit, metric)
+    if got is None:
+        raise ValueError(f"cannot convert {unit!r} to {metric}'s unit {ours!r}")
+    return got
 
 
 def _metric(name: str) -> str:
@@ -257,12 +238,9 @@ def _time(value: Any, received: datetime) -> datetime:
         raise _Bad(f"time {value!r} is neither a number nor a string")
     if isinstance(value, str):
         try:
-            ts = datetime.fromisoformat(value.split("/")[-1])  # an interval: its end
-        except ValueError:
-            raise _Bad(f"time {value!r} is not ISO 8601") from None
-        if ts.tzinfo is None:
-            raise _Bad(f"time {value!r} has no time zone")
-        return ts.astimezone(UTC)
+            return parse_interval(value, "time")[1]  # an interval: its end
+        except ValueError as exc:
+            raise _Bad(str(exc)) from None
     if not math.isfinite(value):
         raise _Bad(f"time {value!r} is not finite")
     seconds = value / 1000 if value > 1e11 else value  # epoch milliseconds, else seconds
@@ -276,6 +254,27 @@ def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Bad(f"{what} is {json.dumps(value)[:40]}, not a number")
     return float(value)
+
+
+def _object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise _Bad("payload is not a JSON object")
+    return body
+
+
+def _point(lon: Any, lat: Any) -> dict[str, Any]:
+    return {"type": "Point", "coordinates": [_number(lon, "lon"), _number(lat, "lat")]}
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """One message as the readers see it: the topic's captured parts, the decoded payload,
+    when it came, and the raw message a Reject keeps."""
+
+    parts: dict[str, str]
+    body: Any
+    received: datetime
+    raw: dict[str, str]
 
 
 class Router:
@@ -315,51 +314,35 @@ class Router:
                 body = json.loads(payload)
             except (ValueError, RecursionError):
                 raise _Bad("payload is not JSON") from None
-            read = _READERS[mapping.payload]
-            read(mapping, parts, body, received, into, raw)
+            _READERS[mapping.payload](mapping, _Message(parts, body, received, raw), into)
         except _Bad as exc:
             into.rejects.append(Reject(str(exc), raw))
 
 
-def _value(
-    m: ValueMapping,
-    parts: dict[str, str],
-    body: Any,
-    received: datetime,
-    into: Parsed,
-    raw: dict[str, str],
-) -> None:
+def _value(m: ValueMapping, msg: _Message, into: Parsed) -> None:
+    parts, body = msg.parts, msg.body
     word = parts.get("metric")
     metric = m.metrics.get(word, word) if word is not None else m.metric
     assert metric is not None  # the mapping's validator
     if metric not in METRICS:
         raise _Bad(f"unknown metric {metric!r} in topic")
     if isinstance(body, dict):
-        value, ts = body.get(m.value_field), _time(body.get(m.time_field), received)
+        value, ts = body.get(m.value_field), _time(body.get(m.time_field), msg.received)
     else:
-        value, ts = body, received
+        value, ts = body, msg.received
     factor, offset = convert(m.units.get(metric), metric)
     value = _number(value, "value") * factor + offset
     into.readings.append(Reading(parts["asset_id"], metric, ts, value))
 
 
-def _fields(
-    m: FieldsMapping,
-    parts: dict[str, str],
-    body: Any,
-    received: datetime,
-    into: Parsed,
-    raw: dict[str, str],
-) -> None:
-    if not isinstance(body, dict):
-        raise _Bad("payload is not a JSON object")
-    asset = parts.get("asset_id") or body.get(m.asset_field)
+def _fields(m: FieldsMapping, msg: _Message, into: Parsed) -> None:
+    body = _object(msg.body)
+    asset = msg.parts.get("asset_id") or body.get(m.asset_field)
     if not isinstance(asset, str) or not asset:
         raise _Bad(f"no asset id (field {m.asset_field!r})")
-    ts = _time(body.get(m.time_field) if m.time_field else None, received)
+    ts = _time(body.get(m.time_field) if m.time_field else None, msg.received)
     if m.lon_field and m.lat_field:
-        lon, lat = body.get(m.lon_field), body.get(m.lat_field)
-        point = {"type": "Point", "coordinates": [_number(lon, "lon"), _number(lat, "lat")]}
+        point = _point(body.get(m.lon_field), body.get(m.lat_field))
         into.assets.append(Asset(asset, m.domain, m.kind, str(body.get("name", asset)), point))
     found = False
     for name, target in m.fields.items():
@@ -371,50 +354,30 @@ def _fields(
         try:
             value = _number(body[name], f"field {name!r}") * factor + offset
         except _Bad as exc:
-            into.rejects.append(Reject(str(exc), raw))
+            into.rejects.append(Reject(str(exc), msg.raw))
             continue
         into.readings.append(Reading(asset, metric, ts, value))
     if not found:
         raise _Bad(f"none of the fields {', '.join(m.fields)} is in the payload")
 
 
-def _observation(
-    m: SensorThingsMapping,
-    parts: dict[str, str],
-    body: Any,
-    received: datetime,
-    into: Parsed,
-    raw: dict[str, str],
-) -> None:
-    target = m.datastreams.get(parts["datastream"])
+def _observation(m: SensorThingsMapping, msg: _Message, into: Parsed) -> None:
+    target = m.datastreams.get(msg.parts["datastream"])
     if target is None:
-        raise _Bad(f"Datastream {parts['datastream']!r} is not mapped")
-    if not isinstance(body, dict):
-        raise _Bad("payload is not a JSON object")
-    when = body.get("phenomenonTime", body.get("resultTime"))
-    ts = _time(when, received)
+        raise _Bad(f"Datastream {msg.parts['datastream']!r} is not mapped")
+    body = _object(msg.body)
+    ts = _time(body.get("phenomenonTime", body.get("resultTime")), msg.received)
     factor, offset = convert(target.unit, target.metric)
     value = _number(body.get("result"), "result") * factor + offset
     into.readings.append(Reading(target.asset, target.metric, ts, value))
 
 
-def _asset(
-    m: AssetMapping,
-    parts: dict[str, str],
-    body: Any,
-    received: datetime,
-    into: Parsed,
-    raw: dict[str, str],
-) -> None:
-    if not isinstance(body, dict):
-        raise _Bad("payload is not a JSON object")
-    asset_id = parts.get("asset_id") or body.get("id")
+def _asset(m: AssetMapping, msg: _Message, into: Parsed) -> None:
+    body = _object(msg.body)
+    asset_id = msg.parts.get("asset_id") or body.get("id")
     geometry = body.get("geometry")
     if geometry is None and "lon" in body:
-        geometry = {
-            "type": "Point",
-            "coordinates": [_number(body["lon"], "lon"), _number(body.get("lat"), "lat")],
-        }
+        geometry = _point(body["lon"], body.get("lat"))
     attributes = body.get("attributes", {})
     if not isinstance(asset_id, str) or not isinstance(geometry, dict):
         raise _Bad("an asset needs an id and a geometry (or lon and lat)")

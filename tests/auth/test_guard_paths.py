@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import dash
+import flask
 import pytest
 
 from dashboard.auth.access import ROUTER_OUTPUT, AccessMap
-from dashboard.auth.guard import ACCESS
+from dashboard.auth.guard import ACCESS, authenticates_itself
 from dashboard.auth.keys import digest
 from dashboard.auth.sessions import COOKIE
 from tests.auth.conftest import Caller, context_of, dependencies
@@ -83,3 +84,22 @@ def test_get_logout_signs_out_and_never_serves_the_page_shell(
     assert r.status_code == 302 and r.headers["Location"] == "/login?reason=signed_out"
     assert context_of(app).store.accounts.session(session.id_hash) is None
     assert viewer.get("/wall").status_code == 302, "signed out"
+
+
+def test_only_a_blueprint_declared_to_check_its_own_callers_skips_the_sign_in(
+    app: dash.Dash, caller: Callable[[str], Caller]
+) -> None:
+    plain = flask.Blueprint("test_plain", __name__)
+    plain.add_url_rule("/test-plain", "plain", lambda: "plain")
+    own = flask.Blueprint("test_own", __name__)
+    own.add_url_rule("/test-own", "own", lambda: "own")
+    app.server.register_blueprint(plain)
+    authenticates_itself(app.server, own)
+    anonymous = caller("anonymous")
+    assert anonymous.get("/test-plain").status_code == 401
+    assert anonymous.get("/test-own").status_code == 200
+    # the FIWARE notification routes are declared so; their prefix opens nothing else (an
+    # address no route takes is a page address: anonymous goes to the sign-in page)
+    for path in ("/ngsi/v2/notify/", "/ngsi-ld/v1/notify/x/more"):
+        refused = anonymous.get(path)
+        assert refused.status_code == 302 and "/login" in refused.headers["Location"]

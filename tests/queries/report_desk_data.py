@@ -18,22 +18,11 @@ import pandas as pd
 
 from dashboard.records import REPORT_SLA_HOURS, CitizenReport
 from dashboard.store import Store
+from data_sources.simulator.report_texts import CATEGORY_WEIGHTS  # the simulator's weights
 
 NOW = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)  # 10:00 in Rạch Giá
 WARDS = ("Phường Rạch Giá", "Phường Vĩnh Thông", None)
 ZONES = ("Vĩnh Thanh Vân", "Vĩnh Quang", "An Hòa", "Rạch Sỏi", None)
-CATEGORY_WEIGHTS = {
-    "pothole": 0.15,
-    "streetlight": 0.14,
-    "flooding": 0.07,
-    "waste": 0.18,
-    "noise": 0.10,
-    "traffic_signal": 0.05,
-    "drainage": 0.09,
-    "tree": 0.05,
-    "encroachment": 0.11,
-    "other": 0.06,
-}
 AGENCIES = ("Phòng Quản lý đô thị", "Công ty Công trình đô thị", "Đội trật tự đô thị", None)
 STREETS = ("Nguyễn Trung Trực", "Lâm Quang Ky", "Trần Phú", "Mạc Cửu", "Lạc Hồng")
 TEXTS = (

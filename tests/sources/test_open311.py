@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
-import pytest
 
 from dashboard.store import Store
 from data_sources.open311 import Open311Source
 from tests.sources import fake_open311 as o311
+from tests.sources.feed_faults import assert_recorded_then_recovered, lasting_faults, passing_faults
 from tests.sources.loopback import Fault, serve
 from tests.sources.running import build, run
 from tests.store.data import count, frame
@@ -176,16 +176,7 @@ def test_chicago_ids_hex_codes_and_locked_notes() -> None:
     assert by_id["14-01100669"].updated_at == datetime(2014, 7, 12, 16, 8, 21, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    "faults",
-    [
-        [Fault(status=500), Fault(status=503)],
-        [Fault(status=429, retry_after="1")],
-        [Fault(delay=0.5)],
-        [Fault(drop=True)],
-    ],
-    ids=["5xx", "429-retry-after", "slow", "dropped"],
-)
+@passing_faults
 def test_passing_faults_are_retried_and_the_run_stores_everything(
     store: Store, faults: list[Fault]
 ) -> None:
@@ -195,15 +186,7 @@ def test_passing_faults_are_retried_and_the_run_stores_everything(
     assert outcome.status == "ok" and count(store, "reports") == 13
 
 
-@pytest.mark.parametrize(
-    ("faults", "message"),
-    [
-        ([Fault(truncate=40)], "invalid JSON"),
-        ([Fault(content_type="text/html")], "text/html, not json"),
-        ([Fault(status=503)] * 4, "HTTP 503 Service Unavailable"),
-    ],
-    ids=["truncated-json", "wrong-content-type", "retries-exhausted"],
-)
+@lasting_faults
 def test_lasting_faults_are_recorded_on_the_run_never_fatal(
     store: Store, faults: list[Fault], message: str
 ) -> None:
@@ -212,7 +195,5 @@ def test_lasting_faults_are_recorded_on_the_run_never_fatal(
         connector = open311(city.url)
         failed = run(store, connector, NOW)
         recovered = run(store, connector, NOW)
-    assert failed.status == "error" and message in (failed.error or "")
-    assert recovered.status == "ok" and count(store, "reports") == 13
-    runs = frame(store, "SELECT status, error FROM source_runs ORDER BY id")
-    assert runs["status"].tolist() == ["error", "ok"] and message in runs["error"][0]
+    assert_recorded_then_recovered(store, failed, recovered, message)
+    assert count(store, "reports") == 13

@@ -10,6 +10,7 @@ import pytest
 from dashboard.store import Store
 from data_sources.sensorthings import SensorThingsSource, fold
 from tests.sources.fake_sensorthings import FIRST, STEP, FrostLike
+from tests.sources.feed_faults import assert_recorded_then_recovered, lasting_faults, passing_faults
 from tests.sources.loopback import Fault, Server, serve
 from tests.sources.running import build, run
 from tests.store.data import count, frame
@@ -118,16 +119,7 @@ def test_what_cannot_be_stored_is_refused_naming_why() -> None:
     assert len(batch.readings) == 6 * 9  # the rest all kept
 
 
-@pytest.mark.parametrize(
-    "faults",
-    [
-        [Fault(status=500), Fault(status=502)],
-        [Fault(status=429, retry_after="2")],
-        [Fault(delay=0.5)],
-        [Fault(drop=True)],
-    ],
-    ids=["5xx", "429-retry-after", "slow", "dropped"],
-)
+@passing_faults
 def test_passing_faults_are_retried_and_the_run_stores_everything(
     store: Store, faults: list[Fault]
 ) -> None:
@@ -140,15 +132,7 @@ def test_passing_faults_are_retried_and_the_run_stores_everything(
     assert stored_readings(store) == pytest.approx(app.expected("st", NOW - timedelta(days=1), NOW))
 
 
-@pytest.mark.parametrize(
-    ("faults", "message"),
-    [
-        ([Fault(truncate=25)], "invalid JSON"),
-        ([Fault(content_type="text/html; charset=utf-8")], "text/html, not json"),
-        ([Fault(status=500)] * 4, "HTTP 500 Internal Server Error"),
-    ],
-    ids=["truncated-json", "wrong-content-type", "retries-exhausted"],
-)
+@lasting_faults
 def test_lasting_faults_are_recorded_on_the_run_never_fatal(
     store: Store, faults: list[Fault], message: str
 ) -> None:
@@ -159,7 +143,5 @@ def test_lasting_faults_are_recorded_on_the_run_never_fatal(
         connector = sensorthings(server)
         failed = run(store, connector, NOW)
         recovered = run(store, connector, NOW)
-    assert failed.status == "error" and message in (failed.error or "")
-    assert recovered.status == "ok" and count(store, "readings") == 6 * 9
-    runs = frame(store, "SELECT status, error FROM source_runs ORDER BY id")
-    assert runs["status"].tolist() == ["error", "ok"] and message in runs["error"][0]
+    assert_recorded_then_recovered(store, failed, recovered, message)
+    assert count(store, "readings") == 6 * 9
