@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import Any
 
 from playwright.sync_api import Browser, Error, Playwright, sync_playwright
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from dashboard.app import create_app
 from dashboard.auth.guard import ACCESS
@@ -60,13 +60,20 @@ READY_JS = "() => window.cityopsPrint && (window.cityopsPrint.ready || !!window.
 STATE_JS = "() => window.cityopsPrint || null"
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """The loopback server's requests are the renderer's own: not logged one by one."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
 def _footer(lang: str) -> str:
     pages = escape(t("print.page", lang)).format(
         page='<span class="pageNumber"></span>', total='<span class="totalPages"></span>'
     )
     return (
         '<div style="width:100%;margin:0 10mm;font-size:8px;color:#4d5866;'
-        "font-family:'Noto Sans','DejaVu Sans',sans-serif;display:flex;"
+        "font-family:'Noto Sans','DejaVu Sans',sans-serif;font-variant-ligatures:none;display:flex;"
         'justify-content:space-between"><span class="title"></span>'
         f"<span>{pages}</span></div>"
     )
@@ -92,7 +99,9 @@ class Renderer:
         self._app = create_app(config, store, clock=clock)
         server = self._app.server
         self._context: AppContext = server.extensions[EXTENSION]
-        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, server, threaded=True)
+        self._server: BaseWSGIServer = make_server(
+            "127.0.0.1", 0, server, threaded=True, request_handler=_QuietHandler
+        )
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._serving = threading.Thread(
             target=self._server.serve_forever, name="pdf-app", daemon=True
@@ -183,7 +192,10 @@ class Renderer:
         config = self._context.config
         lang = job.language(config.city.language)
         context = self._browser.new_context(
-            viewport={"width": layout_width_px(job.paper, job.landscape), "height": VIEWPORT_HEIGHT_PX},
+            viewport={
+                "width": layout_width_px(job.paper, job.landscape),
+                "height": VIEWPORT_HEIGHT_PX,
+            },
             device_scale_factor=PIXEL_RATIO,
             locale="vi-VN" if lang == "vi" else "en-GB",
             timezone_id=config.city.timezone,
