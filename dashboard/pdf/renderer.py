@@ -42,8 +42,9 @@ from dashboard.i18n import t
 from dashboard.pdf.job import MARGIN_MM, SCALE, PdfError, PdfJob, layout_width_px
 from dashboard.store import Store
 
-__all__ = ["CHROMIUM", "Renderer"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "Renderer"]
 
+# Debian's Chromium, headless, as the browser tests and benches launch it (they import these).
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -52,8 +53,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
-    "--disable-dev-shm-usage",
 ]
+# A container's small /dev/shm must not crash a render of a long page.
+RENDER_ARGS = [*CHROMIUM_ARGS, "--disable-dev-shm-usage"]
 VIEWPORT_HEIGHT_PX = 1200
 PIXEL_RATIO = 2  # the map's image at twice the CSS pixels: sharp on paper
 READY_JS = "() => window.cityopsPrint && (window.cityopsPrint.ready || !!window.cityopsPrint.error)"
@@ -177,9 +179,7 @@ class Renderer:
     # -- the browser's thread ---------------------------------------------------------------
     def _launch(self) -> None:
         self._playwright = sync_playwright().start()
-        self._browser = self._playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
+        self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=RENDER_ARGS)
 
     def _stop(self) -> None:
         if self._browser is not None:
