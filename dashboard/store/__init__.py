@@ -21,7 +21,7 @@ from dashboard.store import report_desk as _desk
 from dashboard.store import runs
 from dashboard.store.accounts import Accounts
 from dashboard.store.audit import AuditLog, LoginAttempts
-from dashboard.store.exports import ExportView, Exports, SchedulePending
+from dashboard.store.exports import Exports, ExportView, SchedulePending
 from dashboard.store.files import IngestedFile, IngestedFiles
 from dashboard.store.ingest import IngestResult
 from dashboard.store.report_desk import DeskOutcome, DeskRefused
