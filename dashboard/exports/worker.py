@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from dashboard.auth.principal import ROLES
+from dashboard.auth.principal import ROLES, Role
 from dashboard.config import Config, ConfigError
 from dashboard.context import utc_now
 from dashboard.exports.deliver import deliver, pdf_filename, write_whole
@@ -38,7 +38,7 @@ __all__ = ["EXPORT_ROLE", "ExportWorkers", "RendererFactory", "Rendering", "may_
 
 log = logging.getLogger(__name__)
 
-EXPORT_ROLE = "manager"  # who may export (README: managers export)
+EXPORT_ROLE: Role = "manager"  # who may export (README: managers export)
 IDLE_POLL_S = 2.0  # how often an idle worker looks for exports queued by another process
 STALE_CHECK_S = 60.0
 

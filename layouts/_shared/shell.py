@@ -1,5 +1,5 @@
-"""The frame around every page: city name, live local clock, language switch, navigation, and
-who is signed in (with the sign-out button).
+"""The frame around every page: city name, live local clock, language switch, navigation,
+"Export PDF" (layouts/_shared/pdf_export.py), and who is signed in (with the sign-out button).
 
 The navigation is built from `dash.page_registry` (whatever pages the app factory registered),
 never from a hand-kept list. The clock ticks in the browser (assets/shell.js reads the
@@ -18,6 +18,7 @@ from dash import dcc, html
 from dashboard.auth.principal import current_principal
 from dashboard.i18n import LANGUAGES, t
 from layouts._shared.components import app_context, local_time, page_language
+from layouts._shared.pdf_export import export_control
 
 __all__ = ["ids", "not_found_layout", "shell_layout"]
 
@@ -92,7 +93,7 @@ def shell_layout() -> html.Div:
         className="brand",
     )
     header = html.Header(
-        [brand, _nav(lang), clock, _language_switch(lang), account_box(lang)],
+        [brand, _nav(lang), export_control(lang), clock, _language_switch(lang), account_box(lang)],
         id=ids.header,
         className="shell-header",
     )
