@@ -20,13 +20,14 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.basemap import BaseMap
-from dashboard.figures.drillcharts import area_bars, empty_figure
+from dashboard.figures.drillcharts import area_bars, pending_figure
 from dashboard.figures.locale import graph_config
 from dashboard.figures.mapbase import fit_view
 from dashboard.figures.reportcharts import category_bars, hotspot_map, time_bars
 from dashboard.i18n import category_labels, format_duration, t
 from dashboard.queries import report_stats as q
 from layouts._drill.filter_bar import area_level, filter_bar, read_filter
+from layouts._drill.print_words import view_heading
 from layouts._drill.url_sync import clicked_customdata, register_filter_sync
 from layouts._reports import desk as report_desk
 from layouts._reports import detail as report_detail
@@ -41,7 +42,6 @@ from layouts._shared.components import (
     PageMeta,
     app_context,
     data_table,
-    page_heading,
     page_language,
 )
 from layouts._shared.table_export import export_button, register_csv_export
@@ -68,7 +68,7 @@ def _graph(graph_id: str, lang: str, height: int = 340, **config: Any) -> dcc.Gr
     # alone has none of its own.
     return dcc.Graph(
         id=graph_id,
-        figure=empty_figure("…", lang=lang, height=height),
+        figure=pending_figure(lang=lang, height=height),
         config=graph_config(lang, responsive=True, **config),
         style={"height": f"{height}px"},
     )
@@ -143,7 +143,7 @@ def layout(lang: str | None = None, **query: Any) -> html.Div:
         [
             dcc.Store(id=ids.lang, data=lang),
             dcc.Store(id=ids.acted),
-            page_heading(t("reports.title", lang), t("reports.intro", lang)),
+            view_heading("reports", parsed.filter, spec, lang, query, extra_labels(lang)),
             filter_bar(DRILL, parsed, spec, lang, extra_labels(lang)),
             *overview,
             html.Div(

@@ -32,7 +32,14 @@ from dashboard.figures.mapbase import fit_view
 from dashboard.figures.theme import PALETTE
 from dashboard.figures.trends import SERIES as TREND_SERIES
 from dashboard.i18n import t
-from layouts._shared.components import PageMeta, app_context, page_language
+from layouts._shared.components import (
+    PRINT_PARAM,
+    PageMeta,
+    app_context,
+    page_language,
+    print_requested,
+)
+from layouts._shared.print_mode import print_header
 from layouts._wall import refresh as props
 from layouts._wall.skeleton import (
     SCENES,
@@ -112,9 +119,12 @@ def layout(
     rotate: str | None = None,
     layers: str | None = None,
     scene: str | None = None,
-    **_: Any,
+    **query: Any,
 ) -> html.Div:
-    """The wall's skeleton: every tile, row and graph exists, empty until the first refresh."""
+    """The wall's skeleton: every tile, row and graph exists, empty until the first refresh.
+
+    In print mode (`print=1`) the heading is the print header and the wall does not refresh
+    itself after the first refresh: the paper shows one moment."""
     config = app_context().config
     lang = page_language(lang)
     is_kiosk = _flag(kiosk)
@@ -138,6 +148,7 @@ def layout(
         "lang": lang,
     }
     title = t(f"wall.scene.{SCENES[first].name}", lang) if is_kiosk else t("wall.title", lang)
+    printing = print_requested(query.get(PRINT_PARAM))
     top = html.Header(
         [
             html.Div(config.city.name, className="wall-city"),
@@ -203,14 +214,15 @@ def layout(
     scene_class = f" scene-{SCENES[first].name}" if is_kiosk else ""
     return html.Div(
         [
-            dcc.Interval(id=ids.interval, interval=refresh_ms),
+            dcc.Interval(id=ids.interval, interval=refresh_ms, max_intervals=0 if printing else -1),
             dcc.Store(id=ids.version),
             dcc.Store(id=ids.trend_key),
             dcc.Store(id=ids.boot, data=boot),
             dcc.Store(id=ids.fitted),
             dcc.Store(id=ids.server),
             dcc.Store(id=ids.scene, data=first),
-            top,
+            *([_print_header(title, chosen, lang)] if printing else []),
+            top,  # hidden in print mode (assets/print.css): the print header says it all
             banners,
             tiles(lang),
             map_panel,
@@ -228,6 +240,16 @@ def layout(
             "data-bg": PALETTE["bg"],
         },
     )
+
+
+def _print_header(title: str, layers: list[str], lang: str) -> html.Header:
+    shown = ", ".join(t(f"wall.layer.{name}", lang) for name in layers)
+    facts = [
+        (t("print.filters", lang), t("print.everywhere", lang)),
+        (t("wall.layers", lang), shown or t("sources.none", lang)),
+        (t("print.range", lang), t("print.now", lang)),
+    ]
+    return print_header(title, facts, lang)
 
 
 _TILE_PROPS = ("children", "children", "children", "children", "className")

@@ -31,6 +31,7 @@ __all__ = [
     "history_figure",
     "local_axis",
     "one_hour_readable",
+    "pending_figure",
 ]
 
 FONT: Final = "Inter, 'Noto Sans', sans-serif"
@@ -93,6 +94,14 @@ def empty_figure(message: str, *, lang: str, height: int = 340) -> dict[str, Any
         }
     ]
     return {"data": [], "layout": layout}
+
+
+def pending_figure(*, lang: str, height: int = 340) -> dict[str, Any]:
+    """A page skeleton's chart before its callback has answered: "…", marked pending in
+    `layout.meta`, so print mode (assets/print.js) waits for the real figure."""
+    figure = empty_figure("…", lang=lang, height=height)
+    figure["layout"]["meta"] = {"pending": True}
+    return figure
 
 
 def local_axis(ts: pd.Series, tz: tzinfo) -> np.ndarray:

@@ -20,7 +20,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard.basemap import BaseMap
 from dashboard.config import Config
-from dashboard.figures.drillcharts import area_bars, empty_figure
+from dashboard.figures.drillcharts import area_bars, pending_figure
 from dashboard.figures.drillmap import AssetLayer, drill_map
 from dashboard.figures.locale import graph_config
 from dashboard.figures.mapbase import fit_view
@@ -36,9 +36,10 @@ from layouts._drill.filter_bar import (
     page_lang,
     read_filter,
 )
+from layouts._drill.print_words import view_heading
 from layouts._drill.tables import column_help, columns, records, zone_words
 from layouts._drill.url_sync import register_filter_sync
-from layouts._shared.components import app_context, data_table, page_heading, page_language
+from layouts._shared.components import app_context, data_table, page_language
 from layouts._shared.table_export import export_button, register_csv_export
 
 __all__ = ["MAP_PX", "Chart", "DrillPage", "Table", "View", "graph", "map_graph", "panel"]
@@ -89,7 +90,7 @@ def graph(graph_id: str, lang: str, height: int = 340) -> dcc.Graph:
     """An empty chart, filled by the page's callback."""
     return dcc.Graph(
         id=graph_id,
-        figure=empty_figure("…", lang=lang, height=height),
+        figure=pending_figure(lang=lang, height=height),
         config=graph_config(lang),
     )
 
@@ -98,7 +99,7 @@ def map_graph(graph_id: str, lang: str) -> dcc.Graph:
     """The page's map (scroll zoom on, no mode bar)."""
     return dcc.Graph(
         id=graph_id,
-        figure=empty_figure("…", lang=lang, height=MAP_PX[1]),
+        figure=pending_figure(lang=lang, height=MAP_PX[1]),
         config=graph_config(lang, scrollZoom=True),
         className="drill-map",
     )
@@ -187,16 +188,12 @@ class DrillPage:
         """The page skeleton, controls prefilled from the URL's `query` (no query runs)."""
         shown = page_language(lang)
         spec = self.spec()
+        parsed = read_filter(query, spec)
+        labels = self.extra_labels(shown) if self.extra_labels else None
         return html.Div(
             [
-                page_heading(t(f"{self.key}.title", shown), t(f"{self.key}.intro", shown)),
-                filter_bar(
-                    self.ids,
-                    read_filter(query, spec),
-                    spec,
-                    shown,
-                    self.extra_labels(shown) if self.extra_labels else None,
-                ),
+                view_heading(self.key, parsed.filter, spec, shown, query, labels),
+                filter_bar(self.ids, parsed, spec, shown, labels),
                 html.P(t("drill.hint", shown), className="drill-hint"),
                 *self._body(shown),
                 detail_panel(self.ids, shown),

@@ -30,8 +30,12 @@ __all__ = [
     "local_time",
     "page_heading",
     "page_language",
+    "print_requested",
     "refreshed_by",
 ]
+
+PRINT_PARAM = "print"  # `?print=1`: the page laid out for paper (assets/print.js, print.css)
+PRINT_ROWS = 100_000  # a printed table shows every row it holds: no pages of a screen's size
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,16 @@ def page_language(url_lang: str | None = None) -> Lang:
         referrer = parse_qs(urlsplit(request.referrer or "").query).get("lang", [None])
         url_lang = request.args.get("lang") or referrer[0]
     return resolve_language(url_lang, request.cookies.get(LANG_COOKIE), default)
+
+
+def print_requested(url_value: str | None = None) -> bool:
+    """Is the page asked for in print mode? `url_value` is the page's own `print` parameter;
+    without it, the request's `?print=` and then its referrer's (as for the language)."""
+    if url_value is None and flask.has_request_context():
+        request = flask.request
+        referrer = parse_qs(urlsplit(request.referrer or "").query).get(PRINT_PARAM, [None])
+        url_value = request.args.get(PRINT_PARAM) or referrer[0]
+    return url_value == "1"
 
 
 def local_time(ts: datetime | None, tz: Any, fmt: str = "%d/%m %H:%M:%S") -> str | None:
@@ -143,7 +157,7 @@ def data_table(
             id=table_id,
             columns=columns,
             data=[],
-            page_size=page_size,
+            page_size=page_size if server_side or not print_requested() else PRINT_ROWS,
             **(_SERVER_SIDE if server_side else {"sort_action": "native"}),
             locale_format={"group": ".", "decimal": ","} if lang == "vi" else {},
             cell_selectable=selectable,

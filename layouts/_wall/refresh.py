@@ -58,6 +58,7 @@ def placeholder_figure() -> dict[str, Any]:
             "xaxis": axis,
             "yaxis": axis,
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+            "meta": {"pending": True},  # print mode waits for the first refresh's figure
         },
     }
 

@@ -1,0 +1,183 @@
+/* Print mode (`?print=1`): the page laid out for paper, and made ready for the PDF renderer.
+ *
+ * Only on a page whose address has print=1 (everything else returns at once). It marks <html>
+ * with `cityops-print` (assets/print.css: the light print theme, no controls), then waits until
+ * the page has settled: the print header is in, no Dash request is in flight or loading, and
+ * every chart on the page holds its callback's figure (a skeleton's is marked pending in
+ * layout.meta). Then it prepares the page for paper:
+ *   - charts get the print theme (white paper, dark ink), still SVG;
+ *   - every MapLibre map becomes an <img> of its canvas, taken in a `render` event (the
+ *     drawing buffer is whole then), because Chromium's print path drops WebGL canvases;
+ *   - every DataTable becomes a plain <table> with a <thead> (Chromium repeats it on every
+ *     printed page a table runs over), its cells as the table formatted them.
+ * `window.cityopsPrint` tells the renderer (dashboard/pdf) how far it got: `ready` once done,
+ * `error` when a step failed (the renderer then says why instead of printing a broken page).
+ */
+(function () {
+  "use strict";
+  if (!/[?&]print=1(&|$)/.test(window.location.search)) { return; }
+  document.documentElement.classList.add("cityops-print");
+
+  var INK = "#14181f";
+  var GRID = "#d6dde6";
+  var AXIS = "#8a96a6";
+  var CALM_CHECKS = 3; // consecutive frames the page must stay settled before it is prepared
+  var state = {ready: false, error: null, stage: "loading", graphs: 0, maps: 0, tables: 0};
+  window.cityopsPrint = state;
+
+  // Dash talks to the server with fetch: count what is in flight.
+  var inflight = 0;
+  var realFetch = window.fetch;
+  window.fetch = function () {
+    inflight += 1;
+    return realFetch.apply(this, arguments).finally(function () { inflight -= 1; });
+  };
+
+  function shown(el) { return el.getClientRects().length > 0; }
+
+  function graphDivs() {
+    // A dcc.Graph whose plotly bundle has not drawn yet has no .js-plotly-plot inside.
+    var out = [];
+    document.querySelectorAll(".dash-graph").forEach(function (box) {
+      if (shown(box)) { out.push(box.querySelector(".js-plotly-plot") || box); }
+    });
+    return out;
+  }
+
+  function pending(gd) {
+    var meta = gd.layout && gd.layout.meta;
+    return !gd._fullLayout || Boolean(meta && meta.pending);
+  }
+
+  function settled() {
+    if (!document.getElementById("print-header") || inflight > 0) { return false; }
+    if (document.querySelector('[data-dash-is-loading="true"]')) { return false; }
+    return graphDivs().every(function (gd) { return !pending(gd); });
+  }
+
+  function mapsOf(gd) {
+    var full = gd._fullLayout;
+    var ids = (full._subplots && full._subplots.map) || [];
+    return ids.map(function (id) { return full[id]._subplot; }).filter(function (s) {
+      return s && s.map;
+    });
+  }
+
+  function lighten(gd) {
+    var full = gd._fullLayout;
+    var up = {
+      paper_bgcolor: "#ffffff",
+      plot_bgcolor: "#ffffff",
+      "font.color": INK,
+      "legend.font.color": INK,
+      "legend.bgcolor": "rgba(255,255,255,0.85)",
+    };
+    Object.keys(full).forEach(function (key) {
+      if (/^[xy]axis\d*$/.test(key)) {
+        up[key + ".gridcolor"] = GRID;
+        up[key + ".zerolinecolor"] = GRID;
+        up[key + ".linecolor"] = AXIS;
+        up[key + ".tickfont.color"] = INK;
+        up[key + ".title.font.color"] = INK;
+      }
+    });
+    (gd.layout.annotations || []).forEach(function (_a, i) {
+      up["annotations[" + i + "].font.color"] = INK;
+    });
+    var scales = [];
+    var marker = [];
+    (gd._fullData || []).forEach(function (trace, i) {
+      if (trace.showscale) { scales.push(i); }
+      if (trace.marker && trace.marker.showscale) { marker.push(i); }
+    });
+    var steps = [window.Plotly.relayout(gd, up)];
+    if (scales.length) {
+      steps.push(window.Plotly.restyle(gd, {"colorbar.tickfont.color": INK,
+        "colorbar.title.font.color": INK}, scales));
+    }
+    if (marker.length) {
+      steps.push(window.Plotly.restyle(gd, {"marker.colorbar.tickfont.color": INK,
+        "marker.colorbar.title.font.color": INK}, marker));
+    }
+    return Promise.all(steps);
+  }
+
+  function snapshot(subplot) {
+    var map = subplot.map;
+    return new Promise(function (resolve, reject) {
+      function grab() {
+        var canvas = map.getCanvas();
+        var img = new Image();
+        img.className = "print-map-image";
+        img.alt = "";
+        img.style.cssText = "position:absolute;left:0;top:0;width:" + canvas.style.width +
+          ";height:" + canvas.style.height + ";";
+        img.onload = function () { canvas.style.visibility = "hidden"; resolve(); };
+        img.onerror = function () { reject(new Error("the map's snapshot did not load")); };
+        img.src = canvas.toDataURL("image/png");
+        canvas.parentNode.insertBefore(img, canvas.nextSibling);
+      }
+      function draw() { map.once("render", grab); map.triggerRepaint(); }
+      if (map.loaded() && map.areTilesLoaded() && !map.isMoving()) { draw(); }
+      else { map.once("idle", draw); }
+    });
+  }
+
+  function cellText(cell) {
+    var value = cell.querySelector(".column-header-name, .dash-cell-value");
+    return (value || cell).textContent.trim();
+  }
+
+  function plainTable(container) {
+    var table = document.createElement("table");
+    table.className = "print-table";
+    var head = table.createTHead();
+    var body = table.createTBody();
+    container.querySelectorAll(".dash-spreadsheet-inner tr").forEach(function (row) {
+      var heads = row.querySelectorAll("th");
+      var cells = row.querySelectorAll("td");
+      if (!heads.length && !cells.length) { return; }
+      var out = (heads.length ? head : body).insertRow();
+      (heads.length ? heads : cells).forEach(function (cell) {
+        var target = document.createElement(heads.length ? "th" : "td");
+        target.textContent = cellText(cell);
+        var column = cell.getAttribute("data-dash-column");
+        if (column) { target.setAttribute("data-column", column); }
+        out.appendChild(target);
+      });
+    });
+    container.parentNode.insertBefore(table, container);
+    container.style.display = "none";
+  }
+
+  function prepare() {
+    var graphs = graphDivs().filter(function (gd) { return gd._fullLayout; });
+    state.graphs = graphs.length;
+    return Promise.all(graphs.map(lighten)).then(function () {
+      var maps = [];
+      graphs.forEach(function (gd) { maps = maps.concat(mapsOf(gd)); });
+      state.maps = maps.length;
+      return Promise.all(maps.map(snapshot));
+    }).then(function () {
+      var tables = Array.prototype.filter.call(
+        document.querySelectorAll(".dash-table-container"), shown);
+      tables.forEach(plainTable);
+      state.tables = tables.length;
+    });
+  }
+
+  var calm = 0;
+  function tick() {
+    calm = settled() ? calm + 1 : 0;
+    if (calm < CALM_CHECKS) { window.requestAnimationFrame(tick); return; }
+    state.stage = "preparing";
+    prepare().then(function () {
+      state.stage = "ready";
+      state.ready = true;
+    }, function (err) {
+      state.stage = "failed";
+      state.error = String((err && err.message) || err);
+    });
+  }
+  window.requestAnimationFrame(tick);
+})();
