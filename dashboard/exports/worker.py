@@ -59,13 +59,16 @@ def may_export(role: str | None, disabled: bool = False) -> bool:
     return role in ROLES and not disabled and ROLES.index(role) >= ROLES.index(EXPORT_ROLE)  # type: ignore[arg-type]
 
 
-def chromium_renderer(config: Config, store: Store) -> RendererFactory:
-    """The real renderer (headless Chromium), bounded by `[exports] timeout_s`."""
+def chromium_renderer(
+    config: Config, store: Store, clock: Callable[[], datetime] | None = None
+) -> RendererFactory:
+    """The real renderer (headless Chromium), bounded by `[exports] timeout_s`; `clock` is
+    the app's it serves (None: the system's)."""
 
     def make() -> Rendering:
         from dashboard.pdf import Renderer
 
-        return Renderer(config, store, timeout_s=config.exports.timeout_s)
+        return Renderer(config, store, timeout_s=config.exports.timeout_s, clock=clock)
 
     return make
 
@@ -84,7 +87,7 @@ class ExportWorkers:
         poll_s: float = IDLE_POLL_S,
     ) -> None:
         self.config, self.store, self.clock = config, store, clock
-        self.renderer = renderer or chromium_renderer(config, store)
+        self.renderer = renderer or chromium_renderer(config, store, clock)
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
         self.poll_s = poll_s
         self._stop = threading.Event()
