@@ -16,6 +16,7 @@ mid-render is failed as interrupted once it has run past three timeouts (`fail_s
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import socket
@@ -97,8 +98,15 @@ class ExportWorkers:
 
     def start(self) -> None:
         for n in range(self.config.exports.workers):
+            # Each thread runs in a copy of the starting thread's context variables: the
+            # renderer builds an app (`create_app`), and Dash's page registration reads a
+            # context variable that is set only in the thread that imported Dash.
+            context = contextvars.copy_context()
             thread = threading.Thread(
-                target=self._loop, args=(f"{self.holder}:{n}",), name=f"export-{n}", daemon=True
+                target=context.run,
+                args=(self._loop, f"{self.holder}:{n}"),
+                name=f"export-{n}",
+                daemon=True,
             )
             thread.start()
             self._threads.append(thread)
