@@ -207,7 +207,10 @@ def table_row(export: ExportView, lang: Lang, tz: Any) -> dict[str, Any]:
         "who": who,
         "view": export.path,
         "schedule": export.schedule or "",
-        "paper": f"{export.paper} {'⭤' if export.landscape else '⭥'} {export.lang or ''}",
+        "paper": " · ".join(
+            [export.paper, t(f"exports.{'landscape' if export.landscape else 'portrait'}", lang)]
+            + [export.lang] * bool(export.lang)
+        ),
         "asked_at": local_time(export.requested_at, tz, "%d/%m/%Y %H:%M:%S"),
         "finished_at": local_time(export.finished_at, tz, "%d/%m/%Y %H:%M:%S"),
         "size": _size(export.size_bytes),

@@ -35,7 +35,11 @@ def exporting_app(tmp_path: Path) -> Iterator[tuple[str, object]]:
     config = with_exports(seed.config, tmp_path / "pdfs", sources=[])
     app = create_app(config, store, clock=lambda: NOW)
     workers = ExportWorkers(
-        config, store, renderer=chromium_renderer(config, store, lambda: NOW), poll_s=0.5
+        config,
+        store,
+        renderer=chromium_renderer(config, store, lambda: NOW),
+        clock=lambda: NOW,
+        poll_s=0.5,
     )
     try:
         with served(app) as url:
