@@ -338,7 +338,8 @@ def _describe(exc: ValidationError, origin: str) -> str:
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
-        got = "(hidden)" if "secret" in key else repr(err.get("input"))
+        hidden = any(word in key for word in ("secret", "password", "token"))
+        got = "(hidden)" if hidden else repr(err.get("input"))
         lines.append(f"  {key}: {msg} (got {got})")
     return "\n".join(lines)
 
