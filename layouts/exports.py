@@ -37,7 +37,7 @@ from layouts._shared.components import (
     page_language,
     refreshed_by,
 )
-from layouts._shared.pdf_export import refusal
+from layouts._shared.pdf_export import queue_export
 
 __all__ = ["PAGE", "ids", "layout", "register_callbacks"]
 
@@ -244,21 +244,8 @@ def register_callbacks(app: dash.Dash) -> None:
         lang = page_language(as_str(lang, ids.language))
         query = (as_str(query, ids.query) or "").strip().lstrip("?")
         path = (as_str(view, ids.view) or "") + (f"?{query}" if query else "")
-        why = refusal(path, lang)
-        if why is not None:
-            return why, dash.no_update
-        ctx, who = app_context(), current_principal()
-        assert who is not None
-        export_id = commands.request_export(
-            ctx.store,
-            ctx.clock(),
-            who,
-            path,
-            paper="A3" if paper == "A3" else "A4",
-            landscape=orient != "portrait",
-            lang=lang,
-        )
-        return t("exports.asked", lang).format(id=export_id), export_id
+        export_id, said = queue_export(path, paper, orient != "portrait", lang)
+        return said, dash.no_update if export_id is None else export_id
 
     @app.callback(
         Output(ids.notice, "children", allow_duplicate=True),

@@ -38,6 +38,7 @@ __all__ = [
     "export_status",
     "ids",
     "may_export_here",
+    "queue_export",
     "refusal",
     "register_pdf_export",
 ]
@@ -185,21 +186,10 @@ def register_pdf_export(app: Any) -> None:
     @requires(EXPORT_ROLE, action="export.pdf")
     def ask(asked: Any, paper: Any, orientation: Any) -> tuple[Any, Any, bool]:
         href, lang = _asked(asked)
-        why = refusal(href, lang)
-        if why is not None:
-            return None, html.Span(why, className="pdfx-failed"), True
-        ctx, who = app_context(), current_principal()
-        assert who is not None  # the mark lets only signed-in people in
-        export_id = commands.request_export(
-            ctx.store,
-            ctx.clock(),
-            who,
-            href,
-            paper="A3" if paper == "A3" else "A4",
-            landscape=orientation != "portrait",
-            lang=lang,
-        )
-        return export_id, t("exports.asked", lang).format(id=export_id), False
+        export_id, said = queue_export(href, paper, orientation != "portrait", lang)
+        if export_id is None:
+            return None, html.Span(said, className="pdfx-failed"), True
+        return export_id, said, False
 
     @app.callback(
         Output(ids.status, "children", allow_duplicate=True),
@@ -218,6 +208,26 @@ def register_pdf_export(app: Any) -> None:
         if export is None or export.requested_by != current_principal().name:  # type: ignore[union-attr]
             raise PreventUpdate
         return export_status(export, ahead, page_language(None)), not export.pending
+
+
+def queue_export(href: str, paper: Any, landscape: bool, lang: Lang) -> tuple[int | None, str]:
+    """Queue a PDF of the page at `href` for the signed-in manager, in `lang`, unless
+    `refusal` says no: (its export id, or None; what to tell them)."""
+    why = refusal(href, lang)
+    if why is not None:
+        return None, why
+    ctx, who = app_context(), current_principal()
+    assert who is not None  # the callbacks' `requires` mark lets only signed-in people in
+    export_id = commands.request_export(
+        ctx.store,
+        ctx.clock(),
+        who,
+        href,
+        paper="A3" if paper == "A3" else "A4",
+        landscape=landscape,
+        lang=lang,
+    )
+    return export_id, t("exports.asked", lang).format(id=export_id)
 
 
 def refusal(href: str, lang: Lang) -> str | None:
