@@ -120,6 +120,10 @@ class Exports:
         """Take the oldest queued export for `worker` (now running), or None when none is
         queued. Two claimers never get the same export (see the module docstring)."""
         _aware("at", at)
+        queued = select(ExportRow.id).where(ExportRow.status == "queued").limit(1)
+        with self._engine.connect() as conn:  # idle workers poll: no write lock for nothing
+            if conn.execute(queued).first() is None:
+                return None
         with self._writer.begin() as conn:
             candidate = conn.execute(
                 select(ExportRow.id)
