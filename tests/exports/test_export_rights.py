@@ -139,3 +139,47 @@ def test_nobody_downloads_a_pdf_of_a_page_they_could_not_open(app: dash.Dash) ->
     made = _made(app, "/admin", "test-admin")  # (only a store-level export could be this)
     assert _client(app, "manager").get(f"/exports/{made.id}.pdf").status_code == 403
     assert _client(app, "admin").get(f"/exports/{made.id}.pdf").status_code == 200
+
+
+def test_a_manager_runs_a_scheduled_report_now_once_at_a_time(seeded: Seed, tmp_path: Path) -> None:
+    report = {
+        "name": "chieu-sang-tuan",
+        "view": "/lighting?range=7d",
+        "cron": "0 7 * * mon",
+        "user": "bao-cao",
+        "folder": str(tmp_path / "out"),
+    }
+    config = with_exports(seeded.config, tmp_path / "pdfs", reports=[report])
+    app = create_app(config, seeded.store, clock=lambda: NOW)
+    try:
+        (output,) = [
+            o
+            for o, spec in app.callback_map.items()
+            if any(i["id"].startswith('{"report"') for i in spec["inputs"])
+        ]
+        button = {"report": "chieu-sang-tuan", "type": page.ids.run}
+        body = {
+            "output": output,
+            "outputs": [
+                {"id": page.ids.notice, "property": "children"},
+                {"id": page.ids.acted, "property": "data"},
+            ],
+            "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
+            "state": [{"id": page.ids.lang, "property": "data", "value": "en"}],
+            "changedPropIds": ['{"report":"chieu-sang-tuan","type":"exports-run"}.n_clicks'],
+        }
+        manager = _client(app, "manager")
+        first = manager.post("/_dash-update-component", json=body)
+        again = manager.post("/_dash-update-component", json=body)
+        assert _client(app, "viewer").post("/_dash-update-component", json=body).status_code == 403
+        (export,) = _exports(app)
+        assert (export.schedule, export.requested_by, export.username, export.path) == (
+            "chieu-sang-tuan",
+            "test-manager",
+            "bao-cao",
+            "/lighting?range=7d",
+        )
+        assert first.json["response"][page.ids.notice]["children"] == f"PDF #{export.id} requested"
+        assert "already running" in again.json["response"][page.ids.notice]["children"]
+    finally:
+        dash.page_registry.clear()
