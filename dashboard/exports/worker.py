@@ -5,13 +5,14 @@ one process), never in a web worker's request. A web worker only queues (a row i
 store's `exports`); any process's workers claim from that one queue, each export once, so
 several web workers, or a standby scheduler beside the leader, change nothing but capacity.
 The pool is bounded (`[exports] workers`, default 1 render at a time per process); more
-exports wait in the queue. Each thread owns one `dashboard.pdf.Renderer` (one headless
-Chromium, made at its first export and again after a render broke it), so the browser is
-driven from the thread that made it, as Playwright's sync API requires.
+exports wait in the queue. Each thread owns one `dashboard.pdf.Renderer` (its loopback app
+and headless Chromium; a renderer prints one page at a time), made at its first export and
+again after a render broke it.
 
-A render is bounded by the renderer's timeout (`[exports] timeout_s`); one that fails is
-recorded as failed with its reason and never stops the worker. An export whose process died
-mid-render is failed as interrupted once it has run past three timeouts (`fail_stale`).
+A render is bounded by the renderer's timeout (`[exports] timeout_s`), a browser's memory by
+replacing it after `RECYCLE_AFTER` exports; an export that fails is recorded as failed with
+its reason and never stops the worker. An export whose process died mid-render is failed as
+interrupted once it has run past three timeouts (`fail_stale`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 EXPORT_ROLE: Role = "manager"  # who may export (README: managers export)
 IDLE_POLL_S = 2.0  # how often an idle worker looks for exports queued by another process
 STALE_CHECK_S = 60.0
+RECYCLE_AFTER = 50  # exports one browser renders before it is replaced by a fresh one
 
 
 class Rendering(Protocol):
@@ -125,6 +127,7 @@ class ExportWorkers:
 
     def _loop(self, worker: str) -> None:
         renderer: Rendering | None = None
+        rendered = 0
         try:
             while not self._stop.is_set():
                 try:
@@ -137,7 +140,14 @@ class ExportWorkers:
                     self._wake.wait(self.poll_s)
                     self._wake.clear()
                     continue
-                renderer = self.process(job, renderer)
+                try:
+                    renderer = self.process(job, renderer)
+                except Exception:  # the store failed mid-export: fail_stale ends it later
+                    log.exception("export worker %s lost export %d", worker, job.id)
+                rendered += 1
+                if renderer is not None and rendered % RECYCLE_AFTER == 0:
+                    _close_quietly(renderer)  # a fresh browser now and then bounds its memory
+                    renderer = None
         finally:
             if renderer is not None:
                 renderer.close()
