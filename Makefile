@@ -17,9 +17,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/cityops demo
 
+# Chromium for the browser tests and the PDF renderer; Debian's Noto and DejaVu fonts (full
+# Vietnamese coverage, used by local family name in print mode); pdftoppm for the PDF tests.
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-core fonts-dejavu-core poppler-utils
+
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+	@missing=$$(for p in $(BROWSER_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 services:
 	@bash .ci/services

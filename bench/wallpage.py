@@ -24,16 +24,8 @@ from playwright.sync_api import sync_playwright
 
 from bench.wallcity import TRIVIAL_OUTPUT, sign_in
 from dashboard.auth.sessions import COOKIE
+from dashboard.pdf.renderer import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 GOAL_READY_S, GOAL_CALLBACKS = 3.5, 3
 ROUTER_PREFIX = ".._pages_content.children"
 REFRESH_PREFIX = "..wall-map.figure...wall-version.data"

@@ -1,5 +1,5 @@
 """The `cityops` command: demo, serve, scheduler, db upgrade, backfill, ingest, sources,
-simulate."""
+simulate, export-pdf."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from rich.table import Table
 from dashboard import commands
 from dashboard.areas import Areas
 from dashboard.auth.manage import CLI_ACTOR
+from dashboard.cli_pdf import export_pdf_cmd
 from dashboard.cli_simulate import simulate_cmd
 from dashboard.cli_users import token_group, user_group
 from dashboard.config import PROJECT_ROOT, Config, ConfigError, SourceConfig, load_config
@@ -163,6 +164,7 @@ def _backfill_one(
 main.add_command(user_group)
 main.add_command(token_group)
 main.add_command(simulate_cmd)
+main.add_command(export_pdf_cmd)
 
 
 @main.group()

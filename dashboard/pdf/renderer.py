@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import Any
 
 from playwright.sync_api import Browser, Error, Playwright, sync_playwright
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from dashboard.app import create_app
 from dashboard.auth.guard import ACCESS
@@ -42,8 +42,9 @@ from dashboard.i18n import t
 from dashboard.pdf.job import MARGIN_MM, SCALE, PdfError, PdfJob, layout_width_px
 from dashboard.store import Store
 
-__all__ = ["CHROMIUM", "Renderer"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "Renderer"]
 
+# Debian's Chromium, headless, as the browser tests and benches launch it (they import these).
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -52,12 +53,20 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
-    "--disable-dev-shm-usage",
 ]
+# A container's small /dev/shm must not crash a render of a long page.
+RENDER_ARGS = [*CHROMIUM_ARGS, "--disable-dev-shm-usage"]
 VIEWPORT_HEIGHT_PX = 1200
 PIXEL_RATIO = 2  # the map's image at twice the CSS pixels: sharp on paper
 READY_JS = "() => window.cityopsPrint && (window.cityopsPrint.ready || !!window.cityopsPrint.error)"
 STATE_JS = "() => window.cityopsPrint || null"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """The loopback server's requests are the renderer's own: not logged one by one."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
 
 
 def _footer(lang: str) -> str:
@@ -66,7 +75,7 @@ def _footer(lang: str) -> str:
     )
     return (
         '<div style="width:100%;margin:0 10mm;font-size:8px;color:#4d5866;'
-        "font-family:'Noto Sans','DejaVu Sans',sans-serif;display:flex;"
+        "font-family:'Noto Sans','DejaVu Sans',sans-serif;font-variant-ligatures:none;display:flex;"
         'justify-content:space-between"><span class="title"></span>'
         f"<span>{pages}</span></div>"
     )
@@ -92,7 +101,9 @@ class Renderer:
         self._app = create_app(config, store, clock=clock)
         server = self._app.server
         self._context: AppContext = server.extensions[EXTENSION]
-        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, server, threaded=True)
+        self._server: BaseWSGIServer = make_server(
+            "127.0.0.1", 0, server, threaded=True, request_handler=_QuietHandler
+        )
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._serving = threading.Thread(
             target=self._server.serve_forever, name="pdf-app", daemon=True
@@ -168,9 +179,7 @@ class Renderer:
     # -- the browser's thread ---------------------------------------------------------------
     def _launch(self) -> None:
         self._playwright = sync_playwright().start()
-        self._browser = self._playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
+        self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=RENDER_ARGS)
 
     def _stop(self) -> None:
         if self._browser is not None:
@@ -183,7 +192,10 @@ class Renderer:
         config = self._context.config
         lang = job.language(config.city.language)
         context = self._browser.new_context(
-            viewport={"width": layout_width_px(job.paper, job.landscape), "height": VIEWPORT_HEIGHT_PX},
+            viewport={
+                "width": layout_width_px(job.paper, job.landscape),
+                "height": VIEWPORT_HEIGHT_PX,
+            },
             device_scale_factor=PIXEL_RATIO,
             locale="vi-VN" if lang == "vi" else "en-GB",
             timezone_id=config.city.timezone,

@@ -26,19 +26,11 @@ from dashboard.app import create_app
 from dashboard.auth import Role
 from dashboard.auth.sessions import COOKIE
 from dashboard.context import EXTENSION
+from dashboard.pdf.renderer import CHROMIUM, CHROMIUM_ARGS
 from dashboard.store import Store
 from tests.api.seed import NOW, Seed, seed_store
 from tests.signin import session_secret
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 # Dash loads its bundles and runs two callback rounds before the table fills; generous on
 # shared, noisy machines (a wait bound, never a speed assertion).
 EXPECT_TIMEOUT_MS = 20_000
