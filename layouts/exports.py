@@ -20,8 +20,8 @@ from dashboard.auth import current_principal, requires
 from dashboard.callback_requests import as_str
 from dashboard.config import ScheduledReport
 from dashboard.config_exports import EXPORTABLE_VIEWS
+from dashboard.exports import EXPORT_ROLE
 from dashboard.exports.deliver import download_path
-from dashboard.exports.worker import EXPORT_ROLE
 from dashboard.figures.theme import STATUS_ROW
 from dashboard.i18n import Lang, t
 from dashboard.queries.exports import recent_exports

@@ -7,18 +7,26 @@
 - `dashboard.exports.deliver`: a scheduled report's folder, e-mail and webhook.
 
 The queue itself is the store's (`Store.exports`); pages queue through `dashboard.commands`.
+This module imports neither the renderer nor the app: pages and commands use it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from dashboard.auth.principal import ROLES, Role
 from dashboard.config import Config, ScheduledReport
 from dashboard.store import SchedulePending, Store
 
-__all__ = ["SCHEDULER", "queue_report"]
+__all__ = ["EXPORT_ROLE", "SCHEDULER", "may_export", "queue_report"]
 
 SCHEDULER = "scheduler"  # `requested_by` of the runs the cron schedule makes
+EXPORT_ROLE: Role = "manager"  # who may export (README: managers export)
+
+
+def may_export(role: str | None, disabled: bool = False) -> bool:
+    """Does an account of `role` (enabled unless `disabled`) hold the right to export?"""
+    return role in ROLES and not disabled and ROLES.index(role) >= ROLES.index(EXPORT_ROLE)  # type: ignore[arg-type]
 
 
 def queue_report(

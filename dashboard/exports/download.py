@@ -13,7 +13,7 @@ import flask
 
 from dashboard.auth import current_principal, requires
 from dashboard.context import current_context
-from dashboard.exports.worker import EXPORT_ROLE
+from dashboard.exports import EXPORT_ROLE
 from dashboard.queries.exports import export_by_id
 
 __all__ = ["download_blueprint"]

@@ -27,20 +27,19 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from dashboard.auth.principal import ROLES, Role
 from dashboard.config import Config, ConfigError
 from dashboard.context import utc_now
+from dashboard.exports import may_export
 from dashboard.exports.deliver import deliver, pdf_filename, write_whole
 from dashboard.store import ExportView, Store
 
 if TYPE_CHECKING:
     from dashboard.pdf import PdfJob
 
-__all__ = ["EXPORT_ROLE", "ExportWorkers", "RendererFactory", "Rendering", "may_export"]
+__all__ = ["ExportWorkers", "RendererFactory", "Rendering", "chromium_renderer"]
 
 log = logging.getLogger(__name__)
 
-EXPORT_ROLE: Role = "manager"  # who may export (README: managers export)
 IDLE_POLL_S = 2.0  # how often an idle worker looks for exports queued by another process
 STALE_CHECK_S = 60.0
 RECYCLE_AFTER = 50  # exports one browser renders before it is replaced by a fresh one
@@ -55,11 +54,6 @@ class Rendering(Protocol):
 
 
 RendererFactory = Callable[[], Rendering]
-
-
-def may_export(role: str | None, disabled: bool = False) -> bool:
-    """Does an account of `role` (enabled unless `disabled`) hold the right to export?"""
-    return role in ROLES and not disabled and ROLES.index(role) >= ROLES.index(EXPORT_ROLE)  # type: ignore[arg-type]
 
 
 def chromium_renderer(

@@ -26,8 +26,8 @@ from dashboard import commands
 from dashboard.auth import current_principal, has_role, requires
 from dashboard.callback_requests import BadCallbackInput, as_str
 from dashboard.config_exports import EXPORTABLE_VIEWS, exportable_view
+from dashboard.exports import EXPORT_ROLE
 from dashboard.exports.deliver import download_path
-from dashboard.exports.worker import EXPORT_ROLE
 from dashboard.i18n import Lang, t
 from dashboard.queries.exports import export_by_id, queued_ahead
 from dashboard.store import ExportView
