@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     sha = _git_sha()
     with tempfile.TemporaryDirectory(prefix="cityops-exports-load-") as tmp:
         result = run(args, Path(tmp))
-    result.update(vars(args), sha=sha, now=NOW.isoformat())
+    result.update(args=vars(args), sha=sha, now=NOW.isoformat())
     RESULTS.mkdir(exist_ok=True)
     stem = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-{sha}-exports-load"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False))

@@ -80,6 +80,9 @@ class ExportsConfig(_Strict):
     folder: Path = Path("var/exports")
     workers: int = Field(default=1, ge=1, le=4)
     timeout_s: float = Field(default=60, gt=0, le=600)
+    # The CPU priority renders run at (Linux nice, 0-19; their browser inherits it), so the
+    # web workers' callbacks on the same machine come first.
+    nice: int = Field(default=10, ge=0, le=19)
     # The dashboard's address as people reach it (e.g. "https://ioc.rachgia.gov.vn"): the
     # links a webhook with `send = "link"` posts. None: such webhooks are refused at start.
     base_url: str | None = None

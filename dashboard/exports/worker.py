@@ -12,7 +12,9 @@ again after a render broke it.
 A render is bounded by the renderer's timeout (`[exports] timeout_s`), a browser's memory by
 replacing it after `RECYCLE_AFTER` exports; an export that fails is recorded as failed with
 its reason and never stops the worker. An export whose process died mid-render is failed as
-interrupted once it has run past three timeouts (`fail_stale`).
+interrupted once it has run past three timeouts (`fail_stale`). Renders run at a lower CPU
+priority (`[exports] nice`, 10 by default), so on a shared machine the web's callbacks come
+first (bench/exports_load.py).
 """
 
 from __future__ import annotations
@@ -120,6 +122,10 @@ class ExportWorkers:
         self._threads.clear()
 
     def _loop(self, worker: str) -> None:
+        # Linux gives each thread its own nice value, inherited by the threads and processes
+        # it starts: the renderer's server and browser threads, Playwright, Chromium.
+        if self.config.exports.nice and hasattr(os, "nice"):
+            os.nice(self.config.exports.nice)
         renderer: Rendering | None = None
         rendered = 0
         try:
