@@ -1,6 +1,6 @@
 """The wall's refresh while PDF exports render (issue 12: "never in the way").
 
-    python -m bench.exports_load [--days 1] [--exports 4] [--workers 1] [--rounds 60]
+    python -m bench.exports_load [--days 1] [--exports 4] [--workers 1] [--rounds 60] [--nice 10]
 
 On the bench city (bench/wallcity.py), served by the production app in a process of its own
 (pinned to the second core, this client to the first, as bench/wall.py does), the wall's
@@ -43,15 +43,16 @@ USER = "bench-exports"
 GOAL_FACTOR = 1.5
 
 
-def _render(url: str, folder: str, workers: int, done: Any) -> None:
-    """The render process: workers drain the queue, then `done` is set."""
-    from dashboard.exports.worker import ExportWorkers
+def _render(url: str, folder: str, workers: int, nice: int, done: Any) -> None:
+    """The render process: workers drain the queue, then `done` is set. The pages show the
+    city at NOW; the queue's times are the real ones (each export's seconds)."""
+    from dashboard.exports.worker import ExportWorkers, chromium_renderer
 
-    config = city_config(url).model_copy(
-        update={"exports": ExportsConfig(folder=Path(folder), workers=workers, timeout_s=180)}
-    )
+    exports = ExportsConfig(folder=Path(folder), workers=workers, timeout_s=180, nice=nice)
+    config = city_config(url).model_copy(update={"exports": exports})
     store = Store(url)
-    pool = ExportWorkers(config, store, clock=lambda: NOW, poll_s=0.2)
+    renderer = chromium_renderer(config, store, lambda: NOW)
+    pool = ExportWorkers(config, store, renderer=renderer, poll_s=0.2)
     pool.start()
     try:
         while True:
@@ -127,7 +128,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         ctx = mp.get_context("spawn")
         done = ctx.Event()
         renderer = ctx.Process(
-            target=_render, args=(url, str(workdir / "pdfs"), args.workers, done), daemon=True
+            target=_render,
+            args=(url, str(workdir / "pdfs"), args.workers, args.nice, done),
+            daemon=True,
         )
         if pin:
             os.sched_setaffinity(0, cpus)  # the render process may use the whole machine
@@ -164,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exports", type=int, default=4)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--nice", type=int, default=ExportsConfig().nice, help="[exports] nice")
     args = parser.parse_args(argv)
     sha = _git_sha()
     with tempfile.TemporaryDirectory(prefix="cityops-exports-load-") as tmp:
@@ -173,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     stem = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-{sha}-exports-load"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     lines = [
-        f"# The wall's refresh while {args.exports} PDF exports render ({args.workers} at a time)",
+        f"# The wall's refresh while {args.exports} PDF exports render "
+        f"({args.workers} at a time, nice {args.nice})",
         "",
         "| what | p50 ms | p95 ms | n |",
         "|---|---|---|---|",
