@@ -27,6 +27,7 @@ from dashboard.auth.guard import authenticates_itself
 from dashboard.auth.setup import install as install_auth
 from dashboard.config import PROJECT_ROOT, Config
 from dashboard.context import EXTENSION, AppContext
+from dashboard.exports.download import download_blueprint
 from dashboard.i18n import LANG_COOKIE, LANGUAGES, t
 from dashboard.ngsi_notify import notify_blueprint
 from dashboard.store import Store
@@ -138,6 +139,10 @@ def create_app(
     server.after_request(_remember_language)
     access = AccessMap()
     home = _register_pages(app, config, access)
+    from layouts._shared.pdf_export import register_pdf_export
+
+    register_pdf_export(app)  # the chrome's "Export PDF": before the guard notes callbacks
+    server.register_blueprint(download_blueprint())
     from layouts.login import forbidden_page, register_routes
 
     register_routes(server)

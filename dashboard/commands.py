@@ -28,7 +28,9 @@ from dashboard.auth.keys import digest
 from dashboard.auth.passwords import hash_password, needs_rehash, verify_password
 from dashboard.auth.principal import Principal, Role
 from dashboard.auth.sessions import load_session, open_session
+from dashboard.config import Config
 from dashboard.context import AppContext
+from dashboard.exports import queue_report
 from dashboard.store import DeskOutcome, Store
 from dashboard.store.accounts import AccountError, TokenView, UserView
 
@@ -42,8 +44,10 @@ __all__ = [
     "disable_user",
     "enable_user",
     "pause_source",
+    "request_export",
     "resume_source",
     "revoke_token",
+    "run_report_now",
     "run_source_now",
     "sign_in",
     "sign_out",
@@ -94,6 +98,46 @@ def run_source_now(store: Store, now: datetime, actor: Principal, source: str) -
     """Ask the active scheduler to run feed `source` at once (runs never overlap)."""
     store.request_run(source, now)
     manage.audit_change(store, now, actor, "source.run_now", source)
+
+
+# -- PDF exports -----------------------------------------------------------------------------
+
+
+def request_export(
+    store: Store,
+    now: datetime,
+    actor: Principal,
+    path: str,
+    *,
+    paper: str,
+    landscape: bool,
+    lang: str | None,
+) -> int:
+    """Queue a PDF of the page at `path` (with its query) for `actor`, rendered with `actor`'s
+    own rights; its export id. (The page has checked that `actor` may export and see it.)"""
+    export_id = store.exports.enqueue(
+        requested_by=actor.name,
+        username=actor.name,
+        path=path,
+        paper=paper,
+        landscape=landscape,
+        lang=lang,
+        at=now,
+    )
+    detail = {"export": export_id, "paper": paper, "landscape": landscape, "lang": lang}
+    manage.audit_change(store, now, actor, "export.pdf", path[:256], detail)
+    return export_id
+
+
+def run_report_now(
+    store: Store, config: Config, now: datetime, actor: Principal, name: str
+) -> int | None:
+    """Queue a run of scheduled report `name` now (rendered with the report's `user`, sent
+    to its destinations); its export id, or None while a run of it is queued or running."""
+    export_id = queue_report(store, config, config.report(name), now, actor.name)
+    if export_id is not None:
+        manage.audit_change(store, now, actor, "export.report_now", name, {"export": export_id})
+    return export_id
 
 
 # -- accounts and tokens (rules and audit in dashboard.auth.manage) --------------------------

@@ -25,6 +25,8 @@ from pydantic import (
     field_validator,
 )
 
+from dashboard.config_exports import ExportsConfig, ScheduledReport, SmtpConfig, check_reports
+
 __all__ = [
     "PROJECT_ROOT",
     "AreasConfig",
@@ -33,9 +35,12 @@ __all__ = [
     "Config",
     "ConfigError",
     "DatabaseConfig",
+    "ExportsConfig",
     "LoginLimits",
     "MapConfig",
     "Open311Config",
+    "ScheduledReport",
+    "SmtpConfig",
     "SourceConfig",
     "WallConfig",
     "load_config",
@@ -235,6 +240,9 @@ class Config(_Strict):
     auth: AuthConfig = AuthConfig()
     open311: Open311Config = Open311Config()
     sources: list[SourceConfig] = Field(default_factory=_default_sources)
+    exports: ExportsConfig = ExportsConfig()
+    smtp: SmtpConfig | None = None
+    reports: list[ScheduledReport] = Field(default_factory=list)
     demo: bool = False
     # Where relative paths (areas, sqlite files) are resolved: the config file's folder.
     base_dir: Path = PROJECT_ROOT
@@ -255,6 +263,27 @@ class Config(_Strict):
                 "need a source name of their own"
             )
         return sources
+
+    @field_validator("reports")
+    @classmethod
+    def _reports_deliverable(
+        cls, reports: list[ScheduledReport], info: ValidationInfo
+    ) -> list[ScheduledReport]:
+        check_reports(reports, info.data.get("smtp"), info.data.get("exports", ExportsConfig()))
+        return reports
+
+    def report(self, name: str) -> ScheduledReport:
+        """The scheduled report `name` (`[[reports]]`); ConfigError when there is none."""
+        for r in self.reports:
+            if r.name == name:
+                return r
+        known = ", ".join(r.name for r in self.reports) or "none"
+        raise ConfigError(f"no scheduled report named {name!r} (configured: {known})")
+
+    @property
+    def exports_folder(self) -> Path:
+        """Where the PDFs are kept (`[exports] folder`, resolved against the config's folder)."""
+        return self.path(self.exports.folder)
 
     def path(self, p: Path) -> Path:
         """`p` resolved against the config's folder; absolute paths pass through.
@@ -309,7 +338,8 @@ def _describe(exc: ValidationError, origin: str) -> str:
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
-        got = "(hidden)" if "secret" in key else repr(err.get("input"))
+        hidden = any(word in key for word in ("secret", "password", "token"))
+        got = "(hidden)" if hidden else repr(err.get("input"))
         lines.append(f"  {key}: {msg} (got {got})")
     return "\n".join(lines)
 

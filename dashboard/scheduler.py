@@ -5,6 +5,12 @@ A push source (a `PushConnector`: MQTT, a broker's subscription) gets no interva
 leads; it is stopped when the lease is lost or the scheduler shuts down, before the lease
 is released, so two schedulers never hold one feed's subscription at once.
 
+Scheduled PDF reports (`[[reports]]`) are cron jobs of the leader: each queues a run of its
+report in the store's export queue (skipped while its previous run is still queued or
+running). Every scheduler instance, leader or standby, runs a pool of render workers
+(`dashboard.exports.worker`) that claim queued exports, its own reports' and those people
+queue from any web worker; the claim is atomic, so each export is rendered once.
+
 Only one scheduler may drive a store at a time (`cityops demo` or `cityops scheduler` beside
 any number of web workers): each instance renews a lease row in the store; the holder runs the
 jobs, any other instance waits on standby and takes over when the lease expires. Runs of one
@@ -26,7 +32,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from dashboard.areas import Areas
-from dashboard.config import Config, SourceConfig
+from dashboard.config import Config, ScheduledReport, SourceConfig
+from dashboard.config_exports import cron_trigger
+from dashboard.exports import SCHEDULER, queue_report
+from dashboard.exports.worker import ExportWorkers, RendererFactory
 from dashboard.pipeline import Clock, RunOutcome, run_source, utcnow
 from dashboard.store import Store
 from dashboard.subscribers import DEFAULT_BACKOFF, Backoff, Supervisor
@@ -127,6 +136,7 @@ class CityScheduler:
         holder: str | None = None,
         clock: Clock = utcnow,
         push_backoff: Backoff = DEFAULT_BACKOFF,
+        renderer: RendererFactory | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -137,6 +147,7 @@ class CityScheduler:
         self.supervisors: dict[str, Supervisor] = {}
         self.push_backoff = push_backoff
         self.leader = False
+        self.exports = ExportWorkers(config, store, renderer=renderer, clock=clock)
         # The lease has a thread of its own: busy or hung source jobs must never delay its
         # renewal, or a standby would take over while this one still runs jobs.
         self._scheduler = BackgroundScheduler(
@@ -159,9 +170,11 @@ class CityScheduler:
             next_run_time=self.clock(),
         )
         self._scheduler.start()
+        self.exports.start()
 
     def shutdown(self) -> None:
         self._scheduler.shutdown(wait=True)
+        self.exports.stop()
         self._stop_supervisors()
         if self.leader:
             self.store.release_lease(LEASE_NAME, self.holder)
@@ -230,6 +243,15 @@ class CityScheduler:
                 next_run_time=now,
                 misfire_grace_time=settings.interval_s,
             )
+        for report in self.config.reports:
+            self._scheduler.add_job(
+                self.queue_report,
+                cron_trigger(report.cron, self.config.city.timezone),
+                args=(report,),
+                id=f"report:{report.name}",
+                name=report.name,
+                misfire_grace_time=300,
+            )
         self._scheduler.add_job(
             self.housekeeping,
             IntervalTrigger(seconds=self.config.scheduler.housekeeping_interval_s),
@@ -253,6 +275,16 @@ class CityScheduler:
         for job in self.jobs.values():
             job.connector.close()
         self.jobs.clear()
+
+    def queue_report(self, report: ScheduledReport) -> int | None:
+        """Queue a run of scheduled report `report` (its export id; None: the previous run is
+        still queued or running, so this one is skipped)."""
+        queued = queue_report(self.store, self.config, report, self.clock(), SCHEDULER)
+        if queued is None:
+            log.warning("report %s: the previous run is still under way; skipped", report.name)
+        else:
+            self.exports.wake()
+        return queued
 
     def housekeeping(self) -> dict[str, int]:
         """Retention of raw readings, quarantine and run records past their age; rollups stay.

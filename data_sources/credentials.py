@@ -18,9 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import model_validator
-
-from .base import ConnectorSettings
+from pydantic import BaseModel, ConfigDict, model_validator
 
 __all__ = ["CredentialError", "Secret"]
 
@@ -34,8 +32,14 @@ class CredentialError(Exception):
     """A credential that could not be read; the message names its place, not its value."""
 
 
-class Secret(ConnectorSettings):
-    """Where a credential lives: `env` (a variable's name) or `file` (a path), exactly one."""
+class Secret(BaseModel):
+    """Where a credential lives: `env` (a variable's name) or `file` (a path), exactly one.
+
+    A plain strict model (not a `ConnectorSettings`, which lives beside the connector base):
+    `dashboard.config` uses it too (the `[smtp]` password), and must not import the
+    connector base, which imports the config."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     env: str | None = None
     file: Path | None = None

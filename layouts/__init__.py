@@ -12,6 +12,7 @@ PAGES: list[str] = [
     "layouts.environment",
     "layouts.alerts",
     "layouts.reports",
+    "layouts.exports",
     "layouts.sources",
     "layouts.admin",
 ]

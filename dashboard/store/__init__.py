@@ -21,6 +21,7 @@ from dashboard.store import report_desk as _desk
 from dashboard.store import runs
 from dashboard.store.accounts import Accounts
 from dashboard.store.audit import AuditLog, LoginAttempts
+from dashboard.store.exports import Exports, ExportView, SchedulePending
 from dashboard.store.files import IngestedFile, IngestedFiles
 from dashboard.store.ingest import IngestResult
 from dashboard.store.report_desk import DeskOutcome, DeskRefused
@@ -35,8 +36,10 @@ __all__ = [
     "DBAPIError",  # any error the database driver raised (callers outside the store catch it)
     "DeskOutcome",
     "DeskRefused",
+    "ExportView",
     "IngestResult",
     "IngestedFile",
+    "SchedulePending",
     "SourceStateView",
     "Store",
     "make_engine",
@@ -111,6 +114,11 @@ class Store:
     def audit_log(self) -> AuditLog:
         """Who did what and when (`dashboard.store.audit`)."""
         return AuditLog(self.engine, self._writer)
+
+    @property
+    def exports(self) -> Exports:
+        """The PDF export queue (`dashboard.store.exports`)."""
+        return Exports(self.engine, self._writer)
 
     @property
     def files(self) -> IngestedFiles:

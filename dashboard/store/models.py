@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -35,6 +36,7 @@ __all__ = [
     "AuditRow",
     "AuthSessionRow",
     "Base",
+    "ExportRow",
     "IngestedFileRow",
     "Latest",
     "Lease",
@@ -395,6 +397,48 @@ class LoginAttemptRow(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+
+
+class ExportRow(Base):
+    """One PDF export: asked for by a person (or a scheduled report), rendered by a worker.
+
+    `status` moves queued -> running (claimed by one worker: `worker`) -> done | failed.
+    `username` is whose rights the page is rendered with; `requested_by` who asked
+    ("scheduler" for a cron run); `schedule` the `[[reports]]` name it came from. `file` is
+    the PDF's name in the `[exports] folder`; `delivery` what became of a scheduled report's
+    destinations. At most one export of a schedule is queued or running at a time (0009)."""
+
+    __tablename__ = "exports"
+    __table_args__ = (
+        Index("ix_exports_status_id", "status", "id"),
+        Index("ix_exports_requested_at", "requested_at"),
+        Index(
+            "uq_exports_schedule_pending",
+            "schedule",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text)
+    paper: Mapped[str] = mapped_column(String(2))
+    landscape: Mapped[bool] = mapped_column(Boolean)
+    lang: Mapped[str | None] = mapped_column(String(2))
+    schedule: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # queued, running, done, failed
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(128))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    file: Mapped[str | None] = mapped_column(String(256))
+    delivery: Mapped[str | None] = mapped_column(Text)
 
 
 # The desk list filters and by default sorts reports by creation time, newest first with the

@@ -1,5 +1,5 @@
 """The frame around every page: city name, live local clock, language switch, navigation, and
-who is signed in (with the sign-out button).
+who is signed in (with "Export PDF", layouts/_shared/pdf_export.py, and the sign-out button).
 
 The navigation is built from `dash.page_registry` (whatever pages the app factory registered),
 never from a hand-kept list. The clock ticks in the browser (assets/shell.js reads the
@@ -18,6 +18,7 @@ from dash import dcc, html
 from dashboard.auth.principal import current_principal
 from dashboard.i18n import LANGUAGES, t
 from layouts._shared.components import app_context, local_time, page_language
+from layouts._shared.pdf_export import export_control
 
 __all__ = ["ids", "not_found_layout", "shell_layout"]
 
@@ -119,15 +120,16 @@ def may_see(path: str) -> bool:
 
 
 def account_box(lang: str) -> html.Div:
-    """Who is signed in, and the sign-out button (a plain form POST: works without scripts);
-    a sign-in link for public visitors."""
+    """Who is signed in, "Export PDF" (for those who may export) and the sign-out button (a
+    plain form POST: works without scripts); a sign-in link for public visitors."""
     who = current_principal()
+    pdf = export_control(lang)  # an empty, hidden box for those who may not export
     if who is None or who.kind == "public":
         link = html.A(t("auth.sign_in_link", lang), href="/login", className="nav-link")
-        return html.Div(link, id=ids.account, className="shell-account")
+        return html.Div([link, pdf], id=ids.account, className="shell-account")
     if who.kind == "wall_token":
         return html.Div(
-            t("auth.wall_screen", lang).format(name=who.name),
+            [t("auth.wall_screen", lang).format(name=who.name), pdf],
             id=ids.account,
             className="shell-account",
         )
@@ -139,4 +141,5 @@ def account_box(lang: str) -> html.Div:
         action="/logout",
         method="POST",
     )
-    return html.Div([html.Span(label), logout], id=ids.account, className="shell-account")
+    actions = html.Div([pdf, logout], className="shell-account-actions")
+    return html.Div([html.Span(label), actions], id=ids.account, className="shell-account")

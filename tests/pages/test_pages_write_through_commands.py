@@ -22,6 +22,7 @@ from dashboard.auth import auditlog, manage, ratelimit, sessions
 from dashboard.store import Store
 from dashboard.store.accounts import Accounts
 from dashboard.store.audit import AuditLog, LoginAttempts
+from dashboard.store.exports import Exports
 
 # Store, Accounts, AuditLog and LoginAttempts methods a page may call: they read (or hand out a read session).
 READS = frozenset(
@@ -48,7 +49,8 @@ def _public_methods(cls: type) -> set[str]:
 
 
 STORE_WRITES = frozenset(
-    set().union(*(_public_methods(c) for c in (Store, Accounts, AuditLog, LoginAttempts))) - READS
+    set().union(*(_public_methods(c) for c in (Store, Accounts, AuditLog, LoginAttempts, Exports)))
+    - READS
 )
 
 AUTH_WRITERS: frozenset[Any] = frozenset(
