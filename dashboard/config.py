@@ -106,6 +106,7 @@ class RetentionConfig(_Strict):
     raw_days: int = Field(default=35, ge=1)
     quarantine_days: int = Field(default=90, ge=1)
     runs_days: int = Field(default=30, ge=1)
+    exports_days: int = Field(default=90, ge=1)  # finished PDF exports and their files
 
 
 class SchedulerConfig(_Strict):

@@ -287,7 +287,8 @@ class CityScheduler:
         return queued
 
     def housekeeping(self) -> dict[str, int]:
-        """Retention of raw readings, quarantine and run records past their age; rollups stay.
+        """Retention of raw readings, quarantine, run records and finished PDF exports (their
+        files too) past their age; rollups stay.
 
         Recorded as a run of the pseudo-source `HOUSEKEEPING` (rows = rows deleted).
         """
@@ -302,6 +303,7 @@ class CityScheduler:
                 quarantine_days=r.quarantine_days,
                 runs_days=r.runs_days,
             )
+            deleted["exports"] = self._purge_exports(started - timedelta(days=r.exports_days))
             self.store.optimize()
         except Exception as exc:
             log.exception("housekeeping failed")
@@ -314,6 +316,14 @@ class CityScheduler:
         )
         log.info("housekeeping deleted %s", deleted)
         return deleted
+
+    def _purge_exports(self, before: datetime) -> int:
+        """Forget the exports finished before `before` and remove their PDFs; how many."""
+        folder = self.config.exports_folder
+        names = self.store.exports.purge(before)
+        for name in names:
+            (folder / name).unlink(missing_ok=True)
+        return len(names)
 
     def next_runs(self) -> dict[str, datetime | None]:
         """Each source job's next run time (UTC), for the CLI and health pages."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.store.models import ExportRow
@@ -197,3 +197,15 @@ class Exports:
                 .values(status="failed", progress=100, finished_at=at, error=INTERRUPTED)
             )
             return int(done.rowcount)
+
+    def purge(self, finished_before: datetime) -> list[str]:
+        """Delete the finished exports (done or failed) that ended before `finished_before`;
+        the names of their PDFs in the exports folder, for the caller to remove."""
+        _aware("finished_before", finished_before)
+        old = ExportRow.status.in_(("done", "failed")) & (ExportRow.finished_at < finished_before)
+        with self._writer.begin() as conn:
+            files = list(
+                conn.scalars(select(ExportRow.file).where(old, ExportRow.file.is_not(None)))
+            )
+            conn.execute(delete(ExportRow).where(old))
+        return [f for f in files if f]

@@ -262,3 +262,42 @@ def test_a_command_holding_the_lease_keeps_schedulers_standing_by(
         wait_for(lambda: scheduler.leader)
     finally:
         scheduler.shutdown()
+
+
+def test_housekeeping_forgets_old_exports_and_removes_their_pdfs(
+    tmp_path: Path, store: Store
+) -> None:
+    from datetime import UTC, timedelta
+
+    from dashboard.queries.exports import recent_exports
+
+    config = make_config(tmp_path, [{"name": "sim", "type": "simulator", "enabled": False}])
+    config = config.model_copy(
+        update={"exports": config.exports.model_copy(update={"folder": tmp_path / "pdf"})}
+    )
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    folder = config.exports_folder
+    folder.mkdir()
+
+    def export(days_ago: int, finish: bool = True) -> int:
+        at = now - timedelta(days=days_ago)
+        eid = store.exports.enqueue(
+            requested_by="lan", username="lan", path="/wall", paper="A4", landscape=True,
+            lang="vi", at=at,
+        )  # fmt: skip
+        if finish:
+            assert store.exports.claim("w", at) is not None
+            (folder / f"{eid}.pdf").write_bytes(b"%PDF-1.7")
+            store.exports.finish(eid, at=at, status="done", file=f"{eid}.pdf", size_bytes=8)
+        return eid
+
+    export(91), export(400)  # finished past the 90 days kept by default
+    recent = export(10)
+    waiting = export(200, finish=False)  # still queued: never purged, however old
+    deleted = CityScheduler(
+        config, store, Areas.from_config(config), clock=lambda: now
+    ).housekeeping()
+    assert deleted["exports"] == 2
+    assert sorted(p.name for p in folder.iterdir()) == [f"{recent}.pdf"]
+    with store.read_session() as s:
+        assert sorted(e.id for e in recent_exports(s)) == sorted([recent, waiting])
