@@ -68,11 +68,10 @@ def export_control(lang: Lang) -> html.Div:
     """The control for the page chrome (an empty, hidden box for those who may not export)."""
     if not may_export_here():
         return html.Div(id=ids.root, hidden=True, className="pdf-export")
-    radios = {"className": "pdfx-choice", "inline": True}
     panel = html.Div(
         [
             html.Label(t("exports.paper", lang), className="control-label"),
-            dcc.RadioItems(["A4", "A3"], "A4", id=ids.paper, **radios),
+            dcc.RadioItems(["A4", "A3"], "A4", id=ids.paper, className="pdfx-choice", inline=True),
             html.Label(t("exports.orientation", lang), className="control-label"),
             dcc.RadioItems(
                 [
@@ -81,7 +80,8 @@ def export_control(lang: Lang) -> html.Div:
                 ],
                 "landscape",
                 id=ids.orientation,
-                **radios,
+                className="pdfx-choice",
+                inline=True,
             ),
             html.Button(
                 t("exports.button", lang), id=ids.submit, type="button", className="pdfx-submit"

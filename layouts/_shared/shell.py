@@ -16,7 +16,7 @@ import flask
 from dash import dcc, html
 
 from dashboard.auth.principal import current_principal
-from dashboard.i18n import LANGUAGES, t
+from dashboard.i18n import LANGUAGES, Lang, t
 from layouts._shared.components import app_context, local_time, page_language
 from layouts._shared.pdf_export import export_control
 
@@ -119,7 +119,7 @@ def may_see(path: str) -> bool:
     return access_map().page_allows(current_principal(), path)
 
 
-def account_box(lang: str) -> html.Div:
+def account_box(lang: Lang) -> html.Div:
     """Who is signed in, "Export PDF" (for those who may export) and the sign-out button (a
     plain form POST: works without scripts); a sign-in link for public visitors."""
     who = current_principal()
