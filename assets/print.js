@@ -5,7 +5,8 @@
  * the page has settled: the print header is in, no Dash request is in flight or loading, and
  * every chart on the page holds its callback's figure (a skeleton's is marked pending in
  * layout.meta). Then it prepares the page for paper:
- *   - charts get the print theme (white paper, dark ink), still SVG;
+ *   - charts are drawn in the print theme (white paper, dark ink) from their first draw,
+ *     still SVG: the figures Dash hands Plotly.react are inked on the way;
  *   - every MapLibre map becomes an <img> of its canvas, taken in a `render` event (the
  *     drawing buffer is whole then), because Chromium's print path drops WebGL canvases;
  *   - every DataTable becomes a plain <table> with a <thead> (Chromium repeats it on every
@@ -52,6 +53,8 @@
   function settled() {
     if (!document.getElementById("print-header") || inflight > 0) { return false; }
     if (document.querySelector('[data-dash-is-loading="true"]')) { return false; }
+    // dcc.Graph marks a chart pending until Plotly.react's promise settles (a map's layers).
+    if (document.querySelector(".dash-graph--pending")) { return false; }
     return graphDivs().every(function (gd) { return !pending(gd); });
   }
 
@@ -63,43 +66,98 @@
     });
   }
 
-  function lighten(gd) {
-    var full = gd._fullLayout;
-    var up = {
-      paper_bgcolor: "#ffffff",
-      plot_bgcolor: "#ffffff",
-      "font.color": INK,
-      "legend.font.color": INK,
-      "legend.bgcolor": "rgba(255,255,255,0.85)",
-    };
-    Object.keys(full).forEach(function (key) {
-      if (/^[xy]axis\d*$/.test(key)) {
-        up[key + ".gridcolor"] = GRID;
-        up[key + ".zerolinecolor"] = GRID;
-        up[key + ".linecolor"] = AXIS;
-        up[key + ".tickfont.color"] = INK;
-        up[key + ".title.font.color"] = INK;
+  // Charts are drawn in the print theme from their first draw: every figure Dash hands
+  // Plotly.react is inked first (white paper, dark ink), so no chart is drawn twice (a
+  // relayout after the fact redrew each one, the map too, and cost seconds a page).
+  var NOT_CARTESIAN = /^(scattermap|choroplethmap|densitymap|scattermapbox|choroplethmapbox|densitymapbox|pie|table|indicator|sunburst|treemap|icicle|funnelarea|scattergeo|choropleth|sankey|parcoords|parcats)$/;
+
+  function inked(part) { return Object.assign({}, part, {color: INK}); }
+
+  function inkTitle(title) {
+    var out = typeof title === "string" ? {text: title} : Object.assign({}, title);
+    out.font = inked(out.font);
+    return out;
+  }
+
+  function axisKeys(fig) {
+    var keys = {};
+    Object.keys(fig.layout || {}).forEach(function (key) {
+      if (/^[xy]axis\d*$/.test(key)) { keys[key] = true; }
+    });
+    (fig.data || []).forEach(function (trace) {
+      if (NOT_CARTESIAN.test(trace.type || "scatter")) { return; }
+      keys["xaxis" + (trace.xaxis || "x").slice(1)] = true;
+      keys["yaxis" + (trace.yaxis || "y").slice(1)] = true;
+    });
+    return Object.keys(keys);
+  }
+
+  function inkBar(bar) {
+    var out = Object.assign({}, bar);
+    out.tickfont = inked(out.tickfont);
+    out.title = inkTitle(out.title);
+    return out;
+  }
+
+  function inkFigure(fig) {
+    var layout = Object.assign({}, fig.layout);
+    layout.paper_bgcolor = "#ffffff";
+    layout.plot_bgcolor = "#ffffff";
+    layout.font = inked(layout.font);
+    var legend = Object.assign({}, layout.legend);
+    legend.font = inked(legend.font);
+    legend.bgcolor = "rgba(255,255,255,0.85)";
+    layout.legend = legend;
+    axisKeys(fig).forEach(function (key) {
+      var axis = Object.assign({}, layout[key]);
+      axis.gridcolor = GRID;
+      axis.zerolinecolor = GRID;
+      axis.linecolor = AXIS;
+      axis.tickfont = inked(axis.tickfont);
+      axis.title = inkTitle(axis.title);
+      layout[key] = axis;
+    });
+    if (layout.annotations) {
+      layout.annotations = layout.annotations.map(function (a) {
+        return Object.assign({}, a, {font: inked(a.font)});
+      });
+    }
+    var data = (fig.data || []).map(function (trace) {
+      var out = Object.assign({}, trace);
+      if (out.showscale || out.colorbar) { out.colorbar = inkBar(out.colorbar); }
+      if (out.marker && (out.marker.showscale || out.marker.colorbar)) {
+        out.marker = Object.assign({}, out.marker, {colorbar: inkBar(out.marker.colorbar)});
       }
+      return out;
     });
-    (gd.layout.annotations || []).forEach(function (_a, i) {
-      up["annotations[" + i + "].font.color"] = INK;
+    return Object.assign({}, fig, {data: data, layout: layout});
+  }
+
+  function inkPlotly(P) {
+    if (!P || P.cityopsInked) { return P; }
+    var react = P.react;
+    P.react = function (gd, fig) {
+      if (arguments.length === 2 && fig && typeof fig === "object" && !Array.isArray(fig)) {
+        return react.call(P, gd, inkFigure(fig));
+      }
+      return react.apply(P, arguments);
+    };
+    P.cityopsInked = true;
+    return P;
+  }
+
+  // dcc.Graph loads plotly.js when its first chart mounts and calls window.Plotly.react:
+  // catch the bundle as it lands (or wrap it at once if it is here already).
+  if (window.Plotly) {
+    inkPlotly(window.Plotly);
+  } else {
+    var plotly;
+    Object.defineProperty(window, "Plotly", {
+      configurable: true,
+      enumerable: true,
+      get: function () { return plotly; },
+      set: function (P) { plotly = inkPlotly(P); },
     });
-    var scales = [];
-    var marker = [];
-    (gd._fullData || []).forEach(function (trace, i) {
-      if (trace.showscale) { scales.push(i); }
-      if (trace.marker && trace.marker.showscale) { marker.push(i); }
-    });
-    var steps = [window.Plotly.relayout(gd, up)];
-    if (scales.length) {
-      steps.push(window.Plotly.restyle(gd, {"colorbar.tickfont.color": INK,
-        "colorbar.title.font.color": INK}, scales));
-    }
-    if (marker.length) {
-      steps.push(window.Plotly.restyle(gd, {"marker.colorbar.tickfont.color": INK,
-        "marker.colorbar.title.font.color": INK}, marker));
-    }
-    return Promise.all(steps);
   }
 
   function snapshot(subplot) {
@@ -118,8 +176,9 @@
         canvas.parentNode.insertBefore(img, canvas.nextSibling);
       }
       function draw() { map.once("render", grab); map.triggerRepaint(); }
-      if (map.loaded() && map.areTilesLoaded() && !map.isMoving()) { draw(); }
-      else { map.once("idle", draw); }
+      // Idle once every source and layer has drawn: a repaint makes an idle map say so too.
+      map.once("idle", draw);
+      map.triggerRepaint();
     });
   }
 
@@ -153,12 +212,13 @@
   function prepare() {
     var graphs = graphDivs().filter(function (gd) { return gd._fullLayout; });
     state.graphs = graphs.length;
-    return Promise.all(graphs.map(lighten)).then(function () {
-      var maps = [];
-      graphs.forEach(function (gd) { maps = maps.concat(mapsOf(gd)); });
-      state.maps = maps.length;
-      return Promise.all(maps.map(snapshot));
-    }).then(function () {
+    if (graphs.length && !(window.Plotly && window.Plotly.cityopsInked)) {
+      return Promise.reject(new Error("the charts were not drawn in the print theme"));
+    }
+    var maps = [];
+    graphs.forEach(function (gd) { maps = maps.concat(mapsOf(gd)); });
+    state.maps = maps.length;
+    return Promise.all(maps.map(snapshot)).then(function () {
       var tables = Array.prototype.filter.call(
         document.querySelectorAll(".dash-table-container"), shown);
       tables.forEach(plainTable);

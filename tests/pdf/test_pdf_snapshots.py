@@ -106,6 +106,10 @@ def test_the_map_is_an_image_on_the_page_and_not_blank(
         for x in range(width // 10, width * 9 // 10)
     ]
     assert share(band, lambda p: p < 60) > 0.5
+    # ... and its layers drawn on them (land, ward lines, segments), not the bare background
+    # of a canvas taken before the map had drawn.
+    assert share(band, lambda p: p > 70) > 0.01
+    assert len(set(band)) > 12
 
 
 def test_every_page_prints_with_its_map(pdf: Callable[..., bytes], tmp_path: Path) -> None:
