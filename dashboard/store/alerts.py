@@ -23,11 +23,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from dashboard.store.models import AlertEventRow, AlertRow, AlertSilenceRow
 
 __all__ = [
+    "ALERT_COLUMNS",
     "ENGINE_ACTOR",
     "AlertRefused",
     "AlertView",
     "Alerts",
     "Opening",
+    "Told",
     "alert_view",
 ]
 
@@ -89,11 +91,11 @@ class AlertView:
 
 
 _VIEW_FIELDS = tuple(f.name for f in fields(AlertView))
-_COLUMNS = tuple(AlertRow.__table__.c[name] for name in _VIEW_FIELDS)
+ALERT_COLUMNS = tuple(AlertRow.__table__.c[name] for name in _VIEW_FIELDS)
 
 
 def alert_view(row: Any) -> AlertView:
-    """An `alerts` row (a Row of `_COLUMNS` or a mapping) as an AlertView."""
+    """An `alerts` row (a Row of `ALERT_COLUMNS` or a mapping) as an AlertView."""
     values = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
     values["silenced"] = bool(values["silenced"])
     return AlertView(**{name: values[name] for name in _VIEW_FIELDS})
@@ -102,6 +104,19 @@ def alert_view(row: Any) -> AlertView:
 def _aware(value: datetime) -> None:
     if value.tzinfo is None:
         raise ValueError("alert times must be aware datetimes")
+
+
+@dataclass(frozen=True, slots=True)
+class Told:
+    """An event the outside world is to be told of, claimed by one engine (`claim_untold`)."""
+
+    event: str
+    at: datetime
+    severity: str
+    actor: str
+    value: float | None
+    comment: str | None
+    alert: AlertView
 
 
 class Alerts:
@@ -135,6 +150,7 @@ class Alerts:
         actor: str = ENGINE_ACTOR,
         value: float | None = None,
         comment: str | None = None,
+        silenced: bool = False,
     ) -> None:
         conn.execute(
             insert(AlertEventRow).values(
@@ -145,11 +161,12 @@ class Alerts:
                 actor=actor,
                 value=value,
                 comment=comment,
+                notified_at=at if silenced else None,
             )
         )
 
     def _view(self, conn: Connection, alert_id: int) -> AlertView:
-        return alert_view(conn.execute(select(*_COLUMNS).where(AlertRow.id == alert_id)).one())
+        return alert_view(conn.execute(select(*ALERT_COLUMNS).where(AlertRow.id == alert_id)).one())
 
     def open(self, openings: Sequence[Opening], at: datetime) -> list[AlertView]:
         """Open each of `openings` unless its (rule, scope) has an unresolved alert; the
@@ -165,7 +182,9 @@ class Alerts:
                 alert_id = self._insert_unresolved(conn, values)
                 if alert_id is None:
                     continue
-                self._event(conn, alert_id, at, "opened", o.severity, value=o.value)
+                self._event(
+                    conn, alert_id, at, "opened", o.severity, value=o.value, silenced=o.silenced
+                )
                 opened.append(self._view(conn, alert_id))
         return opened
 
@@ -189,8 +208,9 @@ class Alerts:
                 )
                 if conn.execute(stmt).rowcount != 1:
                     continue
-                self._event(conn, alert_id, at, "escalated", severity)
-                done.append(self._view(conn, alert_id))
+                view = self._view(conn, alert_id)
+                self._event(conn, alert_id, at, "escalated", severity, silenced=view.silenced)
+                done.append(view)
         return done
 
     def resolve(self, changes: Sequence[tuple[int, float | None]], at: datetime) -> list[AlertView]:
@@ -210,7 +230,15 @@ class Alerts:
                 if conn.execute(stmt).rowcount != 1:
                     continue
                 view = self._view(conn, alert_id)
-                self._event(conn, alert_id, at, "resolved", view.severity, value=value)
+                self._event(
+                    conn,
+                    alert_id,
+                    at,
+                    "resolved",
+                    view.severity,
+                    value=value,
+                    silenced=view.silenced,
+                )
                 done.append(view)
         return done
 
@@ -239,7 +267,14 @@ class Alerts:
                 raise AlertRefused(f"alert {alert_id} cannot be acknowledged: {why}")
             view = self._view(conn, alert_id)
             self._event(
-                conn, alert_id, at, "acknowledged", view.severity, actor=by, comment=comment
+                conn,
+                alert_id,
+                at,
+                "acknowledged",
+                view.severity,
+                actor=by,
+                comment=comment,
+                silenced=view.silenced,
             )
             return view
 
@@ -270,3 +305,32 @@ class Alerts:
                 created_at=at,
             )
             return int(conn.execute(stmt.returning(AlertSilenceRow.id)).scalar_one())
+
+    def claim_untold(self, at: datetime, limit: int = 500) -> list[Told]:
+        """The events nobody was told of yet, oldest first, each claimed for this caller
+        only (marked told at `at` in the same transaction: another engine gets the rest)."""
+        _aware(at)
+        e = AlertEventRow
+        pick = (
+            select(e.id, e.alert_id, e.event, e.at, e.severity, e.actor, e.value, e.comment)
+            .where(e.notified_at.is_(None))
+            .order_by(e.id)
+            .limit(limit)
+        )
+        if self._writer.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        claimed: list[Told] = []
+        with self._writer.begin() as conn:
+            for event_id, alert_id, event, when, severity, actor, value, comment in conn.execute(
+                pick
+            ).all():
+                stmt = (
+                    update(e)
+                    .where(e.id == event_id, e.notified_at.is_(None))
+                    .values(notified_at=at)
+                )
+                if conn.execute(stmt).rowcount != 1:
+                    continue
+                view = self._view(conn, alert_id)
+                claimed.append(Told(event, when, severity, actor, value, comment, view))
+        return claimed

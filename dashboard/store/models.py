@@ -447,6 +447,7 @@ class ExportRow(Base):
 # -- alerts (issue 13): the engine's alerts, their history, maintenance silences ---------------
 
 _UNRESOLVED = text("status <> 'resolved'")
+_UNTOLD = text("notified_at IS NULL")
 
 
 class AlertRow(Base):
@@ -506,7 +507,10 @@ class AlertEventRow(Base):
     by whom ("engine" for the engine's own), with the value or the comment."""
 
     __tablename__ = "alert_events"
-    __table_args__ = (Index("ix_alert_events_alert_at", "alert_id", "at"),)
+    __table_args__ = (
+        Index("ix_alert_events_alert_at", "alert_id", "at"),
+        Index("ix_alert_events_unnotified", "id", sqlite_where=_UNTOLD, postgresql_where=_UNTOLD),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
@@ -516,6 +520,9 @@ class AlertEventRow(Base):
     actor: Mapped[str] = mapped_column(String(64))
     value: Mapped[float | None] = mapped_column(Float)
     comment: Mapped[str | None] = mapped_column(Text)
+    # The outbox: when the scheduler's engine handed it to the notifiers (None: not yet;
+    # an event of a silenced alert is born told).
+    notified_at: Mapped[datetime | None]
 
 
 class AlertSilenceRow(Base):

@@ -23,6 +23,7 @@ depends_on: str | Sequence[str] | None = None
 # The plain type behind models.UTCDateTime (a migration never imports the models).
 _TS = sa.DateTime(timezone=True)
 _UNRESOLVED = sa.text("status <> 'resolved'")
+_UNTOLD = sa.text("notified_at IS NULL")
 
 
 def upgrade() -> None:
@@ -75,10 +76,18 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("value", sa.Float(), nullable=True),
         sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("notified_at", _TS, nullable=True),
         sa.ForeignKeyConstraint(["alert_id"], ["alerts.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_alert_events_alert_at", "alert_events", ["alert_id", "at"])
+    op.create_index(
+        "ix_alert_events_unnotified",
+        "alert_events",
+        ["id"],
+        sqlite_where=_UNTOLD,
+        postgresql_where=_UNTOLD,
+    )
     op.create_table(
         "alert_silences",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -97,6 +106,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_alert_silences_ends", table_name="alert_silences")
     op.drop_table("alert_silences")
+    op.drop_index("ix_alert_events_unnotified", table_name="alert_events")
     op.drop_index("ix_alert_events_alert_at", table_name="alert_events")
     op.drop_table("alert_events")
     op.drop_index("uq_alerts_rule_scope_unresolved", table_name="alerts")
