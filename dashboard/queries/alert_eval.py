@@ -60,6 +60,16 @@ class Conditions:
     absent_clears: bool  # a scope not in `items` has cleared (counts), else it is unknown
 
 
+def _at_asset(
+    place: tuple[Any, ...], breach: bool, cleared: bool, value: float, threshold: float
+) -> Condition:
+    """The condition of one asset's scope; `place`: (asset id, ward, zone, lon, lat)."""
+    asset_id, ward, zone, lon, lat = place
+    return Condition(
+        f"asset:{asset_id}", breach, cleared, value, threshold, asset_id, ward, zone, lon, lat
+    )
+
+
 def _floor(seconds: int) -> int:
     return seconds // BUCKET_S * BUCKET_S
 
@@ -154,20 +164,8 @@ def _threshold(session: Session, rule: AlertRule, now: int) -> Conditions:
         cleared = safe(latest) and (
             q == 0 or (calm is not None and safe(calm) and first_calm == lo_clear)
         )
-        found.append(
-            Condition(
-                f"asset:{asset_id}",
-                breach,
-                cleared,
-                float(latest),
-                limit,
-                asset_id,
-                ward,
-                zone,
-                lon,
-                lat,
-            )
-        )
+        place = (asset_id, ward, zone, lon, lat)
+        found.append(_at_asset(place, breach, cleared, float(latest), limit))
     return Conditions(found, absent_clears=False)
 
 
@@ -315,20 +313,8 @@ def _rate(session: Session, rule: AlertRule, now: int) -> Conditions:
         if latest is None or far is None:
             continue
         change = float(latest) - float(far) if rise else float(far) - float(latest)
-        found.append(
-            Condition(
-                f"asset:{asset_id}",
-                change >= step,
-                change < clear,
-                change,
-                step,
-                asset_id,
-                ward,
-                zone,
-                lon,
-                lat,
-            )
-        )
+        place = (asset_id, ward, zone, lon, lat)
+        found.append(_at_asset(place, change >= step, change < clear, change, step))
     return Conditions(found, absent_clears=False)
 
 
