@@ -12,6 +12,9 @@ own rules, writes, and records the audit entry:
 - the report desk: the store keeps the report's own trail and refuses a move its state does
   not allow (`DeskRefused`); the page's `@requires` mark records the audit entry, as for
   every write callback that records none itself;
+- alerts: acknowledge (operators and above, with a comment) and silence (managers and
+  above) are audited here (`alert.acknowledge`, `alert.silence`); the alert's own history
+  is the store's (`alert_events`);
 - signing in and out, in a request (they need the app's auth settings): every outcome audited.
 
 What a page checks before asking (the role, a feed that is configured and enabled, the
@@ -26,17 +29,21 @@ from datetime import datetime
 from dashboard.auth import auditlog, manage, ratelimit
 from dashboard.auth.keys import digest
 from dashboard.auth.passwords import hash_password, needs_rehash, verify_password
-from dashboard.auth.principal import Principal, Role
+from dashboard.auth.principal import Principal, Role, has_role
 from dashboard.auth.sessions import load_session, open_session
 from dashboard.config import Config
 from dashboard.context import AppContext
 from dashboard.exports import queue_report
-from dashboard.store import DeskOutcome, Store
+from dashboard.store import AlertRefused, AlertView, DeskOutcome, Store
 from dashboard.store.accounts import AccountError, TokenView, UserView
 
 __all__ = [
+    "ACK_ROLE",
+    "SILENCE_ROLE",
     "AccountError",
+    "AlertRefused",
     "SignIn",
+    "acknowledge_alert",
     "add_user",
     "change_password",
     "create_token",
@@ -51,6 +58,7 @@ __all__ = [
     "run_source_now",
     "sign_in",
     "sign_out",
+    "silence_alerts",
 ]
 
 
@@ -74,6 +82,58 @@ def desk_action(
     return store.desk_action(
         report_id, action, actor=actor.name, at=now, agency=agency, text=text, public=public
     )
+
+
+# -- alerts ----------------------------------------------------------------------------------
+
+ACK_ROLE: Role = "operator"  # who may acknowledge an alert
+SILENCE_ROLE: Role = "manager"  # who may silence alerts for a maintenance window
+
+
+def acknowledge_alert(
+    store: Store, now: datetime, actor: Principal, alert_id: int, comment: str
+) -> AlertView:
+    """Acknowledge open alert `alert_id` with `comment` (operators and above), audited;
+    `AlertRefused` (nothing written, the refusal audited) when the alert is not open, the
+    comment is empty or `actor` may not."""
+    target = f"alert:{alert_id}"
+    if not has_role(actor, ACK_ROLE):
+        store.audit_log.record(
+            at=now,
+            actor=actor.name,
+            actor_kind=actor.kind,
+            action="alert.acknowledge",
+            target=target,
+            outcome="denied",
+        )
+        raise AlertRefused(f"{actor.name} ({actor.role}) may not acknowledge alerts")
+    view = store.alerts.acknowledge(alert_id, by=actor.name, comment=comment, at=now)
+    manage.audit_change(store, now, actor, "alert.acknowledge", target, {"comment": comment})
+    return view
+
+
+def silence_alerts(
+    store: Store,
+    now: datetime,
+    actor: Principal,
+    *,
+    rule: str | None,
+    scope: str | None,
+    until: datetime,
+    reason: str | None = None,
+) -> int:
+    """Silence alerts of `rule` and/or at `scope` (None: any) from now until `until`
+    (managers and above), audited; the silence's id."""
+    if not has_role(actor, SILENCE_ROLE):
+        raise AlertRefused(f"{actor.name} ({actor.role}) may not silence alerts")
+    if rule is None and scope is None:
+        raise AlertRefused("a silence names a rule, a scope or both")
+    silence_id = store.alerts.silence(
+        rule=rule, scope=scope, starts_at=now, ends_at=until, by=actor.name, at=now, reason=reason
+    )
+    detail = {"rule": rule, "scope": scope, "until": until.isoformat(), "reason": reason}
+    manage.audit_change(store, now, actor, "alert.silence", f"silence:{silence_id}", detail)
+    return silence_id
 
 
 # -- sources ---------------------------------------------------------------------------------

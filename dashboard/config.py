@@ -25,10 +25,13 @@ from pydantic import (
     field_validator,
 )
 
+from dashboard.config_alerts import AlertRule, AlertsConfig
 from dashboard.config_exports import ExportsConfig, ScheduledReport, SmtpConfig, check_reports
 
 __all__ = [
     "PROJECT_ROOT",
+    "AlertRule",
+    "AlertsConfig",
     "AreasConfig",
     "AuthConfig",
     "CityConfig",
@@ -244,6 +247,7 @@ class Config(_Strict):
     exports: ExportsConfig = ExportsConfig()
     smtp: SmtpConfig | None = None
     reports: list[ScheduledReport] = Field(default_factory=list)
+    alerts: AlertsConfig = AlertsConfig()
     demo: bool = False
     # Where relative paths (areas, sqlite files) are resolved: the config file's folder.
     base_dir: Path = PROJECT_ROOT
@@ -272,6 +276,18 @@ class Config(_Strict):
     ) -> list[ScheduledReport]:
         check_reports(reports, info.data.get("smtp"), info.data.get("exports", ExportsConfig()))
         return reports
+
+    @field_validator("alerts")
+    @classmethod
+    def _alerts_name_feeds(cls, alerts: AlertsConfig, info: ValidationInfo) -> AlertsConfig:
+        names = {s.name for s in info.data.get("sources", ())}
+        for i, rule in enumerate(alerts.rules or ()):
+            if rule.source is not None and rule.source not in names:
+                known = ", ".join(sorted(names)) or "none"
+                raise ValueError(
+                    f"rules.{i}.source: no source named {rule.source!r} (configured: {known})"
+                )
+        return alerts
 
     def report(self, name: str) -> ScheduledReport:
         """The scheduled report `name` (`[[reports]]`); ConfigError when there is none."""

@@ -24,6 +24,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,6 +32,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from dashboard.alerts.engine import AlertEngine
+from dashboard.alerts.notice import Notifier
 from dashboard.areas import Areas
 from dashboard.config import Config, ScheduledReport, SourceConfig
 from dashboard.config_exports import cron_trigger
@@ -62,6 +65,7 @@ class SourceJob:
     failures: int = 0
     not_before: datetime | None = None
     forced: bool = False  # a "run now" request: the next run ignores back-off and pause
+    alerts: AlertEngine | None = None  # evaluated after each run that stored rows
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self) -> RunOutcome | None:
@@ -77,6 +81,8 @@ class SourceJob:
             if not forced and state is not None and state.paused:
                 return None
             outcome = run_source(self.store, self.connector, self.areas, clock=self.clock)
+            if self.alerts is not None and outcome.status == "ok" and outcome.rows:
+                evaluate_alerts(self.alerts, self.settings.name, outcome.ended_at)
             if outcome.status == "ok":
                 self.failures, self.not_before = 0, None
             else:
@@ -86,6 +92,18 @@ class SourceJob:
             return outcome
         finally:
             self._lock.release()
+
+
+def evaluate_alerts(engine: AlertEngine, source: str | None, now: datetime) -> None:
+    """The alert rules after `source`'s data committed (None: on the clock); an error is
+    logged, never raised into the feed's run."""
+    try:
+        if source is None:
+            engine.tick(now)
+        else:
+            engine.after_ingest(source, now)
+    except Exception:
+        log.exception("alert evaluation failed (after %s)", source or "the clock")
 
 
 class HeldLease:
@@ -137,6 +155,7 @@ class CityScheduler:
         clock: Clock = utcnow,
         push_backoff: Backoff = DEFAULT_BACKOFF,
         renderer: RendererFactory | None = None,
+        notifiers: Sequence[Notifier] = (),
     ) -> None:
         self.config = config
         self.store = store
@@ -148,6 +167,9 @@ class CityScheduler:
         self.push_backoff = push_backoff
         self.leader = False
         self.exports = ExportWorkers(config, store, renderer=renderer, clock=clock)
+        self.alerts: AlertEngine | None = None
+        if config.alerts.enabled:
+            self.alerts = AlertEngine(config, store, notifiers, clock=clock)
         # The lease has a thread of its own: busy or hung source jobs must never delay its
         # renewal, or a standby would take over while this one still runs jobs.
         self._scheduler = BackgroundScheduler(
@@ -233,7 +255,9 @@ class CityScheduler:
                 self.supervisors[settings.name] = supervisor
                 supervisor.start()
                 continue
-            job = SourceJob(settings, connector, self.store, self.areas, self.clock)
+            job = SourceJob(
+                settings, connector, self.store, self.areas, self.clock, alerts=self.alerts
+            )
             self.jobs[settings.name] = job
             self._scheduler.add_job(
                 job,
@@ -252,12 +276,33 @@ class CityScheduler:
                 name=report.name,
                 misfire_grace_time=300,
             )
+        if self.alerts is not None:
+            self._scheduler.add_job(
+                self.alert_tick,
+                IntervalTrigger(seconds=self.config.alerts.evaluate_s),
+                id="alerts",
+                next_run_time=now + timedelta(seconds=5),
+            )
         self._scheduler.add_job(
             self.housekeeping,
             IntervalTrigger(seconds=self.config.scheduler.housekeeping_interval_s),
             id="housekeeping",
             next_run_time=now + timedelta(seconds=30),
         )
+
+    def alert_tick(self) -> None:
+        """The alert engine's clock: no-data rules, escalation, the outbox; and, while push
+        sources deliver (their batches do not pass through a source job), every rule."""
+        if self.alerts is None:
+            return
+        now = self.clock()
+        if self.supervisors:
+            try:
+                self.alerts.evaluate(now)
+            except Exception:
+                log.exception("alert evaluation failed (push sources)")
+            return
+        evaluate_alerts(self.alerts, None, now)
 
     def _stop_supervisors(self) -> None:
         """End every push subscription (all asked at once, then waited for)."""

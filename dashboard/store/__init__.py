@@ -20,6 +20,7 @@ from dashboard.store import ingest as _ingest
 from dashboard.store import report_desk as _desk
 from dashboard.store import runs
 from dashboard.store.accounts import Accounts
+from dashboard.store.alerts import AlertRefused, Alerts, AlertView, Opening
 from dashboard.store.audit import AuditLog, LoginAttempts
 from dashboard.store.exports import Exports, ExportView, SchedulePending
 from dashboard.store.files import IngestedFile, IngestedFiles
@@ -33,12 +34,15 @@ if TYPE_CHECKING:
 __all__ = [
     "SQLITE_CACHE_KIB",
     "SQLITE_WAL_AUTOCHECKPOINT",
+    "AlertRefused",
+    "AlertView",
     "DBAPIError",  # any error the database driver raised (callers outside the store catch it)
     "DeskOutcome",
     "DeskRefused",
     "ExportView",
     "IngestResult",
     "IngestedFile",
+    "Opening",
     "SchedulePending",
     "SourceStateView",
     "Store",
@@ -109,6 +113,11 @@ class Store:
     def accounts(self) -> Accounts:
         """Users, tokens and sessions (`dashboard.store.accounts`)."""
         return Accounts(self.engine, self._writer)
+
+    @property
+    def alerts(self) -> Alerts:
+        """The alert engine's alerts, their history and silences (`dashboard.store.alerts`)."""
+        return Alerts(self.engine, self._writer)
 
     @property
     def audit_log(self) -> AuditLog:

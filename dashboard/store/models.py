@@ -31,6 +31,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "AlertEventRow",
+    "AlertRow",
+    "AlertSilenceRow",
     "ApiTokenRow",
     "AssetRow",
     "AuditRow",
@@ -439,6 +442,104 @@ class ExportRow(Base):
     size_bytes: Mapped[int | None] = mapped_column(Integer)
     file: Mapped[str | None] = mapped_column(String(256))
     delivery: Mapped[str | None] = mapped_column(Text)
+
+
+# -- alerts (issue 13): the engine's alerts, their history, maintenance silences ---------------
+
+_UNRESOLVED = text("status <> 'resolved'")
+_UNTOLD = text("notified_at IS NULL")
+
+
+class AlertRow(Base):
+    """One alert: a rule's condition held at one scope ("asset:ID", "ward:NAME",
+    "cabinet_id:ID", "source:NAME"), from when it opened until it resolved.
+
+    `status` moves open -> acknowledged -> resolved (or open -> resolved). At most one
+    unresolved alert per (rule, scope), by a partial unique index (0010): two engines
+    racing on one store open it once. `base_severity` is the rule's, `severity` the current
+    (raised by escalation). The titles and the place are copied at opening, so the history
+    reads the same after the rule or the asset changes. `silenced`: opened inside a
+    maintenance window, so nobody outside was told."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index("ix_alerts_status_opened", "status", "opened_at"),
+        Index("ix_alerts_opened", "opened_at"),
+        Index(
+            "uq_alerts_rule_scope_unresolved",
+            "rule",
+            "scope",
+            unique=True,
+            sqlite_where=_UNRESOLVED,
+            postgresql_where=_UNRESOLVED,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(256))
+    domain: Mapped[str] = mapped_column(String(32))
+    title_vi: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    base_severity: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))  # info, warning, critical
+    status: Mapped[str] = mapped_column(String(16))  # open, acknowledged, resolved
+    ward: Mapped[str | None] = mapped_column(String(128))
+    zone: Mapped[str | None] = mapped_column(String(128))
+    asset_id: Mapped[str | None] = mapped_column(String(128))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(Float)  # the value that crossed
+    threshold: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(16))
+    silenced: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    ack_comment: Mapped[str | None] = mapped_column(Text)
+    escalated_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolved_value: Mapped[float | None] = mapped_column(Float)
+
+
+class AlertEventRow(Base):
+    """An alert's history: every change (opened, escalated, acknowledged, resolved), when,
+    by whom ("engine" for the engine's own), with the value or the comment."""
+
+    __tablename__ = "alert_events"
+    __table_args__ = (
+        Index("ix_alert_events_alert_at", "alert_id", "at"),
+        Index("ix_alert_events_unnotified", "id", sqlite_where=_UNTOLD, postgresql_where=_UNTOLD),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    event: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float | None] = mapped_column(Float)
+    comment: Mapped[str | None] = mapped_column(Text)
+    # The outbox: when the scheduler's engine handed it to the notifiers (None: not yet;
+    # an event of a silenced alert is born told).
+    notified_at: Mapped[datetime | None]
+
+
+class AlertSilenceRow(Base):
+    """A maintenance window: alerts of `rule` (None: every rule) at `scope` (None: every
+    scope) opened from `starts_at` until `ends_at` tell nobody and do not escalate."""
+
+    __tablename__ = "alert_silences"
+    __table_args__ = (Index("ix_alert_silences_ends", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule: Mapped[str | None] = mapped_column(String(64))
+    scope: Mapped[str | None] = mapped_column(String(256))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
 
 
 # The desk list filters and by default sorts reports by creation time, newest first with the

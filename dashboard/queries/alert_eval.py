@@ -1,0 +1,334 @@
+"""The alert rules' conditions, read in SQL: one statement per rule covering all its scopes.
+
+Each function answers, for one rule at `now` (epoch s), the `Condition` of every scope it
+has data for: does the condition to open hold (`breach`), does the condition to clear hold
+(`cleared`: the hysteresis bound, held for the quiet time), the value that decided, the
+threshold it was held against, and the scope's place. The engine (`dashboard.alerts.engine`)
+turns conditions into openings and resolutions; a scope with no data in the window is
+unknown (`Conditions.absent_clears` says whether a missing scope counts as cleared: a count
+with nothing to count is zero).
+
+- threshold: 5-minute buckets (`_five_minute`) of the rule's metric over the held window:
+  every bucket from the window's start on beyond the bound (min above / max below), the
+  bound a fraction of an asset attribute when `relative_to` is set; VN_AQI is computed per
+  station by `airnow.station_aqi_rows` at `now` and at the window's start;
+- count: assets whose latest value is in the state, grouped by ward, zone or an attribute;
+  or reports of a category created in the window, by ward;
+- no_data: the newest reading (or report) of each rule's source;
+- rate: latest value minus the window's lowest (rise) or the window's highest minus it (fall).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import Session
+
+from dashboard.config_alerts import VN_AQI, AlertRule
+from dashboard.queries import from_epoch
+from dashboard.queries._five_minute import BUCKET_S, five_minute
+from dashboard.queries._statements import attribute, rows
+from dashboard.queries.airnow import station_aqi_rows
+from dashboard.queries.snapshot import HOUR_S
+from dashboard.store.models import AssetRow, Latest, ReportRow, Series
+
+__all__ = ["Condition", "Conditions", "conditions"]
+
+LOOKBACK_S = HOUR_S  # how old a latest value may be and still count as the scope's state
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    scope: str
+    breach: bool
+    cleared: bool
+    value: float | None
+    threshold: float | None
+    asset_id: str | None = None
+    ward: str | None = None
+    zone: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Conditions:
+    items: list[Condition]
+    absent_clears: bool  # a scope not in `items` has cleared (counts), else it is unknown
+
+
+def _at_asset(
+    place: tuple[Any, ...], breach: bool, cleared: bool, value: float, threshold: float
+) -> Condition:
+    """The condition of one asset's scope; `place`: (asset id, ward, zone, lon, lat)."""
+    asset_id, ward, zone, lon, lat = place
+    return Condition(
+        f"asset:{asset_id}", breach, cleared, value, threshold, asset_id, ward, zone, lon, lat
+    )
+
+
+def _floor(seconds: int) -> int:
+    return seconds // BUCKET_S * BUCKET_S
+
+
+def _scope_filter(rule: AlertRule) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if rule.ward is not None:
+        where.append(AssetRow.ward == rule.ward)
+    if rule.zone is not None:
+        where.append(AssetRow.zone == rule.zone)
+    if rule.asset is not None:
+        where.append(AssetRow.id == rule.asset)
+    if rule.asset_kind is not None:
+        where.append(AssetRow.kind == rule.asset_kind)
+    return where
+
+
+def _of_metric(metric: str) -> Any:
+    return lambda column: column.in_(select(Series.id).where(Series.metric == metric))
+
+
+def _windowed(
+    session: Session, rule: AlertRule, now: int, lo: int, cols: Sequence[Any]
+) -> list[Any]:
+    """Per asset of the rule's metric with buckets in [lo, now]: its place, the bound's
+    attribute (1 when absolute), its latest value, then `cols` over the buckets `b`."""
+    metric = rule.metric or ""
+    b = five_minute(lo, _floor(now) + BUCKET_S, _of_metric(metric))
+    ref = attribute(rule.relative_to) if rule.relative_to else func.coalesce(None, 1.0)
+    stmt = (
+        select(
+            AssetRow.id,
+            AssetRow.ward,
+            AssetRow.zone,
+            AssetRow.lon,
+            AssetRow.lat,
+            ref,
+            Latest.value,
+            *[c(b) for c in cols],
+        )
+        .join(Series, Series.id == b.c.series_id)
+        .join(AssetRow, AssetRow.id == Series.asset_id)
+        .join(Latest, Latest.series_id == Series.id)
+        .where(Series.metric == metric, Latest.ts >= now - LOOKBACK_S, *_scope_filter(rule))
+        .group_by(
+            AssetRow.id, AssetRow.ward, AssetRow.zone, AssetRow.lon, AssetRow.lat, ref, Latest.value
+        )
+    )
+    return rows(session, stmt)
+
+
+def _held(b: Any, lo: int, side: str) -> tuple[Any, Any]:
+    """min(bucket min) / max(bucket max) over buckets from `lo` on, and the first bucket."""
+    inside = b.c.bucket >= lo
+    agg = (
+        func.min(case((inside, b.c.min))) if side == "above" else func.max(case((inside, b.c.max)))
+    )
+    return agg, func.min(case((inside, b.c.bucket)))
+
+
+def _threshold(session: Session, rule: AlertRule, now: int) -> Conditions:
+    above = rule.above is not None
+    bound, clear = float(rule.bound or 0), float(rule.clear_bound or 0)
+    d, q = int(rule.for_min * 60), int(rule.clear_after_min * 60)
+    lo_open, lo_clear = _floor(now - d), _floor(now - q)
+    lo = min(lo_open, lo_clear, _floor(now - LOOKBACK_S))
+    open_side, clear_side = ("above", "below") if above else ("below", "above")
+    cols = [
+        lambda b: _held(b, lo_open, open_side)[0],
+        lambda b: _held(b, lo_open, open_side)[1],
+        lambda b: _held(b, lo_clear, clear_side)[0],
+        lambda b: _held(b, lo_clear, clear_side)[1],
+    ]
+    found = []
+    for asset_id, ward, zone, lon, lat, ref, latest, held, first, calm, first_calm in _windowed(
+        session, rule, now, lo, cols
+    ):
+        if ref is None or latest is None:
+            continue
+        limit, back = bound * float(ref), clear * float(ref)
+        sign = 1.0 if above else -1.0  # compare as "above" on both sides
+
+        def beyond(v: float, limit: float = limit, sign: float = sign) -> bool:
+            return sign * v > sign * limit
+
+        def safe(v: float, back: float = back, sign: float = sign) -> bool:
+            return sign * v <= sign * back
+
+        breach = beyond(latest) and (
+            d == 0 or (held is not None and beyond(held) and first == lo_open)
+        )
+        cleared = safe(latest) and (
+            q == 0 or (calm is not None and safe(calm) and first_calm == lo_clear)
+        )
+        place = (asset_id, ward, zone, lon, lat)
+        found.append(_at_asset(place, breach, cleared, float(latest), limit))
+    return Conditions(found, absent_clears=False)
+
+
+def _vn_aqi(session: Session, rule: AlertRule, now: int) -> Conditions:
+    above = rule.above is not None
+    bound, clear = float(rule.bound or 0), float(rule.clear_bound or 0)
+    d, q = int(rule.for_min * 60), int(rule.clear_after_min * 60)
+    at_now = {a: v for a, v, _, _ in station_aqi_rows(session, now)}
+    at_start = {a: v for a, v, _, _ in station_aqi_rows(session, now - d)} if d else at_now
+    at_calm = {a: v for a, v, _, _ in station_aqi_rows(session, now - q)} if q else at_now
+    place = select(AssetRow.id, AssetRow.ward, AssetRow.zone, AssetRow.lon, AssetRow.lat).where(
+        AssetRow.id.in_(list(at_now)), *_scope_filter(rule)
+    )
+    found = []
+    for asset_id, ward, zone, lon, lat in rows(session, place):
+        value = at_now[asset_id]
+        if value != value:  # NaN: unknown
+            continue
+        start, calm = at_start.get(asset_id, float("nan")), at_calm.get(asset_id, float("nan"))
+        if above:
+            breach, cleared = value > bound and start > bound, value <= clear and calm <= clear
+        else:
+            breach, cleared = value < bound and start < bound, value >= clear and calm >= clear
+        found.append(
+            Condition(
+                f"asset:{asset_id}", breach, cleared, value, bound, asset_id, ward, zone, lon, lat
+            )
+        )
+    return Conditions(found, absent_clears=False)
+
+
+def _count_assets(session: Session, rule: AlertRule, now: int) -> Conditions:
+    key = rule.group_by or "ward"
+    group: Any = (
+        AssetRow.ward
+        if key == "ward"
+        else AssetRow.zone
+        if key == "zone"
+        else AssetRow.attributes[key].as_string()
+    )
+    bound = float(rule.bound or 0)
+    state = Latest.value > bound if rule.above is not None else Latest.value < bound
+    in_state = case((state, 1))
+    stmt = (
+        select(
+            group,
+            func.count(in_state),
+            func.min(AssetRow.ward),
+            func.min(AssetRow.zone),
+            func.avg(case((state, AssetRow.lon))),
+            func.avg(case((state, AssetRow.lat))),
+        )
+        .join(Series, Series.asset_id == AssetRow.id)
+        .join(Latest, Latest.series_id == Series.id)
+        .where(Series.metric == rule.metric, group.is_not(None), *_scope_filter(rule))
+        .group_by(group)
+        .having(func.count(in_state) > 0)
+    )
+    return _counted(rule, key, rows(session, stmt), key.endswith("_id"))
+
+
+def _counted(rule: AlertRule, key: str, found: list[Any], names_asset: bool) -> Conditions:
+    n_open = int(rule.count or 1)
+    n_clear = float(rule.clear) if rule.clear is not None else n_open
+    items = []
+    for name, n, ward, zone, lon, lat in found:
+        items.append(
+            Condition(
+                f"{key}:{name}",
+                n >= n_open,
+                n < n_clear,
+                float(n),
+                float(n_open),
+                str(name) if names_asset else None,
+                ward,
+                zone,
+                None if lon is None else float(lon),
+                None if lat is None else float(lat),
+            )
+        )
+    return Conditions(items, absent_clears=True)
+
+
+def _count_reports(session: Session, rule: AlertRule, now: int) -> Conditions:
+    since = from_epoch(now - int((rule.window_min or 0) * 60))
+    where = [
+        ReportRow.category == rule.category,
+        ReportRow.created_at > since,
+        ReportRow.created_at <= from_epoch(now),
+        ReportRow.ward.is_not(None),
+    ]
+    if rule.ward is not None:
+        where.append(ReportRow.ward == rule.ward)
+    if rule.zone is not None:
+        where.append(ReportRow.zone == rule.zone)
+    stmt = (
+        select(
+            ReportRow.ward,
+            func.count(),
+            ReportRow.ward,
+            func.min(ReportRow.zone),
+            func.avg(ReportRow.lon),
+            func.avg(ReportRow.lat),
+        )
+        .where(*where)
+        .group_by(ReportRow.ward)
+    )
+    return _counted(rule, "ward", rows(session, stmt), False)
+
+
+def _no_data(session: Session, rule: AlertRule, now: int, interval_s: int) -> Conditions:
+    source = rule.source or ""
+    readings = (
+        select(func.max(Latest.ts))
+        .join(Series, Series.id == Latest.series_id)
+        .join(AssetRow, AssetRow.id == Series.asset_id)
+        .where(AssetRow.source == source)
+    )
+    reports = select(func.max(ReportRow.updated_at)).where(ReportRow.source == source)
+    newest_reading = rows(session, readings)[0][0]
+    newest_report = rows(session, reports)[0][0]
+    times = [int(newest_reading)] if newest_reading is not None else []
+    if newest_report is not None:
+        times.append(int(newest_report.timestamp()))
+    if not times:
+        return Conditions([], absent_clears=False)
+    age = float(now - max(times))
+    limit = float(rule.intervals * interval_s)
+    return Conditions(
+        [Condition(f"source:{source}", age > limit, age <= limit, age, limit)],
+        absent_clears=False,
+    )
+
+
+def _rate(session: Session, rule: AlertRule, now: int) -> Conditions:
+    rise = rule.rise is not None
+    step = float((rule.rise if rise else rule.fall) or 0)
+    clear = float(rule.clear) if rule.clear is not None else step
+    lo = _floor(now - int((rule.window_min or 0) * 60))
+    extreme = (lambda b: func.min(b.c.min)) if rise else (lambda b: func.max(b.c.max))
+    found = []
+    for asset_id, ward, zone, lon, lat, _ref, latest, far in _windowed(
+        session, rule, now, lo, [extreme]
+    ):
+        if latest is None or far is None:
+            continue
+        change = float(latest) - float(far) if rise else float(far) - float(latest)
+        place = (asset_id, ward, zone, lon, lat)
+        found.append(_at_asset(place, change >= step, change < clear, change, step))
+    return Conditions(found, absent_clears=False)
+
+
+def conditions(session: Session, rule: AlertRule, now: int, interval_s: int = 60) -> Conditions:
+    """The conditions of `rule` at `now` (epoch s) for every scope it has data for;
+    `interval_s`: a no-data rule's feed interval."""
+    if rule.kind == "threshold":
+        if rule.metric == VN_AQI:
+            return _vn_aqi(session, rule, now)
+        return _threshold(session, rule, now)
+    if rule.kind == "count":
+        if rule.category:
+            return _count_reports(session, rule, now)
+        return _count_assets(session, rule, now)
+    if rule.kind == "no_data":
+        return _no_data(session, rule, now, interval_s)
+    return _rate(session, rule, now)
