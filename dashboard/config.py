@@ -26,9 +26,11 @@ from pydantic import (
 )
 
 from dashboard.config_exports import ExportsConfig, ScheduledReport, SmtpConfig, check_reports
+from dashboard.config_outbound import AlertsOutboundConfig, check_outbound
 
 __all__ = [
     "PROJECT_ROOT",
+    "AlertsConfig",
     "AreasConfig",
     "AuthConfig",
     "CityConfig",
@@ -229,6 +231,10 @@ def _default_sources() -> list[SourceConfig]:
     ]
 
 
+class AlertsConfig(AlertsOutboundConfig):
+    """`[alerts]`: the outbound channels (`dashboard.config_outbound`)."""
+
+
 class Config(_Strict):
     city: CityConfig = CityConfig()
     areas: AreasConfig = AreasConfig()
@@ -244,6 +250,7 @@ class Config(_Strict):
     exports: ExportsConfig = ExportsConfig()
     smtp: SmtpConfig | None = None
     reports: list[ScheduledReport] = Field(default_factory=list)
+    alerts: AlertsConfig = AlertsConfig()
     demo: bool = False
     # Where relative paths (areas, sqlite files) are resolved: the config file's folder.
     base_dir: Path = PROJECT_ROOT
@@ -272,6 +279,12 @@ class Config(_Strict):
     ) -> list[ScheduledReport]:
         check_reports(reports, info.data.get("smtp"), info.data.get("exports", ExportsConfig()))
         return reports
+
+    @field_validator("alerts")
+    @classmethod
+    def _alerts_deliverable(cls, alerts: AlertsConfig, info: ValidationInfo) -> AlertsConfig:
+        check_outbound(alerts, info.data.get("smtp") is not None)
+        return alerts
 
     def report(self, name: str) -> ScheduledReport:
         """The scheduled report `name` (`[[reports]]`); ConfigError when there is none."""
