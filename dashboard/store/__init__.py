@@ -24,6 +24,7 @@ from dashboard.store.audit import AuditLog, LoginAttempts
 from dashboard.store.exports import Exports, ExportView, SchedulePending
 from dashboard.store.files import IngestedFile, IngestedFiles
 from dashboard.store.ingest import IngestResult
+from dashboard.store.outbound import AlertOutbox, DueDelivery
 from dashboard.store.report_desk import DeskOutcome, DeskRefused
 from dashboard.store.runs import SourceStateView
 
@@ -33,9 +34,11 @@ if TYPE_CHECKING:
 __all__ = [
     "SQLITE_CACHE_KIB",
     "SQLITE_WAL_AUTOCHECKPOINT",
+    "AlertOutbox",
     "DBAPIError",  # any error the database driver raised (callers outside the store catch it)
     "DeskOutcome",
     "DeskRefused",
+    "DueDelivery",
     "ExportView",
     "IngestResult",
     "IngestedFile",
@@ -109,6 +112,11 @@ class Store:
     def accounts(self) -> Accounts:
         """Users, tokens and sessions (`dashboard.store.accounts`)."""
         return Accounts(self.engine, self._writer)
+
+    @property
+    def alert_outbox(self) -> AlertOutbox:
+        """Alert notices told outside and their deliveries (`dashboard.store.outbound`)."""
+        return AlertOutbox(self.engine, self._writer)
 
     @property
     def audit_log(self) -> AuditLog:
