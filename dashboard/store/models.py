@@ -498,9 +498,7 @@ class AlertDeliveryAttemptRow(Base):
     __table_args__ = (Index("ix_alert_delivery_attempts_delivery", "delivery_id", "attempt"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    delivery_id: Mapped[int] = mapped_column(
-        ForeignKey("alert_deliveries.id", ondelete="CASCADE")
-    )
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("alert_deliveries.id", ondelete="CASCADE"))
     attempt: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime]
     ok: Mapped[bool] = mapped_column(Boolean)

@@ -34,7 +34,10 @@ TEXT: dict[str, dict[str, str]] = {
 # CAP `event`: what kind of thing the alert is about, by domain.
 TEXT |= {
     "outbound.cap_event.traffic": {"vi": "Ùn tắc giao thông", "en": "Traffic congestion"},
-    "outbound.cap_event.lighting": {"vi": "Sự cố chiếu sáng công cộng", "en": "Street lighting fault"},
+    "outbound.cap_event.lighting": {
+        "vi": "Sự cố chiếu sáng công cộng",
+        "en": "Street lighting fault",
+    },
     "outbound.cap_event.environment": {"vi": "Chất lượng không khí", "en": "Air quality"},
     "outbound.cap_event.water": {"vi": "Mực nước / ngập", "en": "Water level / flooding"},
     "outbound.cap_event.reports": {"vi": "Phản ánh của người dân", "en": "Citizen reports"},

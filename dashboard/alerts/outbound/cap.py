@@ -205,8 +205,8 @@ def feed_document(
     author = sub(feed, "author")
     sub(author, "name", s.sender_name)
     sub(feed, "link", rel="self", href=self_url, type="application/atom+xml")
-    latest = [(cap_messages(notices) or [None])[-1] for notices in alerts]
-    shown = sorted((m for m in latest if m is not None), key=lambda m: m.notice.at, reverse=True)
+    latest = [messages[-1] for notices in alerts if (messages := cap_messages(notices))]
+    shown = sorted(latest, key=lambda m: m.notice.at, reverse=True)
     for message in shown:
         n = message.notice
         entry = sub(feed, "entry")
