@@ -103,6 +103,7 @@ def outbound_config(
     *,
     webhooks: Sequence[dict[str, Any]] = (),
     email: Sequence[dict[str, Any]] = (),
+    alerts_cap: dict[str, Any] | None = None,
     **more: Any,
 ) -> Config:
     """A config on `store` with these `[alerts]` channels (retries fast: 50 ms backoff)."""
@@ -110,5 +111,6 @@ def outbound_config(
     alerts = {
         "webhooks": [{**fast, **w} for w in webhooks],
         "email": [{**fast, **e} for e in email],
+        "cap": alerts_cap or {},
     }
     return Config.model_validate({"database": {"url": store.url}, "alerts": alerts, **more})
