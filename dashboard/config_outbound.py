@@ -27,10 +27,10 @@ server scheduled reports use; links in mail and CAP documents start at `[exports
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from dashboard.config_exports import http_address, mail_addresses
 from data_sources.credentials import Secret
 
 __all__ = [
@@ -80,9 +80,7 @@ class WebhookChannel(_Channel):
     @field_validator("url")
     @classmethod
     def _http(cls, value: str) -> str:
-        if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
-            raise ValueError("expected an http:// or https:// address")
-        return value
+        return http_address(value)
 
 
 class EmailChannel(_Channel):
@@ -94,10 +92,7 @@ class EmailChannel(_Channel):
     @field_validator("to")
     @classmethod
     def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [a for a in value if "@" not in a or any(c.isspace() for c in a)]
-        if bad:
-            raise ValueError(f"not an e-mail address: {', '.join(bad)}")
-        return value
+        return mail_addresses(value)
 
 
 class CapFeedConfig(_Strict):
