@@ -136,6 +136,10 @@ def create_app(
         from dashboard.open311 import open311_blueprint
 
         authenticates_itself(server, open311_blueprint(config))  # the server's API keys
+    if config.alerts.cap.enabled:
+        from dashboard.alerts.outbound.routes import cap_blueprint
+
+        authenticates_itself(server, cap_blueprint(config))  # open, or an API token
     server.after_request(_remember_language)
     access = AccessMap()
     home = _register_pages(app, config, access)

@@ -27,6 +27,7 @@ from pydantic import (
 
 from dashboard.config_alerts import AlertRule, AlertsConfig
 from dashboard.config_exports import ExportsConfig, ScheduledReport, SmtpConfig, check_reports
+from dashboard.config_outbound import check_outbound
 
 __all__ = [
     "PROJECT_ROOT",
@@ -279,7 +280,9 @@ class Config(_Strict):
 
     @field_validator("alerts")
     @classmethod
-    def _alerts_name_feeds(cls, alerts: AlertsConfig, info: ValidationInfo) -> AlertsConfig:
+    def _alerts_checked(cls, alerts: AlertsConfig, info: ValidationInfo) -> AlertsConfig:
+        """What no rule or channel can tell alone: the feeds rules name exist, the channels'
+        names are unique and mail has an `[smtp]` server."""
         names = {s.name for s in info.data.get("sources", ())}
         for i, rule in enumerate(alerts.rules or ()):
             if rule.source is not None and rule.source not in names:
@@ -287,6 +290,7 @@ class Config(_Strict):
                 raise ValueError(
                     f"rules.{i}.source: no source named {rule.source!r} (configured: {known})"
                 )
+        check_outbound(alerts, info.data.get("smtp") is not None)
         return alerts
 
     def report(self, name: str) -> ScheduledReport:

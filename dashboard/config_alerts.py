@@ -40,6 +40,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dashboard.config_outbound import AlertsOutboundConfig
+
 __all__ = ["ALERT_SEVERITIES", "AlertRule", "AlertsConfig", "RuleTitle"]
 
 ALERT_SEVERITIES = ("info", "warning", "critical")
@@ -146,8 +148,9 @@ class AlertRule(_Strict):
         return self.clear if self.clear is not None else self.bound
 
 
-class AlertsConfig(_Strict):
-    """`[alerts]`: the rules (none: the demo city's defaults) and the engine's clock."""
+class AlertsConfig(AlertsOutboundConfig):
+    """`[alerts]`: the rules (none: the demo city's defaults), the engine's clock, and the
+    outbound channels (`dashboard.config_outbound`: webhooks, e-mail, the CAP feed)."""
 
     enabled: bool = True
     evaluate_s: int = Field(default=60, ge=5)

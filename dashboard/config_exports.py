@@ -46,6 +46,8 @@ __all__ = [
     "check_reports",
     "cron_trigger",
     "exportable_view",
+    "http_address",
+    "mail_addresses",
 ]
 
 # The pages that can be exported to PDF (the "Export PDF" control shows on these, and a
@@ -63,6 +65,21 @@ REPORT_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def http_address(value: str) -> str:
+    """`value` when it is an http:// or https:// address with a host; else ValueError."""
+    if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
+        raise ValueError("expected an http:// or https:// address")
+    return value
+
+
+def mail_addresses(value: tuple[str, ...]) -> tuple[str, ...]:
+    """`value` when each is an e-mail address (an @, no spaces); else ValueError naming them."""
+    bad = [a for a in value if "@" not in a or any(c.isspace() for c in a)]
+    if bad:
+        raise ValueError(f"not an e-mail address: {', '.join(bad)}")
+    return value
 
 
 def exportable_view(view: str) -> bool:
@@ -125,9 +142,7 @@ class WebhookTarget(_Strict):
     @field_validator("url")
     @classmethod
     def _http(cls, value: str) -> str:
-        if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
-            raise ValueError("expected an http:// or https:// address")
-        return value
+        return http_address(value)
 
 
 class ScheduledReport(_Strict):
@@ -170,10 +185,7 @@ class ScheduledReport(_Strict):
     @field_validator("email")
     @classmethod
     def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [a for a in value if "@" not in a or any(c.isspace() for c in a)]
-        if bad:
-            raise ValueError(f"not an e-mail address: {', '.join(bad)}")
-        return value
+        return mail_addresses(value)
 
 
 def check_reports(

@@ -227,10 +227,10 @@ _CORE: Final[dict[str, dict[Lang, str]]] = {
 
 def _merged() -> dict[str, dict[Lang, str]]:
     """The core strings plus every area's module in `dashboard.texts`; a duplicate key fails."""
-    from dashboard.texts import alerts, auth, desk, drill, exports, feeds, files, printed
+    from dashboard.texts import alerts, auth, desk, drill, exports, feeds, files, outbound, printed
 
     merged: dict[str, dict[Lang, str]] = dict(_CORE)
-    for module in (auth, drill, desk, files, feeds, printed, exports, alerts):
+    for module in (auth, drill, desk, files, feeds, printed, exports, alerts, outbound):
         for key, entry in module.TEXT.items():
             if key in merged:
                 raise ValueError(f"UI text key {key!r} defined twice ({module.__name__})")

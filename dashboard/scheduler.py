@@ -34,6 +34,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from dashboard.alerts.engine import AlertEngine
 from dashboard.alerts.notice import Notifier
+from dashboard.alerts.outbound.dispatch import DeliveryWorker
 from dashboard.areas import Areas
 from dashboard.config import Config, ScheduledReport, SourceConfig
 from dashboard.config_exports import cron_trigger
@@ -167,9 +168,13 @@ class CityScheduler:
         self.push_backoff = push_backoff
         self.leader = False
         self.exports = ExportWorkers(config, store, renderer=renderer, clock=clock)
+        # The outbox every alert change is told to (the CAP feed reads it; webhooks and mail
+        # are delivered from it by this worker, retried, each attempt recorded).
+        self.outbound = DeliveryWorker(config, store, clock)
         self.alerts: AlertEngine | None = None
         if config.alerts.enabled:
-            self.alerts = AlertEngine(config, store, notifiers, clock=clock)
+            told = [*notifiers, self.outbound.notifier()]
+            self.alerts = AlertEngine(config, store, told, clock=clock)
         # The lease has a thread of its own: busy or hung source jobs must never delay its
         # renewal, or a standby would take over while this one still runs jobs.
         self._scheduler = BackgroundScheduler(
@@ -193,10 +198,12 @@ class CityScheduler:
         )
         self._scheduler.start()
         self.exports.start()
+        self.outbound.start()
 
     def shutdown(self) -> None:
         self._scheduler.shutdown(wait=True)
         self.exports.stop()
+        self.outbound.stop()
         self._stop_supervisors()
         if self.leader:
             self.store.release_lease(LEASE_NAME, self.holder)

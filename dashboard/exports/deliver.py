@@ -10,18 +10,16 @@ from __future__ import annotations
 import json
 import os
 import smtplib
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 import httpx
 
 from dashboard.config import Config, ScheduledReport, SmtpConfig
 from dashboard.i18n import t
+from dashboard.mail import new_message, send_message
 from dashboard.store import ExportView
 from data_sources.credentials import CredentialError
 
@@ -109,32 +107,14 @@ def _by_mail(
     filename: str,
 ) -> str:
     lang = report.lang or config.city.language
-    message = EmailMessage()
-    message["From"] = smtp.sender
-    message["To"] = ", ".join(report.email)
-    message["Subject"] = _subject(config, report, job)
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=smtp.sender.rsplit("@", 1)[-1])
+    message = new_message(smtp, report.email, _subject(config, report, job))
     message.set_content(
         t("exports.mail_body", lang).format(
             report=report.name, view=job.path, city=config.city.name
         )
     )
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
-    password = smtp.password.read() if smtp.password is not None else None
-    client: smtplib.SMTP
-    if smtp.security == "ssl":
-        client = smtplib.SMTP_SSL(
-            smtp.host, smtp.port, timeout=smtp.timeout_s, context=ssl.create_default_context()
-        )
-    else:
-        client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s)
-    with client:
-        if smtp.security == "starttls":
-            client.starttls(context=ssl.create_default_context())
-        if smtp.username is not None and password is not None:
-            client.login(smtp.username, password)
-        client.send_message(message)
+    send_message(smtp, message)
     return f"sent to {len(report.email)}"
 
 

@@ -25,6 +25,7 @@ from dashboard.store.audit import AuditLog, LoginAttempts
 from dashboard.store.exports import Exports, ExportView, SchedulePending
 from dashboard.store.files import IngestedFile, IngestedFiles
 from dashboard.store.ingest import IngestResult
+from dashboard.store.outbound import AlertOutbox, DueDelivery
 from dashboard.store.report_desk import DeskOutcome, DeskRefused
 from dashboard.store.runs import SourceStateView
 
@@ -34,11 +35,13 @@ if TYPE_CHECKING:
 __all__ = [
     "SQLITE_CACHE_KIB",
     "SQLITE_WAL_AUTOCHECKPOINT",
+    "AlertOutbox",
     "AlertRefused",
     "AlertView",
     "DBAPIError",  # any error the database driver raised (callers outside the store catch it)
     "DeskOutcome",
     "DeskRefused",
+    "DueDelivery",
     "ExportView",
     "IngestResult",
     "IngestedFile",
@@ -118,6 +121,11 @@ class Store:
     def alerts(self) -> Alerts:
         """The alert engine's alerts, their history and silences (`dashboard.store.alerts`)."""
         return Alerts(self.engine, self._writer)
+
+    @property
+    def alert_outbox(self) -> AlertOutbox:
+        """Alert notices told outside and their deliveries (`dashboard.store.outbound`)."""
+        return AlertOutbox(self.engine, self._writer)
 
     @property
     def audit_log(self) -> AuditLog:

@@ -31,7 +31,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "AlertDeliveryAttemptRow",
+    "AlertDeliveryRow",
     "AlertEventRow",
+    "AlertNoticeRow",
     "AlertRow",
     "AlertSilenceRow",
     "ApiTokenRow",
@@ -545,3 +548,60 @@ class AlertSilenceRow(Base):
 # The desk list filters and by default sorts reports by creation time, newest first with the
 # id breaking ties: (created_at, id) serves a first page without sorting them all (0005).
 Index("ix_reports_created", ReportRow.created_at, ReportRow.id)
+
+
+class AlertNoticeRow(Base):
+    """One notice of an alert's life told to the outside world (the outbox, 0010): written
+    once by the outbound notifier, read by the CAP feed, delivered by `alert_deliveries`.
+    `payload` is the notice itself as JSON (`dashboard.alerts.outbound.payload`)."""
+
+    __tablename__ = "alert_notices"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "event", "at", name="uq_alert_notices_alert_event_at"),
+        Index("ix_alert_notices_alert_id", "alert_id", "id"),
+        Index("ix_alert_notices_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    severity: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]]
+
+
+class AlertDeliveryRow(Base):
+    """One notice for one channel ("webhook:<name>", "email:<name>"): pending until delivered
+    or failed; `due_at` is when it may next be tried (a claim moves it forward by a lease, so
+    a delivery whose process died is tried again by the next one)."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "channel", name="uq_alert_deliveries_notice_channel"),
+        Index("ix_alert_deliveries_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("alert_notices.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16))  # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertDeliveryAttemptRow(Base):
+    """Every attempt at a delivery: when, and the HTTP status (webhooks) or the error."""
+
+    __tablename__ = "alert_delivery_attempts"
+    __table_args__ = (Index("ix_alert_delivery_attempts_delivery", "delivery_id", "attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("alert_deliveries.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    ok: Mapped[bool] = mapped_column(Boolean)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -29,9 +29,10 @@ def test_upgrade_twice_is_a_no_op(store: Store) -> None:
         assert MigrationContext.configure(conn).get_current_revision() == HEAD
 
 
-def test_migrations_form_one_line_up_to_the_alerts() -> None:
+def test_migrations_form_one_line_up_to_the_alert_outbox() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert [r.revision for r in script.walk_revisions()] == [
+        "0011",
         "0010",
         "0009",
         "0008",
