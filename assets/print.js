@@ -176,9 +176,40 @@
         canvas.parentNode.insertBefore(img, canvas.nextSibling);
       }
       function draw() { map.once("render", grab); map.triggerRepaint(); }
-      // Idle once every source and layer has drawn: a repaint makes an idle map say so too.
-      map.once("idle", draw);
-      map.triggerRepaint();
+      // Plotly adds the traces' and the layout's layers to MapLibre after its own promise
+      // settled: wait until every one is in the style (bounded: a trace that adds none must
+      // not hold the page), then for an idle map, a repaint making an idle map say so too.
+      var waited = 0;
+      function whenLayered() {
+        if (layered(subplot) || waited >= LAYER_WAIT_MS) {
+          state.layerWaitMs = Math.max(state.layerWaitMs || 0, waited);
+          map.once("idle", draw);
+          map.triggerRepaint();
+          return;
+        }
+        waited += 50;
+        window.setTimeout(whenLayered, 50);
+      }
+      whenLayered();
+    });
+  }
+
+  var LAYER_WAIT_MS = 5000;
+
+  function layered(subplot) {
+    var map = subplot.map;
+    if (!map.isStyleLoaded()) { return false; }
+    var ids = map.getStyle().layers.map(function (layer) { return layer.id; }).join(" ");
+    var gd = subplot.gd;
+    var traces = ((gd && gd._fullData) || []).filter(function (trace) {
+      return trace.visible === true && trace.subplot === subplot.id;
+    });
+    var base = (((gd && gd._fullLayout[subplot.id]) || {}).layers || []).filter(function (l) {
+      return l.visible !== false;
+    });
+    var laid = (ids.match(/plotly-layout-layer-/g) || []).length;
+    return laid >= base.length && traces.every(function (trace) {
+      return ids.indexOf("plotly-trace-layer-" + trace.uid) >= 0;
     });
   }
 
