@@ -28,7 +28,8 @@ Kinds (the keys each takes):
   `group_by` ("ward", "zone" or an asset attribute such as "cabinet_id"); or N citizen
   reports of `category` created within `window_min`, per ward. `clear`: the count it clears
   below (default N).
-- `no_data`: `source` sends no data for `intervals` of its interval; scope "source:NAME".
+- `no_data`: `source` sends no data for `intervals` of the longer of its interval and its
+  data's own period (as /sources judges a feed stale); scope "source:NAME".
 - `rate`: `metric` `rise` | `fall` by at least that much within `window_min`, per asset;
   `clear`: the change it clears below (default the same).
 Every kind narrows its scope with `ward`, `zone`, `asset` and `asset_kind`.

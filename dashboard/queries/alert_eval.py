@@ -27,12 +27,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
+from dashboard.config import SourceConfig
 from dashboard.config_alerts import VN_AQI, AlertRule
 from dashboard.queries import from_epoch
 from dashboard.queries._five_minute import BUCKET_S, five_minute
 from dashboard.queries._statements import attribute, rows
 from dashboard.queries.airnow import station_aqi_rows
 from dashboard.queries.snapshot import HOUR_S
+from dashboard.queries.sources import feed_freshness
 from dashboard.store.models import AssetRow, Latest, ReportRow, Series
 
 __all__ = ["Condition", "Conditions", "conditions"]
@@ -277,25 +279,18 @@ def _count_reports(session: Session, rule: AlertRule, now: int) -> Conditions:
 
 
 def _no_data(session: Session, rule: AlertRule, now: int, interval_s: int) -> Conditions:
+    """Silent as /sources and the wall call a feed stale (`queries.sources.feed_freshness`),
+    with the rule's `intervals` as the factor: its newest data older than that many of the
+    longer of its interval and its data's own period (a 60-s feed of 5-minute readings is not
+    silent at 3 minutes), or its last success older than that many intervals."""
     source = rule.source or ""
-    readings = (
-        select(func.max(Latest.ts))
-        .join(Series, Series.id == Latest.series_id)
-        .join(AssetRow, AssetRow.id == Series.asset_id)
-        .where(AssetRow.source == source)
-    )
-    reports = select(func.max(ReportRow.updated_at)).where(ReportRow.source == source)
-    newest_reading = rows(session, readings)[0][0]
-    newest_report = rows(session, reports)[0][0]
-    times = [int(newest_reading)] if newest_reading is not None else []
-    if newest_report is not None:
-        times.append(int(newest_report.timestamp()))
-    if not times:
+    feed = SourceConfig(name=source, type="-", interval_s=interval_s)
+    fresh = feed_freshness(session, [feed], from_epoch(now), factor=rule.intervals)[source]
+    if fresh.age_s is None:  # it never delivered: nothing to fall silent from
         return Conditions([], absent_clears=False)
-    age = float(now - max(times))
-    limit = float(rule.intervals * interval_s)
+    limit = float(rule.intervals * max(interval_s, fresh.period_s))
     return Conditions(
-        [Condition(f"source:{source}", age > limit, age <= limit, age, limit)],
+        [Condition(f"source:{source}", fresh.stale, not fresh.stale, fresh.age_s, limit)],
         absent_clears=False,
     )
 

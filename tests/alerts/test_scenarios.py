@@ -154,3 +154,20 @@ def test_a_dead_feed_opens_one_no_data_alert_and_resolves_when_data_returns(
         ("opened", "source:sim", 34.0),
         ("resolved", "source:sim", 46.0),  # data again (before the 30-minute escalation)
     ]
+
+
+def test_a_feed_of_five_minute_readings_polled_every_minute_is_not_silent_between_them(
+    store: Store,
+) -> None:
+    """The simulated city's cadence: a 60-s source whose sensors report every 5 minutes is
+    silent after three of its data's periods, as /sources calls it stale, not three minutes
+    (its period known from the hour of data it already delivered, as after the demo's
+    backfill)."""
+    seg = asset("seg-001", "traffic", "road_segment", free_flow_kmh=50.0)
+    readings = series("seg-001", "speed_kmh", lambda m: 40.0, 120)
+    store.ingest("sim", assets=[seg], readings=readings[:13], now=at(60))
+    e = engine(store, config(), ["feed-silent-sim"])
+    run(e, 60, 120, every=1, readings=readings[13:])
+    assert recorder(e).events() == []
+    run(e, 121, 140, every=1)  # then the feed falls silent after its reading at minute 120
+    assert recorder(e).events() == [("opened", "source:sim", 136.0)]
