@@ -81,7 +81,9 @@ _MORE: tuple[dict[str, Any], ...] = (
 _SCALED = ("above", "below", "rise", "fall")
 
 
-def _varied(template: dict[str, Any], i: int, places: list[tuple[str | None, str | None]]) -> AlertRule:
+def _varied(
+    template: dict[str, Any], i: int, places: list[tuple[str | None, str | None]]
+) -> AlertRule:
     """Rule `i` from `template`: bounds scaled by 0.8-1.2, the hold varied, a scope in turn."""
     raw = {k: v for k, v in template.items() if k != "title"}
     raw["title"] = template["title"]

@@ -123,7 +123,9 @@ class AlertEngine:
                 resolutions += r
         self.store.alerts.open(openings, now)
         self.store.alerts.resolve(resolutions, now)
-        self.store.alerts.escalate(self._escalations(now, silences), now)
+        resolved = {alert_id for alert_id, _ in resolutions}
+        held = [a for a in held if a.id not in resolved]  # what was opened now is not late
+        self.store.alerts.escalate(self._escalations(now, held, silences), now)
         return self.deliver(now)
 
     def _changes(
@@ -166,10 +168,10 @@ class AlertEngine:
             silenced=any(s.covers(rule.name, c.scope) for s in silences),
         )
 
-    def _escalations(self, now: datetime, silences: list[Silence]) -> list[tuple[int, str]]:
+    def _escalations(
+        self, now: datetime, held: list[AlertView], silences: list[Silence]
+    ) -> list[tuple[int, str]]:
         rules = {r.name: r for r in self.rules}
-        with self.store.read_session() as session:
-            held = unresolved(session)
         due: list[tuple[int, str]] = []
         for alert in held:
             rule = rules.get(alert.rule)
