@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import pstats
 import statistics
-import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -39,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import event, select
 
+from bench.report import save
 from bench.wallcity import NOW, city_config, sqlite_city
 from dashboard.alerts.defaults import default_rules
 from dashboard.alerts.engine import AlertEngine
@@ -49,7 +48,6 @@ from dashboard.store import Store
 from dashboard.store.models import AssetRow
 from data_sources.simulator import SimulatorSource
 
-RESULTS = Path(__file__).parent / "results"
 INTERVAL_S = 60
 GOAL_RATIO = 1.5
 GOAL_S = INTERVAL_S / 10
@@ -235,15 +233,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         row = measure(sqlite_city(args.days, Path(tmp)), args.rules, args.runs, args.profile)
-    sha = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    stem = RESULTS / f"{time.strftime('%Y-%m-%d')}-{sha}-alerts"
-    RESULTS.mkdir(exist_ok=True)
-    stem.with_suffix(".json").write_text(json.dumps({"args": vars(args), "row": row}, indent=1))
-    text = table(row)
-    stem.with_suffix(".md").write_text(text + "\n")
-    print(text)
+    save("alerts", {"args": vars(args), "row": row}, table(row))
     return 0 if row["pass"] else 1
 
 

@@ -4,8 +4,7 @@ only the rules reading what the job carried are evaluated, pushed batches open t
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from data_sources import base
 from data_sources.base import SourceConnector
 from tests.alerts.scenario import rule
 from tests.core.fakes import AnySettings, ScriptedPush
+from tests.core.test_scheduler import wait_for
 
 NOW = datetime(2025, 11, 12, 10, 7, tzinfo=UTC)
 _POINT = {"type": "Point", "coordinates": [105.08, 10.01]}
@@ -66,15 +66,6 @@ def _config(store: Store, sources: list[dict[str, Any]], rules: list[dict[str, A
 def _open(store: Store) -> dict[str, AlertView]:
     with store.read_session() as session:
         return {a.rule: a for a in unresolved(session)}
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
 
 
 @contextmanager
@@ -144,7 +135,7 @@ def test_a_pushed_batch_opens_its_alert_without_the_clock(store: Store) -> None:
     pm = rule(name="pm-high", kind="threshold", domain="environment", metric="pm25_ugm3", above=10)
     config = _config(store, [{"name": "air", "type": "scripted-push"}], [pm])
     with _leading(config, store):
-        _wait_for(lambda: "pm-high" in _open(store))
+        wait_for(lambda: "pm-high" in _open(store))
     assert _open(store)["pm-high"].value == 12.5
 
 
