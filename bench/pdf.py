@@ -18,10 +18,8 @@ bench/results/<date>-<sha>-pdf.{json,md}.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
@@ -29,12 +27,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.report import save
 from bench.wallcity import NOW, city_config, sqlite_city
 from dashboard.auth.passwords import hash_password
 from dashboard.pdf import PdfJob, Renderer
 from dashboard.store import Store
 
-RESULTS = Path(__file__).parent / "results"
 PAGES = ("/wall", "/traffic?range=7d", "/lighting?range=7d", "/environment?range=7d",
          "/reports?range=7d", "/alerts?range=7d")  # fmt: skip
 USER = "bench-pdf"
@@ -146,15 +144,7 @@ def main() -> int:
         store.accounts.create_user(USER, "admin", hash_password("bench only"), datetime.now(UTC))
         store.dispose()
         rows = [measure(url, p, args.runs, args.paper, args.landscape) for p in PAGES]
-    sha = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    stem = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-{sha}-pdf"
-    RESULTS.mkdir(exist_ok=True)
-    stem.with_suffix(".json").write_text(json.dumps({"args": vars(args), "rows": rows}, indent=1))
-    text = table(rows)
-    stem.with_suffix(".md").write_text(text + "\n")
-    print(text)
+    save("pdf", {"args": vars(args), "rows": rows}, table(rows))
     return 0 if all(r["pass"] for r in rows) else 1
 
 

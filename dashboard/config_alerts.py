@@ -6,6 +6,7 @@ set runs (`dashboard.alerts.defaults`).
 
     [alerts]
     evaluate_s = 60              # the clock of no-data rules and escalation
+    push_evaluate_s = 5          # a push feed's (MQTT) rules: at most once this often
 
     [[alerts.rules]]
     name = "aqi-bad"             # stable id: an alert is one per (rule, scope)
@@ -155,6 +156,7 @@ class AlertsConfig(AlertsOutboundConfig):
 
     enabled: bool = True
     evaluate_s: int = Field(default=60, ge=5)
+    push_evaluate_s: float = Field(default=5, ge=0)
     rules: list[AlertRule] | None = None  # None: dashboard.alerts.defaults
 
     @field_validator("rules")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from dashboard.areas import Areas
-from dashboard.records import Batch, Origin, OriginResult, Reject
+from dashboard.records import Batch, Fed, Origin, OriginResult, Reject
 from dashboard.store import IngestResult, Store
 from data_sources.base import SourceConnector
 
@@ -29,6 +29,7 @@ __all__ = ["PushSession", "RunOutcome", "backfill", "run_source", "store_pushed"
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+StoredHook = Callable[[str, Fed, datetime], None]  # (source, what it carried, when)
 
 
 def utcnow() -> datetime:
@@ -44,6 +45,9 @@ class RunOutcome:
     started_at: datetime
     ended_at: datetime
     error: str | None = None
+    fed: Fed = field(
+        default_factory=Fed
+    )  # what the run's batches carried (the alert rules they feed)
 
 
 # A run asks again while its connector has more ready (`Batch.more`), up to this many
@@ -148,6 +152,7 @@ def _fetch_and_store(
     name = connector.settings.name
     for _ in range(MAX_BATCHES_PER_RUN):
         batch = connector.fetch(since, now)
+        tally.fed |= batch.fed()
         if batch.origin is None:
             tally.add(_store_batch(store, name, batch, areas, now))
         else:
@@ -167,6 +172,7 @@ class _Tally:
     run_id: int
     rows: int = 0
     rejected: int = 0
+    fed: Fed = field(default_factory=Fed)
 
     def add(self, stored: tuple[int, int]) -> None:
         self.rows += stored[0]
@@ -214,7 +220,7 @@ def _recorded(
     store.finish_run(
         tally.run_id, ended_at=ended, status="ok", rows=tally.rows, rejected=tally.rejected
     )
-    return RunOutcome(name, "ok", tally.rows, tally.rejected, started, ended)
+    return RunOutcome(name, "ok", tally.rows, tally.rejected, started, ended, fed=tally.fed)
 
 
 def run_source(
@@ -249,6 +255,7 @@ def store_pushed(
     started = clock()
 
     def work(tally: _Tally) -> None:
+        tally.fed = batch.fed()
         tally.add(_store_batch(store, name, batch, areas, started))
         state = store.source_state(name)
         kept = state.cursor if state else None
@@ -271,10 +278,22 @@ class PushSession:
     was stopped, "error" with why when it broke. A session left "running" by a killed
     process is closed as interrupted when the source's next session opens (sessions of one
     source never overlap: one supervisor per source, under the scheduler's lease).
+
+    `on_stored(source, fed, now)` is called after each committed batch that stored rows (the
+    scheduler's alert hook, which throttles it); it must not raise.
     """
 
-    def __init__(self, store: Store, name: str, areas: Areas, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        store: Store,
+        name: str,
+        areas: Areas,
+        *,
+        clock: Clock = utcnow,
+        on_stored: StoredHook | None = None,
+    ) -> None:
         self.store, self.name, self.areas, self.clock = store, name, areas, clock
+        self.on_stored = on_stored
         self.started = clock()
         store.close_stale_runs(name, self.started)
         state = store.source_state(name)
@@ -300,6 +319,8 @@ class PushSession:
         self.rows += rows
         self.rejected += rejected
         self.batches += 1
+        if self.on_stored is not None and rows:
+            self.on_stored(self.name, batch.fed(), now)
 
     def finish(self, error: str | None = None) -> RunOutcome:
         """Close the session's run: "ok", or "error" with `error` (also the source's last

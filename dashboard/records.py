@@ -27,6 +27,7 @@ __all__ = [
     "Asset",
     "Batch",
     "CitizenReport",
+    "Fed",
     "Metric",
     "Origin",
     "OriginResult",
@@ -304,6 +305,28 @@ class Batch:
     def all_readings(self) -> list[Reading]:
         """`readings` and the rows of `blocks`, as Reading objects (for tests and tools)."""
         return [*self.readings, *(r for b in self.blocks for r in b.readings())]
+
+    def fed(self) -> Fed:
+        """The metrics and report categories this batch carries."""
+        metrics = {r.metric for r in self.readings}
+        for b in self.blocks:
+            metrics.update(b.metrics[int(i)] for i in np.unique(b.metric))
+        return Fed(frozenset(metrics), frozenset(r.category for r in self.reports))
+
+
+@dataclass(frozen=True, slots=True)
+class Fed:
+    """What a source's batches carried: the metrics of their readings and the categories of
+    their reports (the alert engine evaluates the rules that read them, `AlertEngine.after_ingest`)."""
+
+    metrics: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+
+    def __or__(self, other: Fed) -> Fed:
+        return Fed(self.metrics | other.metrics, self.categories | other.categories)
+
+    def __bool__(self) -> bool:
+        return bool(self.metrics or self.categories)
 
 
 # How far ahead of the ingest's clock a reading may be (sensor clocks drift; years do not).

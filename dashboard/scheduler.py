@@ -35,12 +35,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from dashboard.alerts.engine import AlertEngine
 from dashboard.alerts.notice import Notifier
 from dashboard.alerts.outbound.dispatch import DeliveryWorker
+from dashboard.alerts.throttle import Throttle
 from dashboard.areas import Areas
 from dashboard.config import Config, ScheduledReport, SourceConfig
 from dashboard.config_exports import cron_trigger
 from dashboard.exports import SCHEDULER, queue_report
 from dashboard.exports.worker import ExportWorkers, RendererFactory
 from dashboard.pipeline import Clock, RunOutcome, run_source, utcnow
+from dashboard.records import Fed
 from dashboard.store import Store
 from dashboard.subscribers import DEFAULT_BACKOFF, Backoff, Supervisor
 from data_sources.base import PushConnector, SourceConnector, create
@@ -83,7 +85,7 @@ class SourceJob:
                 return None
             outcome = run_source(self.store, self.connector, self.areas, clock=self.clock)
             if self.alerts is not None and outcome.status == "ok" and outcome.rows:
-                evaluate_alerts(self.alerts, self.settings.name, outcome.ended_at)
+                evaluate_alerts(self.alerts, self.settings.name, outcome.ended_at, outcome.fed)
             if outcome.status == "ok":
                 self.failures, self.not_before = 0, None
             else:
@@ -95,14 +97,16 @@ class SourceJob:
             self._lock.release()
 
 
-def evaluate_alerts(engine: AlertEngine, source: str | None, now: datetime) -> None:
-    """The alert rules after `source`'s data committed (None: on the clock); an error is
-    logged, never raised into the feed's run."""
+def evaluate_alerts(
+    engine: AlertEngine, source: str | None, now: datetime, fed: Fed | None = None
+) -> None:
+    """The alert rules that read what `source`'s committed data carried (`fed`), or on the
+    clock (`source` None); an error is logged, never raised into the feed's run."""
     try:
         if source is None:
             engine.tick(now)
         else:
-            engine.after_ingest(source, now)
+            engine.after_ingest(source, now, fed)
     except Exception:
         log.exception("alert evaluation failed (after %s)", source or "the clock")
 
@@ -172,9 +176,14 @@ class CityScheduler:
         # are delivered from it by this worker, retried, each attempt recorded).
         self.outbound = DeliveryWorker(config, store, clock)
         self.alerts: AlertEngine | None = None
+        self.pushed: Throttle | None = None  # push sources' batches, evaluated throttled
         if config.alerts.enabled:
             told = [*notifiers, self.outbound.notifier()]
-            self.alerts = AlertEngine(config, store, told, clock=clock)
+            engine = self.alerts = AlertEngine(config, store, told, clock=clock)
+            self.pushed = Throttle(
+                lambda source, fed, now: evaluate_alerts(engine, source, now, fed),
+                gap_s=config.alerts.push_evaluate_s,
+            )
         # The lease has a thread of its own: busy or hung source jobs must never delay its
         # renewal, or a standby would take over while this one still runs jobs.
         self._scheduler = BackgroundScheduler(
@@ -257,7 +266,12 @@ class CityScheduler:
                 continue
             if isinstance(connector, PushConnector):
                 supervisor = Supervisor(
-                    connector, self.store, self.areas, clock=self.clock, backoff=self.push_backoff
+                    connector,
+                    self.store,
+                    self.areas,
+                    clock=self.clock,
+                    backoff=self.push_backoff,
+                    on_stored=self.pushed.stored if self.pushed is not None else None,
                 )
                 self.supervisors[settings.name] = supervisor
                 supervisor.start()
@@ -298,17 +312,13 @@ class CityScheduler:
         )
 
     def alert_tick(self) -> None:
-        """The alert engine's clock: no-data rules, escalation, the outbox; and, while push
-        sources deliver (their batches do not pass through a source job), every rule."""
+        """The alert engine's clock: what push sources carried since their last (throttled)
+        evaluation, then no-data rules, escalation, the outbox."""
         if self.alerts is None:
             return
         now = self.clock()
-        if self.supervisors:
-            try:
-                self.alerts.evaluate(now)
-            except Exception:
-                log.exception("alert evaluation failed (push sources)")
-            return
+        if self.pushed is not None:
+            self.pushed.flush(now)
         evaluate_alerts(self.alerts, None, now)
 
     def _stop_supervisors(self) -> None:

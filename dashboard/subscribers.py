@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dashboard.areas import Areas
-from dashboard.pipeline import Clock, PushSession, utcnow
+from dashboard.pipeline import Clock, PushSession, StoredHook, utcnow
 from dashboard.records import Batch
 from dashboard.store import Store
 from data_sources.base import PushConnector
@@ -101,8 +101,10 @@ class Supervisor:
         clock: Clock = utcnow,
         backoff: Backoff = DEFAULT_BACKOFF,
         rand: Callable[[], float] = random.random,
+        on_stored: StoredHook | None = None,
     ) -> None:
         self.connector, self.store, self.areas = connector, store, areas
+        self.on_stored = on_stored  # each session's hook after a stored batch (PushSession)
         self.name = connector.settings.name
         self.clock, self.backoff, self.rand = clock, backoff, rand
         self.failures = 0  # broken sessions in a row
@@ -197,7 +199,9 @@ class Supervisor:
         """One subscription, recorded as one run: (why it broke or None, whether it had
         stayed connected `stable_s`)."""
         try:
-            session = PushSession(self.store, self.name, self.areas, clock=self.clock)
+            session = PushSession(
+                self.store, self.name, self.areas, clock=self.clock, on_stored=self.on_stored
+            )
         except Exception as exc:  # the store is unreachable: nothing to deliver into
             log.exception("push source %s cannot open a session", self.name)
             return f"{type(exc).__name__}: {exc}", False

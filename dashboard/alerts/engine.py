@@ -15,8 +15,10 @@ web process reach the notifiers the same way, at the scheduler's next tick. A no
 exception is logged; the engine and the other notifiers go on. Alerts opened inside a
 maintenance window (`Store.alerts.silence`) tell nobody and do not escalate.
 
-The scheduler calls `after_ingest(source)` when a source's run committed data and `tick()`
-on its clock (no-data rules, escalation, the outbox).
+The scheduler calls `after_ingest(source, now, fed)` when a source's run (or, throttled, a
+push subscription: `dashboard.alerts.throttle`) committed data: the rules that read what the
+batches carried (`Fed`: their metrics, their reports' categories), not the others'; and
+`tick()` on its clock (no-data rules, escalation, the outbox).
 """
 
 from __future__ import annotations
@@ -27,15 +29,17 @@ from datetime import datetime, timedelta
 
 from dashboard.alerts.defaults import default_rules
 from dashboard.alerts.notice import AlertNotice, Notifier
+from dashboard.aqi import METRIC_POLLUTANT
 from dashboard.config import AlertRule, Config
+from dashboard.config_alerts import VN_AQI
 from dashboard.queries import to_epoch
 from dashboard.queries.alert_eval import Condition, conditions
 from dashboard.queries.alert_list import Silence, active_silences, unresolved
-from dashboard.records import METRICS
+from dashboard.records import METRICS, Fed
 from dashboard.store import AlertView, Opening, Store
 from dashboard.store.alerts import Told
 
-__all__ = ["AlertEngine", "rules_of"]
+__all__ = ["AlertEngine", "reads", "rules_of"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,17 @@ def rules_of(config: Config) -> list[AlertRule]:
         feeds = [(s.name, s.interval_s) for s in config.sources if s.enabled]
         rules = default_rules(feeds)
     return [r for r in rules if r.enabled]
+
+
+def reads(rule: AlertRule, fed: Fed) -> bool:
+    """Whether `rule`'s condition reads what `fed` carried (no-data rules read the clock)."""
+    if rule.kind == "no_data":
+        return False
+    if rule.category is not None:
+        return rule.category in fed.categories
+    if rule.metric == VN_AQI:
+        return not fed.metrics.isdisjoint(METRIC_POLLUTANT)
+    return rule.metric in fed.metrics
 
 
 def _unit(rule: AlertRule) -> str | None:
@@ -91,9 +106,18 @@ class AlertEngine:
 
     # -- the scheduler's entry points -------------------------------------------------------
 
-    def after_ingest(self, source: str, now: datetime | None = None) -> list[AlertNotice]:
-        """After `source`'s data committed: the rules that read data (not no-data rules)."""
-        return self.evaluate(self._now(now), kinds=("threshold", "count", "rate"))
+    def after_ingest(
+        self, source: str, now: datetime | None = None, fed: Fed | None = None
+    ) -> list[AlertNotice]:
+        """After `source`'s data committed: the rules that read what it carried (`fed`; None:
+        every rule that reads data, not the no-data rules). Nothing read: nothing done."""
+        if fed is None:
+            chosen = [r for r in self.rules if r.kind != "no_data"]
+        else:
+            chosen = [r for r in self.rules if reads(r, fed)]
+        if not chosen:
+            return []
+        return self.evaluate(self._now(now), rules=chosen)
 
     def tick(self, now: datetime | None = None) -> list[AlertNotice]:
         """On the clock: no-data rules, escalation and the outbox."""
@@ -101,11 +125,20 @@ class AlertEngine:
 
     # -- evaluation ------------------------------------------------------------------------
 
-    def evaluate(self, now: datetime, *, kinds: Sequence[str] | None = None) -> list[AlertNotice]:
-        """Evaluate the rules (of `kinds`; None: all) at `now`, escalate, deliver; the
-        notices handed to the notifiers."""
+    def evaluate(
+        self,
+        now: datetime,
+        *,
+        kinds: Sequence[str] | None = None,
+        rules: Sequence[AlertRule] | None = None,
+    ) -> list[AlertNotice]:
+        """Evaluate the rules (`rules`, else those of `kinds`; None: all) at `now`, escalate,
+        deliver; the notices handed to the notifiers."""
         now_s = to_epoch(now)
-        chosen = [r for r in self.rules if kinds is None or r.kind in kinds]
+        if rules is not None:
+            chosen = list(rules)
+        else:
+            chosen = [r for r in self.rules if kinds is None or r.kind in kinds]
         openings: list[Opening] = []
         resolutions: list[tuple[int, float | None]] = []
         with self.store.read_session() as session:
@@ -123,7 +156,9 @@ class AlertEngine:
                 resolutions += r
         self.store.alerts.open(openings, now)
         self.store.alerts.resolve(resolutions, now)
-        self.store.alerts.escalate(self._escalations(now, silences), now)
+        resolved = {alert_id for alert_id, _ in resolutions}
+        held = [a for a in held if a.id not in resolved]  # what was opened now is not late
+        self.store.alerts.escalate(self._escalations(now, held, silences), now)
         return self.deliver(now)
 
     def _changes(
@@ -166,10 +201,10 @@ class AlertEngine:
             silenced=any(s.covers(rule.name, c.scope) for s in silences),
         )
 
-    def _escalations(self, now: datetime, silences: list[Silence]) -> list[tuple[int, str]]:
+    def _escalations(
+        self, now: datetime, held: list[AlertView], silences: list[Silence]
+    ) -> list[tuple[int, str]]:
         rules = {r.name: r for r in self.rules}
-        with self.store.read_session() as session:
-            held = unresolved(session)
         due: list[tuple[int, str]] = []
         for alert in held:
             rule = rules.get(alert.rule)

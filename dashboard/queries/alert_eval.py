@@ -20,18 +20,18 @@ with nothing to count is zero).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Integer, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.config import SourceConfig
 from dashboard.config_alerts import VN_AQI, AlertRule
 from dashboard.queries import from_epoch
 from dashboard.queries._five_minute import BUCKET_S, five_minute
-from dashboard.queries._statements import attribute, rows
+from dashboard.queries._statements import attribute, driver_rows, rows, session_memo
 from dashboard.queries.airnow import station_aqi_rows
 from dashboard.queries.snapshot import HOUR_S
 from dashboard.queries.sources import feed_freshness
@@ -93,15 +93,36 @@ def _of_metric(metric: str) -> Any:
     return lambda column: column.in_(select(Series.id).where(Series.metric == metric))
 
 
-def _windowed(
-    session: Session, rule: AlertRule, now: int, lo: int, cols: Sequence[Any]
-) -> list[Any]:
-    """Per asset of the rule's metric with buckets in [lo, now]: its place, the bound's
-    attribute (1 when absolute), its latest value, then `cols` over the buckets `b`."""
+def _p(name: str) -> Any:
+    return bindparam(name, type_=Integer)
+
+
+def _held(b: Any, lo: Any, side: str) -> list[Any]:
+    """min(bucket min) / max(bucket max) over buckets from `lo` on, and the first bucket."""
+    inside = b.c.bucket >= lo
+    agg = (
+        func.min(case((inside, b.c.min))) if side == "above" else func.max(case((inside, b.c.max)))
+    )
+    return [agg, func.min(case((inside, b.c.bucket)))]
+
+
+@lru_cache(maxsize=4096)
+def _windowed(rule: AlertRule) -> Any:
+    """Per asset of the rule's metric with buckets in [:lo, :hi): its place, the bound's
+    attribute (1 when absolute), its latest value (no older than :fresh), then a threshold's
+    held extreme and first bucket from :lo_open and from :lo_clear, or a rate's extreme.
+
+    Built once per rule (the times are parameters): building and keying a statement of this
+    size cost the engine more than SQLite spends running it."""
     metric = rule.metric or ""
-    b = five_minute(lo, _floor(now) + BUCKET_S, _of_metric(metric))
+    b = five_minute(_p("lo"), _p("hi"), _of_metric(metric))
     ref = attribute(rule.relative_to) if rule.relative_to else func.coalesce(None, 1.0)
-    stmt = (
+    if rule.kind == "threshold":
+        open_side, clear_side = ("above", "below") if rule.above is not None else ("below", "above")
+        cols = [*_held(b, _p("lo_open"), open_side), *_held(b, _p("lo_clear"), clear_side)]
+    else:
+        cols = [func.min(b.c.min) if rule.rise is not None else func.max(b.c.max)]
+    return (
         select(
             AssetRow.id,
             AssetRow.ward,
@@ -110,26 +131,27 @@ def _windowed(
             AssetRow.lat,
             ref,
             Latest.value,
-            *[c(b) for c in cols],
+            *cols,
         )
         .join(Series, Series.id == b.c.series_id)
         .join(AssetRow, AssetRow.id == Series.asset_id)
         .join(Latest, Latest.series_id == Series.id)
-        .where(Series.metric == metric, Latest.ts >= now - LOOKBACK_S, *_scope_filter(rule))
+        .where(Series.metric == metric, Latest.ts >= _p("fresh"), *_scope_filter(rule))
         .group_by(
             AssetRow.id, AssetRow.ward, AssetRow.zone, AssetRow.lon, AssetRow.lat, ref, Latest.value
         )
     )
-    return rows(session, stmt)
 
 
-def _held(b: Any, lo: int, side: str) -> tuple[Any, Any]:
-    """min(bucket min) / max(bucket max) over buckets from `lo` on, and the first bucket."""
-    inside = b.c.bucket >= lo
-    agg = (
-        func.min(case((inside, b.c.min))) if side == "above" else func.max(case((inside, b.c.max)))
-    )
-    return agg, func.min(case((inside, b.c.bucket)))
+def _windowed_rows(session: Session, rule: AlertRule, now: int, **lows: int) -> list[Any]:
+    params = {"hi": _floor(now) + BUCKET_S, "fresh": now - LOOKBACK_S, **lows}
+    return _run(session, _windowed(rule), params, plain=rule.relative_to is None)
+
+
+def _run(session: Session, stmt: Any, params: dict[str, Any], *, plain: bool) -> list[Any]:
+    """Rows of a built statement: as the driver's tuples when `plain` (numbers and text
+    only), else through SQLAlchemy (a JSON attribute's path is a bound value it processes)."""
+    return driver_rows(session, stmt, params) if plain else rows(session, stmt, params)
 
 
 def _threshold(session: Session, rule: AlertRule, now: int) -> Conditions:
@@ -138,17 +160,20 @@ def _threshold(session: Session, rule: AlertRule, now: int) -> Conditions:
     d, q = int(rule.for_min * 60), int(rule.clear_after_min * 60)
     lo_open, lo_clear = _floor(now - d), _floor(now - q)
     lo = min(lo_open, lo_clear, _floor(now - LOOKBACK_S))
-    open_side, clear_side = ("above", "below") if above else ("below", "above")
-    cols = [
-        lambda b: _held(b, lo_open, open_side)[0],
-        lambda b: _held(b, lo_open, open_side)[1],
-        lambda b: _held(b, lo_clear, clear_side)[0],
-        lambda b: _held(b, lo_clear, clear_side)[1],
-    ]
     found = []
-    for asset_id, ward, zone, lon, lat, ref, latest, held, first, calm, first_calm in _windowed(
-        session, rule, now, lo, cols
-    ):
+    for (
+        asset_id,
+        ward,
+        zone,
+        lon,
+        lat,
+        ref,
+        latest,
+        held,
+        first,
+        calm,
+        first_calm,
+    ) in _windowed_rows(session, rule, now, lo=lo, lo_open=lo_open, lo_clear=lo_clear):
         if ref is None or latest is None:
             continue
         limit, back = bound * float(ref), clear * float(ref)
@@ -171,13 +196,22 @@ def _threshold(session: Session, rule: AlertRule, now: int) -> Conditions:
     return Conditions(found, absent_clears=False)
 
 
+def _aqi_at(session: Session, at: int) -> dict[str, float]:
+    """Each station's VN_AQI at `at`, once per read session (rules share the instants)."""
+    return session_memo(
+        session,
+        ("alert_eval.vn_aqi", at),
+        lambda: {a: v for a, v, _, _ in station_aqi_rows(session, at)},
+    )
+
+
 def _vn_aqi(session: Session, rule: AlertRule, now: int) -> Conditions:
     above = rule.above is not None
     bound, clear = float(rule.bound or 0), float(rule.clear_bound or 0)
     d, q = int(rule.for_min * 60), int(rule.clear_after_min * 60)
-    at_now = {a: v for a, v, _, _ in station_aqi_rows(session, now)}
-    at_start = {a: v for a, v, _, _ in station_aqi_rows(session, now - d)} if d else at_now
-    at_calm = {a: v for a, v, _, _ in station_aqi_rows(session, now - q)} if q else at_now
+    at_now = _aqi_at(session, now)
+    at_start = _aqi_at(session, now - d) if d else at_now
+    at_calm = _aqi_at(session, now - q) if q else at_now
     place = select(AssetRow.id, AssetRow.ward, AssetRow.zone, AssetRow.lon, AssetRow.lat).where(
         AssetRow.id.in_(list(at_now)), *_scope_filter(rule)
     )
@@ -201,6 +235,14 @@ def _vn_aqi(session: Session, rule: AlertRule, now: int) -> Conditions:
 
 def _count_assets(session: Session, rule: AlertRule, now: int) -> Conditions:
     key = rule.group_by or "ward"
+    plain = key in ("ward", "zone")
+    found = _run(session, _count_assets_stmt(rule), {}, plain=plain)
+    return _counted(rule, key, found, key.endswith("_id"))
+
+
+@lru_cache(maxsize=4096)
+def _count_assets_stmt(rule: AlertRule) -> Any:
+    key = rule.group_by or "ward"
     group: Any = (
         AssetRow.ward
         if key == "ward"
@@ -211,7 +253,7 @@ def _count_assets(session: Session, rule: AlertRule, now: int) -> Conditions:
     bound = float(rule.bound or 0)
     state = Latest.value > bound if rule.above is not None else Latest.value < bound
     in_state = case((state, 1))
-    stmt = (
+    return (
         select(
             group,
             func.count(in_state),
@@ -226,7 +268,6 @@ def _count_assets(session: Session, rule: AlertRule, now: int) -> Conditions:
         .group_by(group)
         .having(func.count(in_state) > 0)
     )
-    return _counted(rule, key, rows(session, stmt), key.endswith("_id"))
 
 
 def _counted(rule: AlertRule, key: str, found: list[Any], names_asset: bool) -> Conditions:
@@ -253,17 +294,23 @@ def _counted(rule: AlertRule, key: str, found: list[Any], names_asset: bool) -> 
 
 def _count_reports(session: Session, rule: AlertRule, now: int) -> Conditions:
     since = from_epoch(now - int((rule.window_min or 0) * 60))
+    found = rows(session, _count_reports_stmt(rule), {"since": since, "until": from_epoch(now)})
+    return _counted(rule, "ward", found, False)
+
+
+@lru_cache(maxsize=4096)
+def _count_reports_stmt(rule: AlertRule) -> Any:
     where = [
         ReportRow.category == rule.category,
-        ReportRow.created_at > since,
-        ReportRow.created_at <= from_epoch(now),
+        ReportRow.created_at > bindparam("since"),
+        ReportRow.created_at <= bindparam("until"),
         ReportRow.ward.is_not(None),
     ]
     if rule.ward is not None:
         where.append(ReportRow.ward == rule.ward)
     if rule.zone is not None:
         where.append(ReportRow.zone == rule.zone)
-    stmt = (
+    return (
         select(
             ReportRow.ward,
             func.count(),
@@ -275,7 +322,6 @@ def _count_reports(session: Session, rule: AlertRule, now: int) -> Conditions:
         .where(*where)
         .group_by(ReportRow.ward)
     )
-    return _counted(rule, "ward", rows(session, stmt), False)
 
 
 def _no_data(session: Session, rule: AlertRule, now: int, interval_s: int) -> Conditions:
@@ -300,10 +346,9 @@ def _rate(session: Session, rule: AlertRule, now: int) -> Conditions:
     step = float((rule.rise if rise else rule.fall) or 0)
     clear = float(rule.clear) if rule.clear is not None else step
     lo = _floor(now - int((rule.window_min or 0) * 60))
-    extreme = (lambda b: func.min(b.c.min)) if rise else (lambda b: func.max(b.c.max))
     found = []
-    for asset_id, ward, zone, lon, lat, _ref, latest, far in _windowed(
-        session, rule, now, lo, [extreme]
+    for asset_id, ward, zone, lon, lat, _ref, latest, far in _windowed_rows(
+        session, rule, now, lo=lo
     ):
         if latest is None or far is None:
             continue
