@@ -55,7 +55,7 @@ def _where(drill: DrillFilter) -> list[ColumnElement[bool]]:
     a = AlertRow
     where = [
         area_condition(a.ward, a.zone, drill.areas),
-        a.opened_at < drill.end,
+        a.opened_at <= drill.end,  # an alert opened at the clock's now is in a view ending now
         or_(a.resolved_at.is_(None), a.resolved_at >= drill.start),
     ]
     status, severity, domain = (drill.extra(n) for n in ("status", "severity", "domain"))
