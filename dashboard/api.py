@@ -24,19 +24,23 @@ import flask
 import pandas as pd
 from werkzeug.datastructures import MultiDict
 
+from dashboard.config_alerts import ALERT_SEVERITIES
 from dashboard.context import AppContext, current_context
 from dashboard.openapi import (
+    ALERT_STATUSES,
+    ALERTS_LIMIT,
     DEFAULT_WINDOW,
     LATEST_LIMIT,
     READINGS_LIMIT,
     REPORTS_LIMIT,
     openapi_document,
 )
-from dashboard.queries import assets, readings, reports, sources, wall
+from dashboard.queries import alert_list, assets, readings, reports, sources, wall
 from dashboard.records import DOMAINS, METRICS, ReportStatus
 from dashboard.store import DBAPIError
+from dashboard.store.alerts import AlertView
 
-__all__ = ["BadParameter", "api_blueprint", "iso_utc"]
+__all__ = ["BadParameter", "alert_json", "api_blueprint", "iso_utc"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +93,15 @@ def _limit(args: Mapping[str, str], bounds: tuple[int, int]) -> int:
         return bounds[0]
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= bounds[1]:
         raise BadParameter("limit", f"limit must be an integer from 1 to {bounds[1]}")
+    return int(raw)
+
+
+def _offset(args: Mapping[str, str]) -> int:
+    raw = args.get("offset") or None
+    if raw is None:
+        return 0
+    if not (raw.isascii() and raw.isdigit()):
+        raise BadParameter("offset", "offset must be a non-negative integer")
     return int(raw)
 
 
@@ -287,6 +300,44 @@ def api_reports() -> flask.Response:
     return _json({"items": items, "count": len(items), "truncated": truncated})
 
 
+def alert_json(alert: AlertView) -> dict[str, Any]:
+    """One alert as the API publishes it (times ISO 8601 UTC)."""
+    out = dataclasses.asdict(alert)
+    for key, value in out.items():
+        if isinstance(value, datetime):
+            out[key] = iso_utc(value)
+    return out
+
+
+def api_alerts() -> flask.Response:
+    """The engine's alerts, newest opened first, a page (`limit` from `offset`) at a time."""
+    ctx = current_context()
+    args = flask.request.args
+    wards = _areas(args)[0]
+    if len(wards) > 1:
+        raise BadParameter("ward", "one ward at a time")
+    f = alert_list.AlertFilter(
+        status=_choice(args, "status", ALERT_STATUSES),
+        severity=_choice(args, "severity", ALERT_SEVERITIES),
+        domain=_choice(args, "domain", DOMAINS),
+        ward=wards[0] if wards else None,
+        since=_time(args, "since", ctx),
+    )
+    limit, offset = _limit(args, ALERTS_LIMIT), _offset(args)
+    with ctx.store.read_session() as session:
+        found, total = alert_list.list_alerts(session, f, offset=offset, limit=limit)
+    more = offset + len(found) < total
+    return _json(
+        {
+            "items": [alert_json(a) for a in found],
+            "count": len(found),
+            "total": total,
+            "truncated": more,
+            "next_offset": offset + len(found) if more else None,
+        }
+    )
+
+
 def _kpi_json(kpi: wall.Kpi) -> dict[str, Any]:
     """One KPI tile as the API publishes it (as_of ISO 8601 UTC)."""
     out = dataclasses.asdict(kpi)
@@ -336,6 +387,7 @@ ROUTES: dict[str, Callable[[], flask.Response]] = {
     "/api/v1/reports": api_reports,
     "/api/v1/sources": api_sources,
     "/api/v1/kpis": api_kpis,
+    "/api/v1/alerts": api_alerts,
     "/api/v1/openapi.json": api_openapi,
 }
 

@@ -131,6 +131,11 @@ _CORE: Final[dict[str, dict[Lang, str]]] = {
     "wall.tile.reports.overdue": {"vi": "Quá hạn xử lý", "en": "Overdue"},
     "wall.tile.alerts.active": {"vi": "Cảnh báo", "en": "Active alerts"},
     "wall.ticker": {"vi": "Sự kiện mới nhất", "en": "Latest events"},
+    "wall.alert_since": {
+        "vi": "từ {since}, chưa xác nhận",
+        "en": "since {since}, not acknowledged",
+    },
+    "wall.alert_more": {"vi": "và {n} cảnh báo nghiêm trọng khác", "en": "and {n} more critical"},
     "wall.no_events": {"vi": "Chưa có sự kiện", "en": "No events yet"},
     "wall.event.lamp_failed": {"vi": "Đèn hỏng", "en": "Light failed"},
     "wall.event.lamp_repaired": {"vi": "Đèn đã sửa", "en": "Light repaired"},

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from dashboard.config_alerts import ALERT_SEVERITIES
 from dashboard.open311.openapi import open311_paths
 from dashboard.queries import readings, sources
 from dashboard.queries.filters import OUTSIDE
@@ -20,6 +21,8 @@ from dashboard.queries.wall import KPI_KEYS
 from dashboard.records import DOMAINS, METRICS, ReportStatus
 
 __all__ = [
+    "ALERTS_LIMIT",
+    "ALERT_STATUSES",
     "DEFAULT_WINDOW",
     "LATEST_LIMIT",
     "READINGS_LIMIT",
@@ -32,6 +35,9 @@ DEFAULT_WINDOW = {"raw": timedelta(hours=24), "5m": timedelta(days=3), "1h": tim
 READINGS_LIMIT = (10_000, 50_000)  # default, maximum
 REPORTS_LIMIT = (500, 5_000)
 LATEST_LIMIT = (1_000, 10_000)
+ALERTS_LIMIT = (100, 1_000)
+# an alert's status, and "unresolved" (open or acknowledged) as a filter
+ALERT_STATUSES = ("open", "acknowledged", "resolved", "unresolved")
 
 _TS = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC, `Z` suffix"}
 _TS_NULL = {**_TS, "type": ["string", "null"]}
@@ -190,6 +196,36 @@ def openapi_document() -> dict[str, Any]:
             "as_of": _TS_NULL,
         }
     )
+    severity = {"enum": list(ALERT_SEVERITIES)}
+    alert = _obj(
+        {
+            "id": _INT,
+            "rule": {"type": "string"},
+            "scope": {"type": "string", "description": "asset:<id>, ward:<name>, feed:<name>, ..."},
+            "domain": {"type": "string"},
+            "title_vi": {"type": "string"},
+            "title_en": {"type": "string"},
+            "base_severity": severity,
+            "severity": {**severity, "description": "after escalation"},
+            "status": {"enum": list(ALERT_STATUSES[:3])},
+            "ward": _STR_NULL,
+            "zone": _STR_NULL,
+            "asset_id": _STR_NULL,
+            "lon": {"type": ["number", "null"]},
+            "lat": {"type": ["number", "null"]},
+            "value": {"type": ["number", "null"], "description": "the value that opened it"},
+            "threshold": {"type": ["number", "null"]},
+            "unit": _STR_NULL,
+            "silenced": {"type": "boolean", "description": "opened in a maintenance window"},
+            "opened_at": _TS,
+            "acknowledged_at": _TS_NULL,
+            "acknowledged_by": _STR_NULL,
+            "ack_comment": _STR_NULL,
+            "escalated_at": _TS_NULL,
+            "resolved_at": _TS_NULL,
+            "resolved_value": {"type": ["number", "null"]},
+        }
+    )
     paths = {
         "/healthz": _op(
             "Database reachability and every source's health (503: database down)", [], health
@@ -272,6 +308,36 @@ def openapi_document() -> dict[str, Any]:
             "The operations wall's KPI tiles (definitions: dashboard.queries.wall)",
             [],
             _list_of(kpi, time=_TS),
+        ),
+        "/api/v1/alerts": _op(
+            "The alert engine's alerts, newest opened first, a page at a time",
+            [
+                _param(
+                    "status",
+                    "alert status; unresolved: open or acknowledged",
+                    {"enum": list(ALERT_STATUSES)},
+                ),
+                _param("severity", "current severity", severity),
+                domain,
+                _param("ward", "ward name, as in the boundary file (one)", {"type": "string"}),
+                _param("since", "only alerts opened at or after this time", time),
+                _param(
+                    "limit",
+                    "page size",
+                    {**limit, "maximum": ALERTS_LIMIT[1], "default": ALERTS_LIMIT[0]},
+                ),
+                _param(
+                    "offset",
+                    "where the page starts: the next_offset of the page before",
+                    {"type": "integer", "minimum": 0, "default": 0},
+                ),
+            ],
+            _list_of(
+                alert,
+                total={**_INT, "description": "alerts matching the filters, over all pages"},
+                truncated={"type": "boolean", "description": "more pages follow"},
+                next_offset={"type": ["integer", "null"], "description": "null: last page"},
+            ),
         ),
         "/api/v1/openapi.json": _op("This document", [], {"type": "object"}),
         # the Open311 GeoReport v2 server, served when [open311] enabled

@@ -274,6 +274,8 @@ def _refresh_outputs() -> list[Output]:
         Output(ids.stale, "children"),
         Output(ids.stale, "className"),
         Output(ids.server, "data"),
+        Output(ids.alert, "children"),
+        Output(ids.alert, "className"),
         *(
             Output(pid(kind, ALL), prop)
             for kind, prop in zip(_TILE_KINDS, _TILE_PROPS, strict=True)
@@ -309,7 +311,7 @@ def register_callbacks(app: dash.Dash) -> None:
         ctx = app_context()
         request = props.RefreshRequest.parse(held, trend_key, layers, scene, boot, ctx.clock())
         data = props.read_wall(ctx.store, ctx.config, request)
-        keys = [[o["id"]["key"] for o in group] for group in dash.ctx.outputs_list[8:]]
+        keys = [[o["id"]["key"] for o in group] for group in dash.ctx.outputs_list[10:]]
         return props.refresh_values(data, request, ctx.config, keys, app_version())
 
     app.clientside_callback(

@@ -154,7 +154,9 @@ class DrillPage:
     `extra_labels(lang)`), the map (`<key>-map`) beside `side`, then `charts` and `tables` two
     by two, and the asset detail. `build(view)` returns, in this order, the map's figure, the
     side chart's, each chart's, and each table's rows. A click on the map, on `side` or on a
-    chart of `clicks` filters to an area or opens an asset.
+    chart of `clicks` filters to an area or opens an asset. `more(lang)` adds sections
+    below the tables (a page's own controls); a change of a store in `refresh` (its `data`)
+    builds the view again (after the page acted on it).
     """
 
     key: str
@@ -165,6 +167,8 @@ class DrillPage:
     clicks: tuple[str, ...] = ()
     extras: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     extra_labels: Callable[[str], Mapping[str, Mapping[str, str]]] | None = None
+    more: Callable[[str], list[Any]] | None = None
+    refresh: tuple[str, ...] = ()
 
     @property
     def ids(self) -> DrillIds:
@@ -196,6 +200,7 @@ class DrillPage:
                 filter_bar(self.ids, parsed, spec, shown, labels),
                 html.P(t("drill.hint", shown), className="drill-hint"),
                 *self._body(shown),
+                *(self.more(shown) if self.more else []),
                 detail_panel(self.ids, shown),
             ],
             className=f"page page-drill page-{self.key}",
@@ -227,8 +232,13 @@ class DrillPage:
         for table_id in tables:
             register_csv_export(app, table_id, f"{table_id}.csv")
 
-        @app.callback(*self.outputs(), Input(ids.state, "data"), State(ids.url, "search"))
-        def panels(query: str | None, search: str | None) -> tuple[Any, ...]:
+        @app.callback(
+            *self.outputs(),
+            Input(ids.state, "data"),
+            State(ids.url, "search"),
+            *(Input(store, "data") for store in self.refresh),
+        )
+        def panels(query: str | None, search: str | None, *_: Any) -> tuple[Any, ...]:
             with app_context().store.read_session() as session:
                 view = _view(query, spec_of(), page_lang(search), session)
                 values = build(view)

@@ -43,6 +43,12 @@ NUMBER_FORMATS: Final[dict[str, str]] = {
     "flood_stage_cm": ",.0f",
     "above_flood_h": ",d",
     "value": ",.1f",
+    "threshold": ",.1f",
+    "alerts": ",d",
+    "acked_count": ",d",
+    "resolved_count": ",d",
+    "ack_min": ",.0f",
+    "resolve_min": ",.0f",
     "previous": ",.1f",
 }
 _DECIMALS = {k: (0 if f.endswith("d") else int(f[-2])) for k, f in NUMBER_FORMATS.items()}

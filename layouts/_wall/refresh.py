@@ -26,8 +26,10 @@ from dashboard.figures.trends import trend_strip
 from dashboard.i18n import format_duration, t
 from dashboard.queries import to_epoch
 from dashboard.queries import wall as q
+from dashboard.queries.alert_list import AlertFilter, list_alerts
 from dashboard.records import REPORT_CATEGORIES
 from dashboard.store import Store
+from dashboard.store.alerts import AlertView
 from layouts._wall.map_patch import MapOutput, digest, map_output
 from layouts._wall.skeleton import TICKER_ROWS
 
@@ -42,6 +44,9 @@ __all__ = [
     "stale_domains",
 ]
 
+ALERT_ROWS = 3  # unacknowledged critical alerts named on the banner (the rest counted)
+# The banner's alerts: critical, open (neither acknowledged nor resolved).
+BANNER_ALERTS = AlertFilter(status="open", severity="critical")
 TREND_BUCKET_S = 300  # the trend strip is redrawn when a new 5-minute bucket exists
 # Which map layer shows which domain's data.
 DOMAIN_LAYER = {d: d for d in ("traffic", "lighting", "air", "water", "reports")}
@@ -128,6 +133,8 @@ class WallData:
     changed_lamps: pd.DataFrame | None  # None: the whole map is drawn
     trends: pd.DataFrame | None  # None: the strip on screen is current
     trend_key: dict[str, Any]
+    alerts: list[AlertView]  # the newest unacknowledged critical alerts (ALERT_ROWS at most)
+    alerts_total: int  # how many there are in all
 
 
 def read_wall(store: Store, config: Config, request: RefreshRequest) -> WallData:
@@ -146,6 +153,7 @@ def read_wall(store: Store, config: Config, request: RefreshRequest) -> WallData
         changed = (
             None if request.version is None else q.lamps_changed_since(read.lamps, request.version)
         )
+        alerts, alerts_total = list_alerts(session, BANNER_ALERTS, limit=ALERT_ROWS)
         return WallData(
             kpis=kpis,
             quality=quality,
@@ -155,6 +163,8 @@ def read_wall(store: Store, config: Config, request: RefreshRequest) -> WallData
             changed_lamps=changed,
             trends=None if trend_key == request.trend_key else q.trends_24h(session, config, now),
             trend_key=trend_key,
+            alerts=alerts,
+            alerts_total=alerts_total,
         )
 
 
@@ -317,6 +327,31 @@ def _stale_banner(
     return " · ".join(parts), "wall-stale"
 
 
+def _alert_banner(
+    alerts: Sequence[AlertView], total: int, config: Config, now: datetime, lang: str
+) -> tuple[str, str]:
+    """The unacknowledged critical alerts, newest first: title, place, value against its
+    threshold, since when; "+N" for those not named."""
+    if not alerts:
+        return "", "wall-alert is-hidden"
+    parts = []
+    for a in alerts:
+        words = [a.title_en if lang == "en" else a.title_vi]
+        if a.ward:
+            words.append(a.ward)
+        if a.value is not None:
+            unit = f" {a.unit}" if a.unit else ""
+            value = f"{format_number(a.value, lang, 1)}{unit}"
+            if a.threshold is not None:
+                value += f" / {format_number(a.threshold, lang, 1)}"
+            words.append(value)
+        words.append(t("wall.alert_since", lang).format(since=_local(a.opened_at, config, now)))
+        parts.append(" · ".join(words))
+    if total > len(alerts):
+        parts.append(t("wall.alert_more", lang).format(n=total - len(alerts)))
+    return " │ ".join(parts), "wall-alert"
+
+
 def _map_with_lamps(
     data: WallData, request: RefreshRequest, config: Config, stale_layers: tuple[str, ...]
 ) -> MapOutput:
@@ -384,6 +419,7 @@ def refresh_values(
         stale_text,
         stale_class,
         app_version,
+        *_alert_banner(data.alerts, data.alerts_total, config, now, lang),
         *_tile_values(data.kpis, stale, keys[0], lang),
         *_ticker_values(data.events, config, len(keys[5]), lang),
         *_feed_values(data.quality, keys[8], lang),

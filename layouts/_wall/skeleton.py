@@ -60,6 +60,7 @@ class ids:
     controls = "wall-controls"
     legend = "wall-legend"
     ticker = "wall-ticker"
+    alert = "wall-alert"  # the unacknowledged critical alerts, above the ticker
     feeds = "wall-feeds"
     trends = "wall-trends"
     # pattern-id types: {"type": <one of these>, "key": <kpi key | row number | feed name>}
@@ -199,7 +200,8 @@ def tiles(lang: str) -> html.Section:
 
 
 def ticker(lang: str) -> html.Section:
-    """The newest events, a fixed number of rows (empty rows are hidden by CSS)."""
+    """The newest events, a fixed number of rows (empty rows are hidden by CSS), under the
+    banner of the critical alerts no one has acknowledged yet (hidden when there are none)."""
     rows = [
         html.Li(
             [
@@ -214,6 +216,7 @@ def ticker(lang: str) -> html.Section:
     return html.Section(
         [
             html.H2(t("wall.ticker", lang), className="wall-heading"),
+            html.Div("", id=ids.alert, className="wall-alert is-hidden", role="alert"),
             html.Ol(rows, className="wall-tick-list", **_attrs({"aria-live": "polite"})),
         ],
         id=ids.ticker,

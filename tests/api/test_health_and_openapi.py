@@ -86,7 +86,8 @@ def test_openapi_documents_every_route(client: FlaskClient, app: dash.Dash) -> N
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/assets", "/api/v1/latest", "/api/v1/readings", "/api/v1/reports"]
+    "path",
+    ["/api/v1/assets", "/api/v1/latest", "/api/v1/readings", "/api/v1/reports", "/api/v1/alerts"],
 )
 def test_every_documented_enum_is_enforced(client: FlaskClient, path: str) -> None:
     doc = client.get("/api/v1/openapi.json").get_json()

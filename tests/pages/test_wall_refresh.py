@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import dash
@@ -22,6 +22,7 @@ from dashboard.i18n import t
 from dashboard.queries.wall import KPI_KEYS, map_state, ticker_events, wall_kpis
 from dashboard.records import Reading
 from dashboard.store import Store
+from tests.api.alert_seed import FLOOD
 from tests.pages.test_wall_page import WallClient, pattern
 from tests.queries.city import NOW, City, build_city
 
@@ -223,3 +224,22 @@ def test_a_silent_feed_turns_stale_with_a_banner(wall: WallClient, clock: Clock)
     assert any(stale in n for n in names if n)
     # Every domain the silent feed supplies is stale with it (feed_quality's domains).
     assert out["wall-version"]["data"]["stale"] == ["air", "lighting", "traffic", "water"]
+
+
+def test_a_critical_alert_stands_out_until_acknowledged(
+    wall: WallClient, city: City, clock: Clock
+) -> None:
+    wall.refresh()
+    assert wall.state("wall-alert", "className") == "wall-alert is-hidden"
+    flood = replace(FLOOD, ward="Phường Vĩnh Thanh Vân")
+    warning = replace(FLOOD, rule="water-alert-stage", severity="warning")
+    opened = city.store.alerts.open([flood, warning], NOW - timedelta(minutes=5))
+    wall.refresh()
+    assert wall.state("wall-alert", "className") == "wall-alert"
+    banner = wall.state("wall-alert", "children")
+    assert banner.startswith("Water level above flood stage · Phường Vĩnh Thanh Vân · 152.0 cm")
+    assert "not acknowledged" in banner and "more" not in banner  # the warning is not on it
+    clock.now = NOW + timedelta(seconds=30)
+    city.store.alerts.acknowledge(opened[0].id, by="op", comment="đã cử đội", at=clock.now)
+    wall.refresh()
+    assert wall.state("wall-alert", "className") == "wall-alert is-hidden"

@@ -14,42 +14,10 @@ from flask.testing import FlaskClient
 from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.queries.filters import OUTSIDE
-from dashboard.records import REPORT_CATEGORIES
 from layouts._reports.common import DRILL
 from layouts._reports.common import ids as desk_ids
-from tests.api.seed import REPORTS
 from tests.pages.conftest import post_callback
 from tests.pages.test_drill_pages import fire
-
-
-def _alerts(client: FlaskClient, lang: str, view: str = "") -> dict[str, Any]:
-    return fire(
-        client,
-        "..alerts-map.figure",
-        {"alerts-filter.data": view, "alerts-url.search": f"?lang={lang}"},
-        "alerts-filter.data",
-    )
-
-
-@pytest.mark.parametrize("lang", ["vi", "en"])
-def test_alerts_name_report_categories_in_the_page_language(client: FlaskClient, lang: str) -> None:
-    rows = _alerts(client, lang)["alerts-events"]["data"]
-    reports = {r["id"]: r["name"] for r in rows if r["id"].startswith("RG-")}
-    new_in_a_day = [r for r in REPORTS if r.external_id in reports]
-    assert new_in_a_day, rows
-    for report in new_in_a_day:
-        en, vi = REPORT_CATEGORIES[report.category]
-        assert reports[report.external_id] == (en if lang == "en" else vi)
-
-
-@pytest.mark.parametrize(("lang", "reports"), [("vi", "2 phản ánh"), ("en", "2 reports")])
-def test_alerts_tiles_show_counts_as_whole_numbers_with_their_unit(
-    client: FlaskClient, lang: str, reports: str
-) -> None:
-    tiles = {r["id"]: r for r in _alerts(client, lang)["alerts-tiles"]["data"]}
-    assert tiles["reports.open"]["value"] == reports  # two not closed in the seed, not "2,0"
-    speed = tiles["traffic.avg_speed"]["value"]
-    assert speed.endswith(" km/h") and ("," if lang == "vi" else ".") in speed
 
 
 def _desk(client: FlaskClient, view: str) -> dict[str, Any]:

@@ -5,15 +5,12 @@ and PostgreSQL. Nothing here reads the rollups or calls the query layer for the 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from dashboard.areas import Areas
 from dashboard.geometry import representative_point
-from dashboard.queries.alerts import alerts_view
 from dashboard.queries.environment import environment_view
 from dashboard.queries.filters import FilterSpec, parse_filter
 from dashboard.queries.lighting import lighting_view
@@ -154,21 +151,6 @@ def test_water_levels_against_flood_stage_equal_the_raw_readings(city: City, tru
     # The tide is the most seaward gauge's level.
     inland = {g: truth.attr(g, "km_inland") for g in got.index}
     assert ev.tide_id == min(inland, key=lambda g: inland[g])
-
-
-def test_alerts_list_is_the_wall_ticker_cut_to_the_areas(city: City) -> None:
-    everything = view_filter(city)
-    one_zone = view_filter(city, zone="Vĩnh Thanh Vân", severity="warn")
-    with city.store.read_session() as session:
-        all_events = alerts_view(session, city.config, NOW, everything, level="zone").events
-        some = alerts_view(session, city.config, NOW, one_zone, level="zone").events
-    assert len(all_events) > len(some) > 0
-    assert set(some["zone"]) == {"Vĩnh Thanh Vân"} and set(some["severity"]) == {"warn"}
-    expected = all_events[
-        (all_events["zone"] == "Vĩnh Thanh Vân") & (all_events["severity"] == "warn")
-    ]
-    assert list(some["id"]) == list(expected["id"])
-    assert (all_events["ts"] >= NOW - timedelta(hours=24)).all()
 
 
 @pytest.mark.parametrize("range_key", ["24h", "7d"])

@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from dashboard.queries.alerts import alerts_view
 from dashboard.queries.filters import OUTSIDE, FilterSpec, parse_filter, to_query
 from dashboard.queries.traffic import traffic_view
-from tests.queries.city import CONGESTED_BELOW, LOCAL, NOW, City
+from tests.queries.city import CONGESTED_BELOW, LOCAL, City
 from tests.queries.test_drill_domains import view_filter, zone_of
 
 SPEC = FilterSpec(("Phường Rạch Giá",), ("Vĩnh Quang", "Vĩnh Thanh"))
@@ -43,14 +42,3 @@ def test_traffic_outside_the_zones_is_the_segments_no_zone_holds(city: City) -> 
     assert set(alone.segments["id"]) == outside
     inside = {a for a, z in zones.items() if z == "Vĩnh Thanh Vân" and a.startswith("sim:road")}
     assert set(both.segments["id"]) == outside | inside
-
-
-def test_alerts_outside_the_zones_are_the_events_without_one(city: City) -> None:
-    with city.store.read_session() as session:
-        every = alerts_view(session, city.config, NOW, view_filter(city), level="zone").events
-        outside = alerts_view(
-            session, city.config, NOW, view_filter(city, zone=OUTSIDE), level="zone"
-        ).events
-    # Feeds belong to no area at all: they stay out of every area filter.
-    want = every[every["zone"].isna() & (every["kind"] != "feed_stale")]
-    assert list(outside["id"]) == list(want["id"])
