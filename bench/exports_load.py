@@ -1,6 +1,7 @@
 """The wall's refresh while PDF exports render (issue 12: "never in the way").
 
     python -m bench.exports_load [--days 1] [--exports 4] [--workers 1] [--rounds 60] [--nice 10]
+                                 [--no-idle-priority] [--render-cpus 0]
 
 On the bench city (bench/wallcity.py), served by the production app in a process of its own
 (pinned to the second core, this client to the first, as bench/wall.py does), the wall's
@@ -43,12 +44,12 @@ USER = "bench-exports"
 GOAL_FACTOR = 1.5
 
 
-def _render(url: str, folder: str, workers: int, nice: int, done: Any) -> None:
+def _render(url: str, folder: str, workers: int, priority: dict[str, Any], done: Any) -> None:
     """The render process: workers drain the queue, then `done` is set. The pages show the
     city at NOW; the queue's times are the real ones (each export's seconds)."""
     from dashboard.exports.worker import ExportWorkers, chromium_renderer
 
-    exports = ExportsConfig(folder=Path(folder), workers=workers, timeout_s=180, nice=nice)
+    exports = ExportsConfig(folder=Path(folder), workers=workers, timeout_s=180, **priority)
     config = city_config(url).model_copy(update={"exports": exports})
     store = Store(url)
     renderer = chromium_renderer(config, store, lambda: NOW)
@@ -109,6 +110,17 @@ def _exports(url: str) -> list[dict[str, Any]]:
     ]
 
 
+def _priority(args: argparse.Namespace) -> dict[str, Any]:
+    """The `[exports]` CPU keys of this run."""
+    return {"nice": args.nice, "idle_priority": args.idle_priority, "cpus": args.render_cpus}
+
+
+def _described(args: argparse.Namespace) -> str:
+    idle = ", SCHED_IDLE" if args.idle_priority else ""
+    cpus = f", on CPU {','.join(map(str, args.render_cpus))}" if args.render_cpus else ""
+    return f"{args.workers} at a time, nice {args.nice}{idle}{cpus}"
+
+
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     pin = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
     cpus = os.sched_getaffinity(0) if pin else set()
@@ -129,7 +141,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         done = ctx.Event()
         renderer = ctx.Process(
             target=_render,
-            args=(url, str(workdir / "pdfs"), args.workers, args.nice, done),
+            args=(url, str(workdir / "pdfs"), args.workers, _priority(args), done),
             daemon=True,
         )
         if pin:
@@ -168,6 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--nice", type=int, default=ExportsConfig().nice, help="[exports] nice")
+    parser.add_argument(
+        "--idle-priority",
+        action=argparse.BooleanOptionalAction,
+        default=ExportsConfig().idle_priority,
+        help="[exports] idle_priority (Linux SCHED_IDLE)",
+    )
+    parser.add_argument(
+        "--render-cpus", type=int, nargs="+", default=None, help="[exports] cpus (e.g. 0)"
+    )
     args = parser.parse_args(argv)
     sha = _git_sha()
     with tempfile.TemporaryDirectory(prefix="cityops-exports-load-") as tmp:
@@ -177,8 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     stem = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-{sha}-exports-load"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     lines = [
-        f"# The wall's refresh while {args.exports} PDF exports render "
-        f"({args.workers} at a time, nice {args.nice})",
+        f"# The wall's refresh while {args.exports} PDF exports render ({_described(args)})",
         "",
         "| what | p50 ms | p95 ms | n |",
         "|---|---|---|---|",

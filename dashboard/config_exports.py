@@ -100,6 +100,12 @@ class ExportsConfig(_Strict):
     # The CPU priority renders run at (Linux nice, 0-19; their browser inherits it), so the
     # web workers' callbacks on the same machine come first.
     nice: int = Field(default=10, ge=0, le=19)
+    # Linux's SCHED_IDLE on top (inherited the same way): a render runs only on CPU time no
+    # web worker wants, so a wall's refresh preempts it at once.
+    idle_priority: bool = True
+    # The CPUs renders may run on (Linux affinity, inherited by their browser), to keep them
+    # off the cores the web workers are given; None: any.
+    cpus: list[int] | None = Field(default=None, min_length=1)
     # The dashboard's address as people reach it (e.g. "https://ioc.rachgia.gov.vn"): the
     # links a webhook with `send = "link"` posts. None: such webhooks are refused at start.
     base_url: str | None = None

@@ -13,7 +13,8 @@ A render is bounded by the renderer's timeout (`[exports] timeout_s`), a browser
 replacing it after `RECYCLE_AFTER` exports; an export that fails is recorded as failed with
 its reason and never stops the worker. An export whose process died mid-render is failed as
 interrupted once it has run past three timeouts (`fail_stale`). Renders run at a lower CPU
-priority (`[exports] nice`, 10 by default), so on a shared machine the web's callbacks come
+priority (`[exports] nice`, 10 by default, and Linux's SCHED_IDLE, `idle_priority`), and
+optionally on CPUs of their own (`cpus`), so on a shared machine the web's callbacks come
 first (bench/exports_load.py).
 """
 
@@ -30,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from dashboard.config import Config, ConfigError
+from dashboard.config_exports import ExportsConfig
 from dashboard.context import utc_now
 from dashboard.exports import may_export
 from dashboard.exports.deliver import deliver, pdf_filename, write_whole
@@ -70,6 +72,24 @@ def chromium_renderer(
         return Renderer(config, store, timeout_s=config.exports.timeout_s, clock=clock)
 
     return make
+
+
+def _lower_priority(exports: ExportsConfig) -> None:
+    """This thread's CPU priority and CPUs, as `[exports]` says; Linux gives each thread its
+    own, inherited by the threads and processes it starts (the renderer's server, Playwright,
+    Chromium). Where the system has no such call, the render runs as it is."""
+    if exports.nice and hasattr(os, "nice"):
+        os.nice(exports.nice)
+    if exports.idle_priority and hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except OSError:
+            log.warning("could not give renders the idle CPU priority", exc_info=True)
+    if exports.cpus and hasattr(os, "sched_setaffinity"):
+        try:
+            os.sched_setaffinity(0, set(exports.cpus))
+        except OSError:
+            log.warning("could not keep renders on CPUs %s", exports.cpus, exc_info=True)
 
 
 class ExportWorkers:
@@ -122,10 +142,7 @@ class ExportWorkers:
         self._threads.clear()
 
     def _loop(self, worker: str) -> None:
-        # Linux gives each thread its own nice value, inherited by the threads and processes
-        # it starts: the renderer's server and browser threads, Playwright, Chromium.
-        if self.config.exports.nice and hasattr(os, "nice"):
-            os.nice(self.config.exports.nice)
+        _lower_priority(self.config.exports)
         renderer: Rendering | None = None
         rendered = 0
         try:
