@@ -91,7 +91,7 @@ class AlertEngine:
         self.notifiers: list[Notifier] = list(notifiers)
         self.rules: list[AlertRule] = list(rules) if rules is not None else rules_of(config)
         self.clock = clock
-        self._intervals = {s.name: s.interval_s for s in config.sources}
+        self._feeds = {s.name: s for s in config.sources}
 
     def register(self, notifier: Notifier) -> None:
         """Tell `notifier` of every notice from now on."""
@@ -148,8 +148,7 @@ class AlertEngine:
             for alert in held:
                 by_rule.setdefault(alert.rule, {})[alert.scope] = alert
             for rule in chosen:
-                interval = self._intervals.get(rule.source or "", 60)
-                found = conditions(session, rule, now_s, interval)
+                found = conditions(session, rule, now_s, self._feeds.get(rule.source or ""))
                 mine = by_rule.get(rule.name, {})
                 o, r = self._changes(rule, found.items, found.absent_clears, mine, silences)
                 openings += o

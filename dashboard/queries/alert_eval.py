@@ -324,19 +324,19 @@ def _count_reports_stmt(rule: AlertRule) -> Any:
     )
 
 
-def _no_data(session: Session, rule: AlertRule, now: int, interval_s: int) -> Conditions:
+def _no_data(session: Session, rule: AlertRule, now: int, feed: SourceConfig | None) -> Conditions:
     """Silent as /sources and the wall call a feed stale (`queries.sources.feed_freshness`),
     with the rule's `intervals` as the factor: its newest data older than that many of the
     longer of its interval and its data's own period (a 60-s feed of 5-minute readings is not
     silent at 3 minutes), or its last success older than that many intervals."""
-    source = rule.source or ""
-    feed = SourceConfig(name=source, type="-", interval_s=interval_s)
-    fresh = feed_freshness(session, [feed], from_epoch(now), factor=rule.intervals)[source]
+    if feed is None:  # not configured (the config refuses such a rule): nothing to judge
+        return Conditions([], absent_clears=False)
+    fresh = feed_freshness(session, [feed], from_epoch(now), factor=rule.intervals)[feed.name]
     if fresh.age_s is None:  # it never delivered: nothing to fall silent from
         return Conditions([], absent_clears=False)
-    limit = float(rule.intervals * max(interval_s, fresh.period_s))
+    limit = float(rule.intervals * max(feed.interval_s, fresh.period_s))
     return Conditions(
-        [Condition(f"source:{source}", fresh.stale, not fresh.stale, fresh.age_s, limit)],
+        [Condition(f"source:{feed.name}", fresh.stale, not fresh.stale, fresh.age_s, limit)],
         absent_clears=False,
     )
 
@@ -358,9 +358,11 @@ def _rate(session: Session, rule: AlertRule, now: int) -> Conditions:
     return Conditions(found, absent_clears=False)
 
 
-def conditions(session: Session, rule: AlertRule, now: int, interval_s: int = 60) -> Conditions:
+def conditions(
+    session: Session, rule: AlertRule, now: int, feed: SourceConfig | None = None
+) -> Conditions:
     """The conditions of `rule` at `now` (epoch s) for every scope it has data for;
-    `interval_s`: a no-data rule's feed interval."""
+    `feed`: a no-data rule's source, as configured."""
     if rule.kind == "threshold":
         if rule.metric == VN_AQI:
             return _vn_aqi(session, rule, now)
@@ -370,5 +372,5 @@ def conditions(session: Session, rule: AlertRule, now: int, interval_s: int = 60
             return _count_reports(session, rule, now)
         return _count_assets(session, rule, now)
     if rule.kind == "no_data":
-        return _no_data(session, rule, now, interval_s)
+        return _no_data(session, rule, now, feed)
     return _rate(session, rule, now)
