@@ -8,24 +8,18 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint services browser bench clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,bench]'
+# The install steps live in deploy/setup.sh, which deploy/Containerfile runs too.
+$(STAMP): pyproject.toml deploy/setup.sh
+	PYTHON=$(PYTHON) bash deploy/setup.sh python $(VENV) test,bench
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/cityops demo
 
-# Chromium for the browser tests and the PDF renderer; Debian's Noto and DejaVu fonts (full
-# Vietnamese coverage, used by local family name in print mode); pdftoppm for the PDF tests.
-BROWSER_PACKAGES := chromium chromium-driver fonts-noto-core fonts-dejavu-core poppler-utils
-
+# Chromium for the browser tests and the PDF renderer, its driver, Debian's Noto and DejaVu
+# fonts (full Vietnamese coverage, used by local family name in print mode), pdftoppm.
 browser:
-	@missing=$$(for p in $(BROWSER_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	@bash deploy/setup.sh system --test
 
 services:
 	@bash .ci/services
