@@ -313,23 +313,35 @@ def serve_cmd(cx: Context, host: str | None, port: int | None) -> None:
     _serve(cx, cx.store(), host or cx.config.server.host, port or cx.config.server.port)
 
 
-def _start_scheduler(cx: Context, store: Store) -> Any:
+def _start_scheduler(cx: Context, store: Store, standby: bool = False) -> Any:
     from dashboard.scheduler import CityScheduler
 
-    scheduler = CityScheduler(cx.config, store, Areas.from_config(cx.config))
+    scheduler = CityScheduler(cx.config, store, Areas.from_config(cx.config), standby=standby)
     scheduler.start()
     return scheduler
 
 
 @main.command("scheduler")
+@click.option(
+    "--standby",
+    is_flag=True,
+    help="Start as the standby: leave the lease to a scheduler started beside it for the "
+    "first lease period, then take over whenever the leader stops renewing it.",
+)
 @click.pass_obj
-def scheduler_cmd(cx: Context) -> None:
+def scheduler_cmd(cx: Context, standby: bool) -> None:
     """Run the scheduler alone (one active per store; others stand by)."""
     store = cx.store()
-    scheduler = _start_scheduler(cx, store)
+    scheduler = _start_scheduler(cx, store, standby)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    console.print(f"scheduler {scheduler.holder} started; Ctrl-C stops it")
+    lease = cx.config.scheduler
+    role = "as the standby" if standby else "(leads when the lease is free)"
+    console.print(
+        f"scheduler {scheduler.holder} started {role}; lease {lease.lease_s:g} s, looked at "
+        f"every {lease.renew_every_s:g} s: a standby takes over within "
+        f"{lease.takeover_s:g} s of its leader's end. Ctrl-C stops it"
+    )
     try:
         stop.wait()
     except KeyboardInterrupt:

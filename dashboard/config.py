@@ -23,6 +23,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from dashboard.config_alerts import AlertRule, AlertsConfig
@@ -114,8 +115,32 @@ class RetentionConfig(_Strict):
 
 
 class SchedulerConfig(_Strict):
+    """The scheduler's housekeeping and its lease (one leader per store, see
+    `dashboard.lease`): the leader renews the lease every `renew_s` (default `lease_s` / 3);
+    a standby takes over within `lease_s` + `renew_s` of the leader's last renewal."""
+
     housekeeping_interval_s: int = Field(default=3600, ge=10)
-    lease_s: int = Field(default=30, ge=5)
+    lease_s: float = Field(default=30, ge=2)
+    renew_s: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _renewed_in_time(self) -> SchedulerConfig:
+        if self.renew_s is not None and self.renew_s > self.lease_s / 2:
+            raise ValueError(
+                f"renew_s ({self.renew_s:g}) must be at most half of lease_s ({self.lease_s:g}):"
+                " the leader renews at least twice per lease"
+            )
+        return self
+
+    @property
+    def renew_every_s(self) -> float:
+        """How often every scheduler looks at the lease (the leader renews it)."""
+        return self.renew_s if self.renew_s is not None else self.lease_s / 3
+
+    @property
+    def takeover_s(self) -> float:
+        """The longest a standby waits after the leader stopped renewing (killed, cut off)."""
+        return self.lease_s + self.renew_every_s
 
 
 class ServerConfig(_Strict):

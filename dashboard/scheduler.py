@@ -12,9 +12,11 @@ running). Every scheduler instance, leader or standby, runs a pool of render wor
 queue from any web worker; the claim is atomic, so each export is rendered once.
 
 Only one scheduler may drive a store at a time (`cityops demo` or `cityops scheduler` beside
-any number of web workers): each instance renews a lease row in the store; the holder runs the
-jobs, any other instance waits on standby and takes over when the lease expires. Runs of one
-source never overlap (`max_instances=1`), missed runs are coalesced into one, and a failing source
+any number of web workers): each instance looks at a lease row in the store (`dashboard.lease`);
+the holder runs the jobs, any other stands by and takes over when the lease expires. A new
+leader runs each source first one interval after its last run in the store, so a hand-over
+neither skips nor repeats a run. Runs of one source never overlap (`max_instances=1`, and a run
+starts only while the lease holds), missed runs are coalesced into one, and a failing source
 backs off exponentially without touching the others' schedules.
 """
 
@@ -24,7 +26,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -41,6 +43,7 @@ from dashboard.config import Config, ScheduledReport, SourceConfig
 from dashboard.config_exports import cron_trigger
 from dashboard.exports import SCHEDULER, queue_report
 from dashboard.exports.worker import ExportWorkers, RendererFactory
+from dashboard.lease import LEASE_NAME, HeldLease, Leadership, first_runs
 from dashboard.pipeline import Clock, RunOutcome, run_source, utcnow
 from dashboard.records import Fed
 from dashboard.store import Store
@@ -51,7 +54,6 @@ __all__ = ["HOUSEKEEPING", "LEASE_NAME", "CityScheduler", "HeldLease", "SourceJo
 
 log = logging.getLogger(__name__)
 
-LEASE_NAME = "scheduler"
 HOUSEKEEPING = "_housekeeping"  # the run records of retention
 MAX_BACKOFF = timedelta(minutes=30)
 
@@ -69,21 +71,33 @@ class SourceJob:
     not_before: datetime | None = None
     forced: bool = False  # a "run now" request: the next run ignores back-off and pause
     alerts: AlertEngine | None = None  # evaluated after each run that stored rows
+    leading: Callable[[], bool] = lambda: True  # the scheduler's lease, checked before a run
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self) -> RunOutcome | None:
-        """Run once, unless backing off, paused, or (defensively) already running."""
+        """Run once, unless not leading, backing off, paused, or (defensively) running."""
         if not self._lock.acquire(blocking=False):
             return None
         try:
+            if not self.leading():  # the lease is running out unrenewed: another may lead
+                log.warning("source %s not run: this scheduler's lease is ending", self.name)
+                return None
             now = self.clock()
             forced, self.forced = self.forced, False
             if not forced and self.not_before is not None and now < self.not_before:
                 return None
-            state = self.store.source_state(self.settings.name)
-            if not forced and state is not None and state.paused:
+            try:
+                state = self.store.source_state(self.name)
+                if not forced and state is not None and state.paused:
+                    return None
+                outcome = run_source(self.store, self.connector, self.areas, clock=self.clock)
+            except Exception as exc:  # not even recorded: the database is down
+                log.warning(
+                    "source %s: run not recorded (%s); tried again at its next interval",
+                    self.name,
+                    type(exc).__name__,
+                )
                 return None
-            outcome = run_source(self.store, self.connector, self.areas, clock=self.clock)
             if self.alerts is not None and outcome.status == "ok" and outcome.rows:
                 evaluate_alerts(self.alerts, self.settings.name, outcome.ended_at, outcome.fed)
             if outcome.status == "ok":
@@ -95,6 +109,10 @@ class SourceJob:
             return outcome
         finally:
             self._lock.release()
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
 
 
 def evaluate_alerts(
@@ -111,42 +129,6 @@ def evaluate_alerts(
         log.exception("alert evaluation failed (after %s)", source or "the clock")
 
 
-class HeldLease:
-    """The scheduler's lease held by a one-off command (ingest, backfill), renewed in a thread.
-
-    `with HeldLease(store, config, "cli-ingest") as held:` — `held` is False when a scheduler
-    (or another command) leads; then the command must not run sources itself.
-    """
-
-    def __init__(self, store: Store, config: Config, who: str, clock: Clock = utcnow) -> None:
-        self.store, self.config, self.clock = store, config, clock
-        self.holder = f"{who}:{socket.gethostname()}:{os.getpid()}"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> bool:
-        ttl = self.config.scheduler.lease_s
-        if not self.store.try_lease(LEASE_NAME, self.holder, self.clock(), ttl):
-            return False
-
-        def renew() -> None:
-            while not self._stop.wait(max(1.0, ttl / 3)):
-                try:
-                    self.store.try_lease(LEASE_NAME, self.holder, self.clock(), ttl)
-                except Exception:
-                    log.exception("could not renew the lease of %s", self.holder)
-
-        self._thread = threading.Thread(target=renew, name="lease-renewal", daemon=True)
-        self._thread.start()
-        return True
-
-    def __exit__(self, *_: object) -> None:
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join()
-            self.store.release_lease(LEASE_NAME, self.holder)
-
-
 class CityScheduler:
     """Owns the APScheduler instance; `start()` returns at once, jobs run in threads."""
 
@@ -161,6 +143,7 @@ class CityScheduler:
         push_backoff: Backoff = DEFAULT_BACKOFF,
         renderer: RendererFactory | None = None,
         notifiers: Sequence[Notifier] = (),
+        standby: bool = False,
     ) -> None:
         self.config = config
         self.store = store
@@ -171,6 +154,8 @@ class CityScheduler:
         self.supervisors: dict[str, Supervisor] = {}
         self.push_backoff = push_backoff
         self.leader = False
+        self.lease = Leadership(store, self.holder, config.scheduler, clock=clock, standby=standby)
+        self._transition = threading.Lock()  # taking up or giving up leadership, one at a time
         self.exports = ExportWorkers(config, store, renderer=renderer, clock=clock)
         # The outbox every alert change is told to (the CAP feed reads it; webhooks and mail
         # are delivered from it by this worker, retried, each attempt recorded).
@@ -185,26 +170,25 @@ class CityScheduler:
                 gap_s=config.alerts.push_evaluate_s,
             )
         # The lease has a thread of its own: busy or hung source jobs must never delay its
-        # renewal, or a standby would take over while this one still runs jobs.
+        # renewal, or a standby would take over while this one still runs jobs; the watch
+        # has another, so a renewal hung on an unreachable database cannot keep it leading.
         self._scheduler = BackgroundScheduler(
             timezone="UTC",
             executors={
                 "default": ThreadPoolExecutor(max_workers=4),
                 "lease": ThreadPoolExecutor(max_workers=1),
+                "watch": ThreadPoolExecutor(max_workers=1),
             },
             job_defaults={"coalesce": True, "max_instances": 1},
         )
 
     def start(self) -> None:
         """Start the lease loop; source jobs begin as soon as this instance holds the lease."""
-        lease_s = self.config.scheduler.lease_s
+        every = IntervalTrigger(seconds=self.config.scheduler.renew_every_s)
         self._scheduler.add_job(
-            self._lease_tick,
-            IntervalTrigger(seconds=max(1, lease_s // 3)),
-            id="lease",
-            executor="lease",
-            next_run_time=self.clock(),
+            self._lease_tick, every, id="lease", executor="lease", next_run_time=self.clock()
         )
+        self._scheduler.add_job(self._watch_lease, every, id="watch", executor="watch")
         self._scheduler.start()
         self.exports.start()
         self.outbound.start()
@@ -215,30 +199,49 @@ class CityScheduler:
         self.outbound.stop()
         self._stop_supervisors()
         if self.leader:
-            self.store.release_lease(LEASE_NAME, self.holder)
             self.leader = False
+            try:
+                self.lease.release()
+            except Exception:  # the database is down: the lease runs out by itself
+                log.exception("scheduler %s could not release its lease", self.holder)
         for job in self.jobs.values():
             job.connector.close()
         self.jobs.clear()
 
     def _lease_tick(self) -> None:
-        try:
-            held = self.store.try_lease(
-                LEASE_NAME, self.holder, self.clock(), self.config.scheduler.lease_s
-            )
-        except Exception:  # database unreachable: we cannot know, so we must not lead
-            log.exception("scheduler %s could not renew its lease", self.holder)
-            held = False
-        if held and not self.leader:
-            log.info("scheduler %s is now the leader", self.holder)
-            self._add_jobs()
-            self.leader = True
-        elif not held and self.leader:
-            log.warning("scheduler %s lost the lease; standing by", self.holder)
-            self._remove_jobs()
-            self.leader = False
+        held = self.lease.tick()
+        with self._transition:
+            if held and not self.leader:
+                try:
+                    self._add_jobs()
+                except Exception:  # the database dropped meanwhile: try at the next look
+                    log.exception("scheduler %s could not start its jobs", self.holder)
+                    self._remove_jobs()
+                else:
+                    self.leader = True
+            elif not held and self.leader:
+                self._step_down()
         if self.leader:
-            self._take_run_requests()
+            try:
+                self._take_run_requests()
+            except Exception as exc:  # the database is down; asked again at the next tick
+                log.warning("could not take run requests (%s)", type(exc).__name__)
+
+    def _watch_lease(self) -> None:
+        """Step down once the lease runs out unrenewed, even while a renewal hangs."""
+        if self.leader and not self.lease.holds() and self._transition.acquire(blocking=False):
+            try:
+                if self.leader:
+                    self._step_down()
+            finally:
+                self._transition.release()
+
+    def _step_down(self) -> None:
+        """Stop leading: push subscriptions ended, source jobs removed (a run under way
+        finishes; no new one starts, each checks the lease first)."""
+        log.warning("scheduler %s is not the leader any more; standing by", self.holder)
+        self._remove_jobs()
+        self.leader = False
 
     def _take_run_requests(self) -> None:
         """Start the sources someone asked to run now (from any process, through the store)."""
@@ -255,6 +258,8 @@ class CityScheduler:
 
     def _add_jobs(self) -> None:
         now = self.clock()
+        enabled = {s.name: s.interval_s for s in self.config.sources if s.enabled}
+        first = first_runs(self.store, enabled, now)
         for settings in self.config.sources:
             if not settings.enabled:
                 continue
@@ -277,7 +282,13 @@ class CityScheduler:
                 supervisor.start()
                 continue
             job = SourceJob(
-                settings, connector, self.store, self.areas, self.clock, alerts=self.alerts
+                settings,
+                connector,
+                self.store,
+                self.areas,
+                self.clock,
+                alerts=self.alerts,
+                leading=self.lease.holds,
             )
             self.jobs[settings.name] = job
             self._scheduler.add_job(
@@ -285,7 +296,7 @@ class CityScheduler:
                 IntervalTrigger(seconds=settings.interval_s),
                 id=f"source:{settings.name}",
                 name=settings.name,
-                next_run_time=now,
+                next_run_time=first[settings.name],
                 misfire_grace_time=settings.interval_s,
             )
         for report in self.config.reports:

@@ -27,7 +27,7 @@ from dashboard.store.files import IngestedFile, IngestedFiles
 from dashboard.store.ingest import IngestResult
 from dashboard.store.outbound import AlertOutbox, DueDelivery
 from dashboard.store.report_desk import DeskOutcome, DeskRefused
-from dashboard.store.runs import SourceStateView
+from dashboard.store.runs import LeaseView, SourceStateView
 
 if TYPE_CHECKING:
     from dashboard.records import Asset, CitizenReport, Reading, ReadingBlock, Reject
@@ -45,6 +45,7 @@ __all__ = [
     "ExportView",
     "IngestResult",
     "IngestedFile",
+    "LeaseView",
     "Opening",
     "SchedulePending",
     "SourceStateView",
@@ -54,6 +55,7 @@ __all__ = [
 
 SQLITE_CACHE_KIB = 65536  # page cache per connection
 SQLITE_WAL_AUTOCHECKPOINT = 10000  # pages (about 40 MiB of WAL between checkpoints)
+PG_CONNECT_TIMEOUT_S = 10
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -93,7 +95,11 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # A pooled connection is tested before use, so after a database restart the first writes
+    # get a fresh one rather than a dead one; a connect to a host that does not answer gives
+    # up after PG_CONNECT_TIMEOUT_S, so the scheduler's lease renewal never hangs on it.
+    args = {} if "connect_timeout" in url else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=args)
 
 
 class Store:
@@ -313,6 +319,14 @@ class Store:
     def release_lease(self, name: str, holder: str) -> None:
 
         runs.release_lease(self._writer, name, holder)
+
+    def lease_holder(self, name: str) -> LeaseView | None:
+        """Who holds lease `name` and until when (None: nobody)."""
+        return runs.lease_holder(self.engine, name)
+
+    def last_run_starts(self, sources: list[str]) -> dict[str, datetime]:
+        """When each source last started a run, from the runs table (absent: never ran)."""
+        return runs.last_run_starts(self.engine, sources)
 
     def optimize(self) -> None:
         """Refresh the planner's statistics (SQLite; PostgreSQL's autovacuum already analyses),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dashboard.store.models import (
@@ -28,10 +28,13 @@ from dashboard.store.readings import RAW_RETAINED_BEFORE, keep_five_minute_bucke
 __all__ = [
     "INTERRUPTED",
     "LINK_STATES",
+    "LeaseView",
     "SourceStateView",
     "apply_retention",
     "close_stale_runs",
     "finish_run",
+    "last_run_starts",
+    "lease_holder",
     "record_error",
     "record_progress",
     "record_pushed",
@@ -61,6 +64,14 @@ class SourceStateView:
     link: str | None = None  # a push source's link: connected, retrying, failing
     link_since: datetime | None = None
     link_detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseView:
+    """Who holds a lease, and until when (it may have expired already)."""
+
+    holder: str
+    expires_at: datetime
 
 
 def _insert(conn: Connection) -> Any:
@@ -252,6 +263,25 @@ def try_lease(engine: Engine, name: str, holder: str, now: datetime, ttl_s: floa
             where=or_(table.c.holder == holder, table.c.expires_at <= now),
         ).returning(table.c.holder)
         return conn.execute(stmt).scalar() == holder
+
+
+def lease_holder(engine: Engine, name: str) -> LeaseView | None:
+    """The holder of lease `name` and its expiry, or None when nobody holds it."""
+    with engine.connect() as conn:
+        row = conn.execute(select(Lease).where(Lease.name == name)).first()
+    return None if row is None else LeaseView(row.holder, row.expires_at)
+
+
+def last_run_starts(engine: Engine, sources: list[str]) -> dict[str, datetime]:
+    """When each of `sources` last started a run (whatever its outcome); a source that never
+    ran is absent."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(SourceRun.source, func.max(SourceRun.started_at))
+            .where(SourceRun.source.in_(sources))
+            .group_by(SourceRun.source)
+        ).all()
+    return {source: started for source, started in rows if started is not None}
 
 
 def release_lease(engine: Engine, name: str, holder: str) -> None:

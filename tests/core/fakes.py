@@ -1,5 +1,5 @@
 """Test connectors for scheduler behaviour: one that always fails, one that is slow, a
-scripted push feed."""
+scripted push feed, a deterministic ticker."""
 
 from __future__ import annotations
 
@@ -123,3 +123,43 @@ class ScriptedPush(PushConnector):
 
 
 _POINT = {"type": "Point", "coordinates": [105.08, 10.01]}
+
+
+class TickerSource(SourceConnector):
+    """A deterministic feed: `series` air stations, one PM2.5 reading each per whole second
+    in (since, now] (the last whole second on a first fetch), its value a pure function of
+    (station, second) — `ticker_value`. So what a store should hold is known exactly: every
+    second from the first stored one to the source's cursor, once."""
+
+    kind = "ticker"
+    Settings = AnySettings
+
+    def __init__(self, settings: Any, config: Any) -> None:
+        super().__init__(settings, config)
+        self._fetched = False
+
+    def station_ids(self) -> list[str]:
+        count = int(self.options.model_extra.get("series", 3))  # type: ignore[union-attr]
+        return [f"{self.settings.name}:aq-{i}" for i in range(count)]
+
+    def fetch(self, since: datetime | None, now: datetime) -> Batch:
+        ids = self.station_ids()
+        last = int(now.timestamp())
+        first = last if since is None else int(since.timestamp()) + 1
+        readings = [
+            Reading(asset, "pm25_ugm3", datetime.fromtimestamp(t, UTC), ticker_value(i, t))
+            for t in range(first, last + 1)
+            for i, asset in enumerate(ids)
+        ]
+        first_batch, self._fetched = not self._fetched, True
+        assets = [Asset(a, "environment", "air_station", a, _POINT) for a in ids]
+        return Batch(
+            cursor=datetime.fromtimestamp(last, UTC),
+            assets=assets if first_batch else [],
+            readings=readings,
+        )
+
+
+def ticker_value(station: int, second: int) -> float:
+    """What `TickerSource` reads at station number `station` in epoch second `second`."""
+    return float(5 + (station * 7 + second) % 90)

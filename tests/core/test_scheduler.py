@@ -301,3 +301,40 @@ def test_housekeeping_forgets_old_exports_and_removes_their_pdfs(
     assert sorted(p.name for p in folder.iterdir()) == [f"{recent}.pdf"]
     with store.read_session() as s:
         assert sorted(e.id for e in recent_exports(s)) == sorted([recent, waiting])
+
+
+def test_a_leader_cut_off_from_its_lease_stands_down_before_a_standby_may_take_it(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from dashboard.lease import Leadership
+
+    settings = make_config(tmp_path, [], lease_s=6).scheduler  # looked at every 2 s
+    t = [0.0]  # seconds since the start, on both the monotonic and the wall clock
+
+    def at() -> datetime:
+        return datetime(2026, 11, 20, tzinfo=UTC) + timedelta(seconds=t[0])
+
+    def since() -> float:
+        return t[0]
+
+    standby = Leadership(store, "standby", settings, clock=at, monotonic=since, standby=True)
+    leader = Leadership(store, "leader", settings, clock=at, monotonic=since)
+    assert not standby.tick()  # in its first lease period a standby only watches
+    assert leader.tick() and leader.holds()
+    reachable = store.try_lease
+
+    def unreachable(*_: object) -> bool:
+        raise ConnectionError("connection refused")
+
+    monkeypatch.setattr(store, "try_lease", unreachable)
+    t[0] = 2.0
+    assert leader.tick()  # one renewal failed: 4 s of its lease left
+    t[0] = 4.0
+    assert not leader.tick() and not leader.holds()  # 2 s left: it stops acting as leader
+    monkeypatch.setattr(store, "try_lease", reachable)
+    t[0] = 5.9
+    assert not standby.tick()  # the lease is still the (silent) leader's
+    t[0] = 6.0
+    assert standby.tick() and standby.holds()
