@@ -20,7 +20,7 @@ import dash
 import flask
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from dashboard import callback_requests
+from dashboard import callback_requests, metrics
 from dashboard.api import ROUTES, api_blueprint
 from dashboard.auth.access import AccessMap
 from dashboard.auth.guard import authenticates_itself
@@ -99,8 +99,8 @@ def _redirect_home(target: str) -> Callable[[], WerkzeugResponse | None]:
 def create_app(
     config: Config, store: Store | None = None, *, clock: Callable[[], datetime] | None = None
 ) -> dash.Dash:
-    """A Dash app serving the pages of `layouts.PAGES`, `/healthz`, `/api/v1` and (when
-    `[open311] enabled`) the Open311 server `/open311/v2/` on `store`.
+    """A Dash app serving the pages of `layouts.PAGES`, `/healthz`, `/api/v1`, `/metrics`
+    and (when `[open311] enabled`) the Open311 server `/open311/v2/` on `store`.
 
     `store` defaults to one on `config.database_url` (its schema is the CLI's business);
     `clock` (aware UTC) defaults to the system clock; tests pass a fixed one.
@@ -130,6 +130,7 @@ def create_app(
         COMPRESS_LEVEL=1, COMPRESS_DEFLATE_LEVEL=1, COMPRESS_BR_LEVEL=1, COMPRESS_ZSTD_LEVEL=1
     )
     server.extensions[EXTENSION] = context
+    metrics.install(app)  # request and callback latencies, and /metrics
     server.register_blueprint(api_blueprint())
     authenticates_itself(server, notify_blueprint())  # each source's own token
     if config.open311.enabled:
@@ -150,7 +151,8 @@ def create_app(
     from layouts.login import forbidden_page, register_routes
 
     register_routes(server)
-    install_auth(app, config, access, list(ROUTES), forbidden_page)  # before the home redirect
+    api_routes = [*ROUTES, metrics.METRICS_PATH]  # /metrics: guarded like the API
+    install_auth(app, config, access, api_routes, forbidden_page)  # before the home redirect
     callback_requests.install(app)  # after the guard: refusals come before any 400
     if home is not None:
         server.before_request(_redirect_home(home))

@@ -5,7 +5,8 @@ file, the built-in defaults run the demo city (Rạch Giá, SQLite, the simulato
 variables override the file: CITYOPS_DATABASE_URL, CITYOPS_LANGUAGE, CITYOPS_SECRET_KEY. A wrong key or value
 raises ConfigError naming the key and the file; the CLI prints it and stops.
 
-This is the only module that reads the environment.
+This is the only module that reads the environment (and, for prometheus_client's
+PROMETHEUS_MULTIPROC_DIR, the one that writes it: `metrics_multiproc_dir`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from dashboard.config_exports import ExportsConfig, ScheduledReport, SmtpConfig,
 from dashboard.config_outbound import check_outbound
 
 __all__ = [
+    "METRICS_DIR_ENV",
     "PROJECT_ROOT",
     "AlertRule",
     "AlertsConfig",
@@ -49,6 +51,8 @@ __all__ = [
     "SourceConfig",
     "WallConfig",
     "load_config",
+    "metrics_multiproc_dir",
+    "set_metrics_multiproc_dir",
 ]
 
 # The checkout (or installed tree) root: assets/ and the default var/ live here.
@@ -439,3 +443,19 @@ def load_config(
         return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origin)) from None
+
+
+# prometheus_client's own variable: set, its metrics live in files there (several workers).
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def metrics_multiproc_dir() -> Path | None:
+    """The directory of prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR), if
+    set; `dashboard.metrics` reads it when an app is built."""
+    value = os.environ.get(METRICS_DIR_ENV)
+    return Path(value) if value else None
+
+
+def set_metrics_multiproc_dir(path: Path) -> None:
+    """Point prometheus_client in this process, and the workers it forks, at `path`."""
+    os.environ[METRICS_DIR_ENV] = str(path)

@@ -12,6 +12,8 @@ address (exchanged for a session cookie, then the address is loaded again withou
   people write); Dash's page router is checked against the page it is asked for;
 - `/api/v1/`: a signed-in person, or an API token with scope `read:api` (which reads the API
   and nothing else: 403 anywhere else);
+- `/metrics` (Prometheus): as the API, and an API token with scope `read:metrics` too (a
+  scraper's token that reads nothing else);
 - any other route: a signed-in person, with the role of its view's `requires` mark if any.
 
 A page's address is taken the way Dash's router takes it (`page_path`: slashes stripped at
@@ -50,6 +52,8 @@ from dashboard.context import current_context
 __all__ = [
     "ACCESS",
     "API_SCOPE",
+    "METRICS_PATH",
+    "METRICS_SCOPE",
     "PUBLIC",
     "access_map",
     "authenticates_itself",
@@ -62,6 +66,8 @@ FORBIDDEN = "cityops_forbidden"  # key of the 403 page's renderer
 DASH_APP = "cityops_dash"  # the Dash app (its callback map)
 SELF_AUTHENTICATED = "cityops_self_authenticated"  # blueprints that check their own callers
 API_SCOPE = "read:api"
+METRICS_SCOPE = "read:metrics"
+METRICS_PATH = "/metrics"  # served by dashboard.metrics, guarded like the API
 PUBLIC = Principal("public", "viewer", "public")
 OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/")
 OPEN_PATHS = frozenset({"/healthz", "/_favicon.ico", "/login", "/logout", "/favicon.ico"})
@@ -88,9 +94,14 @@ def access_map() -> AccessMap:
 def _json(status: int, error: str, message: str) -> flask.Response:
     response = flask.jsonify({"error": error, "message": message})
     response.status_code = status
-    if status == 401 and flask.request.path.startswith("/api/"):
+    if status == 401 and _reads_api(flask.request.path):
         response.headers["WWW-Authenticate"] = 'Bearer realm="cityops"'
     return response
+
+
+def _reads_api(path: str) -> bool:
+    """A route an API token may call: the API's, and the metrics a scraper reads."""
+    return path.startswith("/api/") or path == METRICS_PATH
 
 
 def _login_redirect(reason: str | None = None) -> WerkzeugResponse:
@@ -207,7 +218,7 @@ def _check_callback(principal: Principal | None, body: dict[str, Any]) -> Refusa
 def _resolve(path: str, principal: Principal | None, body: dict[str, Any]) -> Refusal | None:
     request = flask.request
     access = access_map()
-    if principal is not None and principal.kind == "api_token" and not path.startswith("/api/"):
+    if principal is not None and principal.kind == "api_token" and not _reads_api(path):
         return _json(403, "forbidden", "an API token reads the API only")
     if path == CALLBACK_PATH:
         return _check_callback(principal, body)
@@ -215,11 +226,12 @@ def _resolve(path: str, principal: Principal | None, body: dict[str, Any]) -> Re
         if principal is None and not access.public:
             return _json(401, "unauthorized", "sign in first")
         return None
-    if path.startswith("/api/"):
+    if _reads_api(path):
         if principal is None:
             return None if path in access.public else _json(401, "unauthorized", "sign in first")
+        scopes = {API_SCOPE, METRICS_SCOPE} if path == METRICS_PATH else {API_SCOPE}
         if principal.kind == "user" or (
-            principal.kind == "api_token" and API_SCOPE in principal.scopes
+            principal.kind == "api_token" and not scopes.isdisjoint(principal.scopes)
         ):
             return None
         return _json(403, "forbidden", "this credential cannot read the API")

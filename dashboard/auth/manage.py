@@ -36,7 +36,10 @@ __all__ = [
 ]
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-API_SCOPES = {"read:api": "read every /api/v1/ route"}
+API_SCOPES = {
+    "read:api": "read every /api/v1/ route and /metrics",
+    "read:metrics": "scrape /metrics, nothing else (a Prometheus server's token)",
+}
 CLI_ACTOR = Principal("console", "admin", "user")  # whoever runs `cityops` on the server
 # Token kinds and the readable start of their secrets. "open311": a citizen app's Open311
 # api_key (posts service requests to /open311/v2/, reads it when reads are not public).
