@@ -1,8 +1,9 @@
 """The wall benchmark's city and its server: built once, cached, served in a process of its own.
 
 The city is the simulator's Rạch Giá at bench size (5,000 lights, 300 segments, 30 air stations,
-8 gauges, citizen reports) with N days of 5-minute history up to `NOW`, stored through the real
-pipeline (`dashboard.pipeline.backfill`). Every value is a pure function of the simulator's
+8 gauges, citizen reports; `city="demo"`: the demo city, the simulator's defaults, 3,000 lights)
+with N days of 5-minute history up to `NOW`, stored through the real pipeline
+(`dashboard.pipeline.backfill`). Every value is a pure function of the simulator's
 seed, so the build is deterministic and can be cached: a SQLite file under bench/.cache, a
 template database on PostgreSQL. Each run works on a copy (the run ingests lamp changes).
 
