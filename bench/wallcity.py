@@ -1,8 +1,9 @@
 """The wall benchmark's city and its server: built once, cached, served in a process of its own.
 
 The city is the simulator's Rạch Giá at bench size (5,000 lights, 300 segments, 30 air stations,
-8 gauges, citizen reports) with N days of 5-minute history up to `NOW`, stored through the real
-pipeline (`dashboard.pipeline.backfill`). Every value is a pure function of the simulator's
+8 gauges, citizen reports; `city="demo"`: the demo city, the simulator's defaults, 3,000 lights)
+with N days of 5-minute history up to `NOW`, stored through the real pipeline
+(`dashboard.pipeline.backfill`). Every value is a pure function of the simulator's
 seed, so the build is deterministic and can be cached: a SQLite file under bench/.cache, a
 template database on PostgreSQL. Each run works on a copy (the run ingests lamp changes).
 
@@ -56,6 +57,10 @@ SIM: dict[str, Any] = {
     "water_sensors": 8,
     "step_s": 300,
 }
+# The demo city: the simulator's defaults, as the built-in configuration runs it (3,000 lights,
+# 160 segments, 12 air stations, 8 gauges, 40 reports a day).
+DEMO: dict[str, Any] = {"name": "sim", "type": "simulator", "interval_s": 60, "seed": 42}
+CITIES: dict[str, dict[str, Any]] = {"wall": SIM, "demo": DEMO}
 TRIVIAL_OUTPUT = "bench-trivial.children"
 _IN_VIEW = "bench_in_view"
 
@@ -63,9 +68,11 @@ _IN_VIEW = "bench_in_view"
 WALL_TOKEN = "bench-wall-screen"
 
 
-def city_config(url: str) -> Config:
+def city_config(url: str, city: str = "wall") -> Config:
+    """The config of `city` (`CITIES`: the wall's bench size, or the demo's) on `url`."""
     # Plain HTTP on the loopback: the session cookie cannot be Secure there.
-    overrides = {"database": {"url": url}, "sources": [SIM], "auth": {"secure_cookies": False}}
+    sim = CITIES[city]
+    overrides = {"database": {"url": url}, "sources": [sim], "auth": {"secure_cookies": False}}
     return load_config(env={}, overrides=overrides)
 
 
@@ -105,10 +112,10 @@ def sign_in(http: requests.Session, base: str, token: str) -> str:
     return cookie
 
 
-def _code_digest() -> str:
+def _code_digest(city: str = "wall") -> str:
     """What the cached data depends on: the simulator (the values), the schema (migrations,
     models) and the pipeline that places and stores them. Delete bench/.cache to force."""
-    digest = hashlib.sha256(json.dumps([SIM, NOW.isoformat()]).encode())
+    digest = hashlib.sha256(json.dumps([CITIES[city], NOW.isoformat()]).encode())
     for folder in ("data_sources/simulator", "dashboard/store/migrations/versions"):
         for path in sorted((PROJECT_ROOT / folder).glob("*.py")):
             digest.update(path.name.encode() + path.read_bytes())
@@ -117,27 +124,27 @@ def _code_digest() -> str:
     return digest.hexdigest()[:10]
 
 
-def _build(store: Store, days: float) -> None:
-    config = city_config(store.url)
+def _build(store: Store, days: float, city: str) -> None:
+    config = city_config(store.url, city)
     connector = SimulatorSource(config.source("sim"), config)
     outcome = backfill(store, connector, Areas.from_config(config), days=days, now=NOW)
     if outcome.status != "ok":
         raise RuntimeError(f"city build failed: {outcome.error}")
 
 
-def sqlite_city(days: float, workdir: Path) -> str:
-    """The URL of a working copy of the cached `days`-day city (built first if missing)."""
+def sqlite_city(days: float, workdir: Path, city: str = "wall") -> str:
+    """The URL of a working copy of the cached `days`-day `city` (built first if missing)."""
     CACHE.mkdir(exist_ok=True)
-    cached = CACHE / f"wall-{days:g}d-{_code_digest()}.db"
+    cached = CACHE / f"{city}-{days:g}d-{_code_digest(city)}.db"
     if not cached.exists():
-        for stale in CACHE.glob(f"wall-{days:g}d-*.db*"):
+        for stale in CACHE.glob(f"{city}-{days:g}d-*.db*"):
             stale.unlink()
         partial = cached.with_suffix(".partial")
         partial.unlink(missing_ok=True)
         store = Store(f"sqlite:///{partial}")
         store.upgrade()
         print(f"building the {days:g}-day city into {cached} (once) ...", flush=True)
-        _build(store, days)
+        _build(store, days, city)
         store.dispose()
         # Fold the WAL in (the cache is one file). No ANALYZE: the store never runs one, so
         # the planner sees what it sees in a deployment.
@@ -147,7 +154,7 @@ def sqlite_city(days: float, workdir: Path) -> str:
         partial.rename(cached)
         for suffix in ("-wal", "-shm"):
             Path(f"{partial}{suffix}").unlink(missing_ok=True)
-    copy = workdir / f"wall-{days:g}d.db"
+    copy = workdir / f"{city}-{days:g}d.db"
     shutil.copyfile(cached, copy)
     return f"sqlite:///{copy}"
 
@@ -162,14 +169,14 @@ def _admin(sql: str) -> list[Any]:
         admin.dispose()
 
 
-def postgres_city(days: float) -> str:
-    """The URL of a fresh copy (CREATE DATABASE ... TEMPLATE) of the cached `days`-day city."""
+def postgres_city(days: float, city: str = "wall") -> str:
+    """The URL of a fresh copy (CREATE DATABASE ... TEMPLATE) of the cached `days`-day `city`
+    (databases of their own, `cityops_bench_<city>_...`: the tests' schemas are untouched)."""
     base = PG_URL.rsplit("/", 1)[0]
-    template = f"cityops_bench_wall_{days:g}d_{_code_digest()}"
+    prefix = f"cityops_bench_{city}_{days:g}d_"
+    template = f"{prefix}{_code_digest(city)}"
     if not _admin(f"SELECT 1 FROM pg_database WHERE datname = '{template}'"):
-        for (name,) in _admin(
-            f"SELECT datname FROM pg_database WHERE datname LIKE 'cityops_bench_wall_{days:g}d_%'"
-        ):
+        for (name,) in _admin(f"SELECT datname FROM pg_database WHERE datname LIKE '{prefix}%'"):
             _admin(f"DROP DATABASE {name} WITH (FORCE)")
         partial = f"{template}_partial"
         _admin(f"DROP DATABASE IF EXISTS {partial} WITH (FORCE)")
@@ -177,12 +184,12 @@ def postgres_city(days: float) -> str:
         store = Store(f"{base}/{partial}")
         store.upgrade()
         print(f"building the {days:g}-day city into {template} (once) ...", flush=True)
-        _build(store, days)
+        _build(store, days, city)
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
         store.dispose()
         _admin(f"ALTER DATABASE {partial} RENAME TO {template}")
-    work = f"cityops_bench_wall_run_{days:g}d"
+    work = f"cityops_bench_{city}_run_{days:g}d"
     _admin(f"DROP DATABASE IF EXISTS {work} WITH (FORCE)")
     _admin(f"CREATE DATABASE {work} TEMPLATE {template}")
     return f"{base}/{work}"

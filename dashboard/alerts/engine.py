@@ -33,7 +33,7 @@ from dashboard.aqi import METRIC_POLLUTANT
 from dashboard.config import AlertRule, Config
 from dashboard.config_alerts import VN_AQI
 from dashboard.queries import to_epoch
-from dashboard.queries.alert_eval import Condition, conditions
+from dashboard.queries.alert_eval import Condition, conditions, no_data
 from dashboard.queries.alert_list import Silence, active_silences, unresolved
 from dashboard.records import METRICS, Fed
 from dashboard.store import AlertView, Opening, Store
@@ -147,8 +147,14 @@ class AlertEngine:
             by_rule: dict[str, dict[str, AlertView]] = {}
             for alert in held:
                 by_rule.setdefault(alert.rule, {})[alert.scope] = alert
+            # the no-data rules' feeds read at once, not one statement set per rule
+            silent = no_data(
+                session, [r for r in chosen if r.kind == "no_data"], now_s, self._feeds
+            )
             for rule in chosen:
-                found = conditions(session, rule, now_s, self._feeds.get(rule.source or ""))
+                found = silent.get(rule) or conditions(
+                    session, rule, now_s, self._feeds.get(rule.source or "")
+                )
                 mine = by_rule.get(rule.name, {})
                 o, r = self._changes(rule, found.items, found.absent_clears, mine, silences)
                 openings += o

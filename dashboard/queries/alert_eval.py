@@ -14,13 +14,16 @@ with nothing to count is zero).
   station by `airnow.station_aqi_rows` at `now` and at the window's start;
 - count: assets whose latest value is in the state, grouped by ward, zone or an attribute;
   or reports of a category created in the window, by ward;
-- no_data: the newest reading (or report) of each rule's source;
+- no_data: the newest reading (or report) of each rule's source, read for all the no-data
+  rules of an evaluation at once (`no_data`);
 - rate: latest value minus the window's lowest (rise) or the window's highest minus it (fall).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -34,10 +37,10 @@ from dashboard.queries._five_minute import BUCKET_S, five_minute
 from dashboard.queries._statements import attribute, driver_rows, rows, session_memo
 from dashboard.queries.airnow import station_aqi_rows
 from dashboard.queries.snapshot import HOUR_S
-from dashboard.queries.sources import feed_freshness
+from dashboard.queries.sources import FeedRecord, feed_records, freshness_of
 from dashboard.store.models import AssetRow, Latest, ReportRow, Series
 
-__all__ = ["Condition", "Conditions", "conditions"]
+__all__ = ["Condition", "Conditions", "conditions", "no_data"]
 
 LOOKBACK_S = HOUR_S  # how old a latest value may be and still count as the scope's state
 
@@ -324,14 +327,27 @@ def _count_reports_stmt(rule: AlertRule) -> Any:
     )
 
 
-def _no_data(session: Session, rule: AlertRule, now: int, feed: SourceConfig | None) -> Conditions:
-    """Silent as /sources and the wall call a feed stale (`queries.sources.feed_freshness`),
-    with the rule's `intervals` as the factor: its newest data older than that many of the
-    longer of its interval and its data's own period (a 60-s feed of 5-minute readings is not
-    silent at 3 minutes), or its last success older than that many intervals."""
+def no_data(
+    session: Session, rules: Sequence[AlertRule], now: int, feeds: Mapping[str, SourceConfig]
+) -> dict[AlertRule, Conditions]:
+    """The conditions of the no-data `rules` at `now`, by rule; `feeds`: the sources as
+    configured, by name. What the store holds of all their feeds is read at once
+    (`queries.sources.feed_records`); each rule judges its feed silent as /sources and the
+    wall call a feed stale (`freshness_of`) with its `intervals` as the factor: its newest
+    data older than that many of the longer of its interval and its data's own period (a
+    60-s feed of 5-minute readings is not silent at 3 minutes), or its last success older
+    than that many intervals."""
+    mine = {rule: feeds.get(rule.source or "") for rule in rules}
+    records = feed_records(session, sorted({f.name for f in mine.values() if f is not None}))
+    return {rule: _silent(rule, feed, records, from_epoch(now)) for rule, feed in mine.items()}
+
+
+def _silent(
+    rule: AlertRule, feed: SourceConfig | None, records: Mapping[str, FeedRecord], now: datetime
+) -> Conditions:
     if feed is None:  # not configured (the config refuses such a rule): nothing to judge
         return Conditions([], absent_clears=False)
-    fresh = feed_freshness(session, [feed], from_epoch(now), factor=rule.intervals)[feed.name]
+    fresh = freshness_of(feed, records[feed.name], now, factor=rule.intervals)
     if fresh.age_s is None:  # it never delivered: nothing to fall silent from
         return Conditions([], absent_clears=False)
     limit = float(rule.intervals * max(feed.interval_s, fresh.period_s))
@@ -372,5 +388,5 @@ def conditions(
             return _count_reports(session, rule, now)
         return _count_assets(session, rule, now)
     if rule.kind == "no_data":
-        return _no_data(session, rule, now, feed)
+        return no_data(session, [rule], now, {feed.name: feed} if feed else {})[rule]
     return _rate(session, rule, now)

@@ -48,10 +48,13 @@ from dashboard.store.models import (
 
 __all__ = [
     "STALE_FACTOR",
+    "FeedRecord",
     "Freshness",
     "Health",
     "SourceHealth",
     "feed_freshness",
+    "feed_records",
+    "freshness_of",
     "run_history",
     "source_health",
 ]
@@ -162,14 +165,20 @@ def _periods(session: Session, names: list[str]) -> dict[str, float]:
     return {src: HOUR_S / count if count else 0.0 for src, count in rows(session, stmt)}
 
 
-def feed_freshness(
-    session: Session,
-    sources: Sequence[SourceConfig],
-    now: datetime,
-    factor: float = STALE_FACTOR,
-) -> dict[str, Freshness]:
-    """The freshness of each of `sources` at `now` (aware), by name (module docstring)."""
-    names = [s.name for s in sources]
+@dataclass(frozen=True, slots=True)
+class FeedRecord:
+    """What the store holds of one feed, whatever the stale factor: its newest record
+    (epoch s; None: nothing delivered), its data's period (s; 0 when unknown) and its last
+    success (aware UTC; None: never)."""
+
+    newest: int | None
+    period_s: float
+    last_success: datetime | None
+
+
+def feed_records(session: Session, names: Sequence[str]) -> dict[str, FeedRecord]:
+    """The `FeedRecord` of each feed in `names`, by name: four statements for all of them."""
+    names = list(names)
     if not names:
         return {}
     readings = _newest_readings(session, names)
@@ -184,26 +193,42 @@ def feed_freshness(
         SourceState.source.in_(names)
     )
     successes = dict(rows(session, success_stmt))
-    out: dict[str, Freshness] = {}
-    for cfg in sources:
-        times = [t for t in (readings.get(cfg.name), reports.get(cfg.name)) if t is not None]
+    out: dict[str, FeedRecord] = {}
+    for name in names:
+        times = [t for t in (readings.get(name), reports.get(name)) if t is not None]
         newest = max((t if isinstance(t, int) else to_epoch(t) for t in times), default=None)
-        as_of = None if newest is None else datetime.fromtimestamp(newest, UTC)
-        period = periods.get(cfg.name, 0.0)
-        age = None if as_of is None else (now - as_of).total_seconds()
-        # Stale from the first instant either the data or the feed itself is too old.
-        limits = (
-            []
-            if as_of is None
-            else [as_of + timedelta(seconds=factor * max(cfg.interval_s, period))]
-        )
-        success = aware(successes.get(cfg.name))
-        if success is not None:
-            limits.append(success + timedelta(seconds=factor * cfg.interval_s))
-        since = min(limits) if as_of is not None else None
-        stale = since is None or now > since
-        out[cfg.name] = Freshness(as_of, age, period, stale, since if stale else None)
+        out[name] = FeedRecord(newest, periods.get(name, 0.0), aware(successes.get(name)))
     return out
+
+
+def freshness_of(
+    cfg: SourceConfig, record: FeedRecord, now: datetime, factor: float = STALE_FACTOR
+) -> Freshness:
+    """`cfg`'s freshness at `now` (aware) from what the store holds of it (module docstring)."""
+    newest = record.newest
+    as_of = None if newest is None else datetime.fromtimestamp(newest, UTC)
+    period = record.period_s
+    age = None if as_of is None else (now - as_of).total_seconds()
+    # Stale from the first instant either the data or the feed itself is too old.
+    limits = (
+        [] if as_of is None else [as_of + timedelta(seconds=factor * max(cfg.interval_s, period))]
+    )
+    if record.last_success is not None:
+        limits.append(record.last_success + timedelta(seconds=factor * cfg.interval_s))
+    since = min(limits) if as_of is not None else None
+    stale = since is None or now > since
+    return Freshness(as_of, age, period, stale, since if stale else None)
+
+
+def feed_freshness(
+    session: Session,
+    sources: Sequence[SourceConfig],
+    now: datetime,
+    factor: float = STALE_FACTOR,
+) -> dict[str, Freshness]:
+    """The freshness of each of `sources` at `now` (aware), by name (module docstring)."""
+    records = feed_records(session, [s.name for s in sources])
+    return {cfg.name: freshness_of(cfg, records[cfg.name], now, factor) for cfg in sources}
 
 
 def _health(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dashboard.store.models import AlertEventRow, AlertRow, AlertSilenceRow
@@ -127,7 +127,10 @@ class Alerts:
         self._writer = writer
 
     def _insert_unresolved(self, conn: Connection, values: dict[str, Any]) -> int | None:
-        where = AlertRow.status != "resolved"
+        # The unique index's own predicate, as SQL text: with a bound value PostgreSQL
+        # cannot infer the index once psycopg prepares the statement (its sixth run on a
+        # connection), and every opening after that fails.
+        where = text("status <> 'resolved'")
         if self._writer.dialect.name == "postgresql":
             pg = postgresql.insert(AlertRow).values(**values)
             stmt: Any = pg.on_conflict_do_nothing(

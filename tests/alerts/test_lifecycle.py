@@ -134,3 +134,26 @@ def test_a_wrong_rule_key_names_the_key() -> None:
         config([{**HIGH_WATER, "abvoe": 3}])
     with pytest.raises(ConfigError, match="no source named 'orion'"):
         config([rule(name="x", kind="no_data", domain="feeds", source="orion")])
+
+
+def test_an_evaluation_opens_every_alert_its_rule_finds_not_only_the_first_few(
+    store: Store,
+) -> None:
+    """Forty gauges over the line open forty alerts, and a later evaluation opens the next
+    ones (PostgreSQL: the same INSERT run far past psycopg's prepare threshold)."""
+    gauges = [asset(f"wl-{i:02d}", "water", "water_level") for i in range(60)]
+    store.ingest("sim", assets=gauges, now=at(0))
+    high = [
+        r for i in range(40) for r in series(f"wl-{i:02d}", "water_level_cm", lambda m: 130.0, 5)
+    ]
+    e = engine(store, config([HIGH_WATER]))
+    run(e, 5, 5, readings=high)
+    assert len(alerts(store)) == 40
+    more = [
+        r
+        for i in range(40, 60)
+        for r in series(f"wl-{i:02d}", "water_level_cm", lambda m: 130.0, 10)
+    ]
+    run(e, 10, 10, readings=more)
+    assert len(alerts(store)) == 60
+    assert sorted(n.event for n in recorder(e).notices) == ["opened"] * 60

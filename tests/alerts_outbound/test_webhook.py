@@ -1,13 +1,16 @@
 """Webhooks: a local receiver gets each notice signed; failures are retried with every
-attempt recorded; delivery state survives a restart (a new worker takes up the pending)."""
+attempt recorded; delivery state survives a restart (a new worker takes up the pending);
+two workers racing on one store (SQLite and PostgreSQL) send each delivery once."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -151,3 +154,34 @@ def test_pending_deliveries_survive_a_restart(sqlite_store: Store, receiver: Rec
         second.stop()
         restarted.dispose()
     assert len(receiver.got) == 1
+
+
+def test_two_workers_racing_on_one_store_send_each_delivery_once(
+    store: Store, receiver: Receiver
+) -> None:
+    config = outbound_config(store, webhooks=[_hook(receiver)])
+    other = Store(store.url)
+    workers = [DeliveryWorker(config, s, _now) for s in (store, other)]
+    for alert_id in range(1, 41):  # more than one claim's worth (20) each; through both
+        workers[alert_id % 2].notifier().notify(replace(OPENED, alert_id=alert_id))
+    assert other.ping()  # both stores' connections open before the race
+    start = threading.Barrier(2)
+    settled = _settled(store)
+
+    def race(worker: DeliveryWorker) -> None:
+        start.wait()
+        for _ in range(400):  # until nothing is left to claim (asserted below)
+            if worker.run_once() == 0 and settled():
+                return
+
+    threads = [threading.Thread(target=race, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for w in workers:
+        w.stop()
+    other.dispose()
+    assert settled()
+    keys = sorted(h["Idempotency-Key"] for h, _ in receiver.got)
+    assert keys == sorted(f"{i}:opened" for i in range(1, 41))  # each sent once
